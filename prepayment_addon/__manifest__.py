@@ -1,0 +1,41 @@
+# Part of prepayment_addon. License: LGPL-3 (see LICENSE file).
+{
+    "name": "Order Prepayments",
+    "version": "18.0.1.0.0",
+    "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
+               "(Dynamics NAV / Business Central style)",
+    "description": """
+Prepayments on sales and purchase orders
+========================================
+* Prepayment % per customer / vendor and prepayment rules per product, product category,
+  partner or pricelist, valid between dates, with a clear priority order.
+* Prepayment %, amount, invoiced, deducted and outstanding on every order and order line.
+* Prepayment invoices (and further invoices for the difference), prepayment credit memos.
+* Final invoices and bills deduct the prepayment on a prepayment account, with the same taxes.
+* Guards against deleting or shrinking lines whose prepayment is invoiced.
+""",
+    "category": "Accounting/Accounting",
+    "author": "prepayment_addon developers",
+    "website": "https://example.com/prepayment_addon",
+    "license": "LGPL-3",
+    "depends": ["sale", "purchase"],
+    "data": [
+        "security/prepayment_security.xml",
+        "security/ir.model.access.csv",
+        "data/prepayment_data.xml",
+        "views/prepayment_rule_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
+        "views/purchase_order_views.xml",
+        "views/account_move_views.xml",
+        "wizard/prepayment_invoice_wizard_views.xml",
+        "report/report_invoice.xml",
+        "report/report_order.xml",
+    ],
+    "demo": [
+        "data/prepayment_demo.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

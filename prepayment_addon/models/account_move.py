@@ -1,0 +1,226 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+# The order line models that carry prepayments (see prepayment.line.mixin).
+PREPMT_LINE_MODELS = ("sale.order.line", "purchase.order.line")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    prepmt_sale_order_id = fields.Many2one(
+        "sale.order", "Prepayment of Sales Order", readonly=True, index="btree_not_null",
+        help="The sales order whose prepayment this document invoices or credits.")
+    prepmt_purchase_order_id = fields.Many2one(
+        "purchase.order", "Prepayment of Purchase Order", readonly=True, index="btree_not_null",
+        help="The purchase order whose prepayment this bill or refund invoices or credits.")
+    is_prepayment = fields.Boolean(
+        "Prepayment Document", compute="_compute_is_prepayment", store=True,
+        help="A prepayment invoice, bill or credit memo issued from an order.")
+    prepmt_deduction_amount = fields.Monetary(
+        "Prepayment Deducted", compute="_compute_prepmt_deduction_amount",
+        currency_field="currency_id")
+
+    @api.depends("line_ids.prepmt_allocation_ids.kind")
+    def _compute_is_prepayment(self):
+        for move in self:
+            move.is_prepayment = any(
+                alloc.kind == "prepayment" for alloc in move.line_ids.prepmt_allocation_ids)
+
+    @api.depends("line_ids.prepmt_allocation_ids.amount")
+    def _compute_prepmt_deduction_amount(self):
+        for move in self:
+            move.prepmt_deduction_amount = sum(
+                a.amount for a in move.line_ids.prepmt_allocation_ids if a.kind == "deduction")
+
+    def _prepmt_order(self):
+        self.ensure_one()
+        return self.prepmt_sale_order_id or self.prepmt_purchase_order_id
+
+    # ------------------------------------------------------------------
+    # Deductions on final invoices
+    # ------------------------------------------------------------------
+    def _prepmt_final_order_lines(self):
+        """``{order line: [quantity, untaxed amount]}`` this final document invoices."""
+        self.ensure_one()
+        product_lines = self.invoice_line_ids.filtered(
+            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
+        result = {}
+        for model in PREPMT_LINE_MODELS:
+            result.update(self.env[model]._prepmt_invoiced_by_line(product_lines))
+        return result
+
+    def _prepmt_sync_deductions(self):
+        """(Re)build the deduction lines of draft final invoices and bills.
+
+        Called when the standard flows create them and again when they are posted, so that
+        deductions follow the quantities actually invoiced and what is outstanding then.
+        """
+        for move in self:
+            if move.state != "draft" or move.is_prepayment or \
+                    move.move_type not in ("out_invoice", "in_invoice"):
+                continue
+            wanted = {}
+            for line, (qty, subtotal) in move._prepmt_final_order_lines().items():
+                if line.prepmt_amount_outstanding <= 0:
+                    continue
+                amount = line._prepmt_deduction_for_qty(qty, exclude_moves=move, cap=subtotal)
+                if not line.currency_id.is_zero(amount):
+                    wanted[line] = amount
+            existing = move.line_ids.filtered(
+                lambda l: any(a.kind == "deduction" for a in l.prepmt_allocation_ids))
+            current = defaultdict(float)
+            for alloc in existing.prepmt_allocation_ids:
+                current[alloc.sale_line_id or alloc.purchase_line_id] += alloc.amount
+            if {l: round(a, 6) for l, a in wanted.items()} == \
+                    {l: round(a, 6) for l, a in current.items()}:
+                continue
+            commands = [Command.unlink(l.id) for l in existing]
+            by_order = defaultdict(dict)
+            for line, amount in wanted.items():
+                by_order[line.order_id][line] = amount
+            for order, amounts in by_order.items():
+                commands += order._prepmt_line_commands(amounts, "deduction", sign=-1)
+            move.write({"invoice_line_ids": commands})
+            move._prepmt_fix_included_tax_rounding()
+
+    # ------------------------------------------------------------------
+    # Keeping allocations true to the journal items
+    # ------------------------------------------------------------------
+    def _prepmt_fix_included_tax_rounding(self):
+        """With price-included taxes, make each line's subtotal equal its allocations."""
+        for line in self.line_ids.filtered("prepmt_allocation_ids"):
+            kind_sign = -1 if line.prepmt_allocation_ids[0].kind == "deduction" else 1
+            target = kind_sign * sum(line.prepmt_allocation_ids.mapped("amount"))
+            diff = line.currency_id.round(target - line.price_subtotal)
+            if not line.currency_id.is_zero(diff) and abs(diff) <= 0.05:
+                line.price_unit += diff
+
+    def _prepmt_rescale_allocations(self):
+        """Make the allocations of each line add up to the line's subtotal.
+
+        A user may edit a draft prepayment document, or issue a partial credit note: what is
+        posted is what counts, spread over the order lines in proportion.
+        """
+        for line in self.line_ids.filtered("prepmt_allocation_ids"):
+            allocs = line.prepmt_allocation_ids
+            kind_sign = -1 if allocs[0].kind == "deduction" else 1
+            target = line.currency_id.round(kind_sign * line.price_subtotal)
+            current = sum(allocs.mapped("amount"))
+            if line.currency_id.compare_amounts(target, current) == 0:
+                continue
+            if target < 0:
+                raise UserError(_(
+                    "The prepayment line '%(line)s' of %(move)s has the wrong sign: a prepayment "
+                    "line must be positive and a deduction negative.",
+                    line=line.name, move=move_name(line.move_id)))
+            rest = target
+            for index, alloc in enumerate(allocs):
+                if index == len(allocs) - 1:
+                    value = line.currency_id.round(rest)
+                elif current:
+                    value = line.currency_id.round(target * alloc.amount / current)
+                else:
+                    value = line.currency_id.round(target / len(allocs))
+                rest -= value
+                alloc.amount = value
+
+    def _prepmt_affected_lines(self):
+        allocs = self.line_ids.prepmt_allocation_ids
+        return list(allocs.sale_line_id) + list(allocs.purchase_line_id)
+
+    def _prepmt_check_ledger(self, posting):
+        """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
+        ``self`` that would break 0 <= deducted <= invoiced <= required on an order line."""
+        lines = set(self._prepmt_affected_lines())
+        raises_invoiced = posting and any(
+            m.is_prepayment and m.move_type in ("out_invoice", "in_invoice") for m in self)
+        for line in lines:
+            invoiced = deducted = 0.0
+            for alloc in line.prepmt_allocation_ids:
+                is_posted = posting if alloc.move_id in self else alloc.move_id.state == "posted"
+                if not is_posted:
+                    continue
+                if alloc.kind == "prepayment":
+                    invoiced += alloc.signed_amount
+                else:
+                    deducted += alloc.signed_amount
+            currency = line.currency_id
+            if currency.compare_amounts(invoiced, 0) < 0:
+                raise UserError(_(
+                    "This would credit more prepayment than was invoiced for line %(line)s of "
+                    "%(order)s.", line=line.name, order=line.order_id.name))
+            if currency.compare_amounts(deducted, 0) < 0:
+                raise UserError(_(
+                    "This would give back more prepayment deduction than line %(line)s of "
+                    "%(order)s ever had deducted.", line=line.name, order=line.order_id.name))
+            if currency.compare_amounts(deducted, invoiced) > 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
+                    "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
+                    "deduct it first.", line=line.name, order=line.order_id.name,
+                    deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
+            if raises_invoiced and currency.compare_amounts(invoiced, line.prepmt_amount) > 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "
+                    "more than the %(required)s it requires. Lower the prepayment document or "
+                    "raise the line's prepayment %%.", line=line.name, order=line.order_id.name,
+                    invoiced=currency.format(invoiced),
+                    required=currency.format(line.prepmt_amount)))
+
+    # ------------------------------------------------------------------
+    # Life cycle
+    # ------------------------------------------------------------------
+    def _post(self, soft=True):
+        to_sync = self.filtered(lambda m: m.state == "draft")
+        to_sync._prepmt_sync_deductions()
+        to_sync._prepmt_rescale_allocations()
+        with_allocs = to_sync.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
+        with_allocs._prepmt_check_ledger(posting=True)
+        posted = super()._post(soft=soft)
+        (posted & with_allocs)._prepmt_message_orders()
+        return posted
+
+    def button_draft(self):
+        self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
+        return super().button_draft()
+
+    def button_cancel(self):
+        self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
+        return super().button_cancel()
+
+    def _prepmt_message_orders(self):
+        """Leave a trace on the orders: what was posted, and how much prepayment it moves."""
+        for move in self:
+            orders = {alloc.sale_line_id.order_id or alloc.purchase_line_id.order_id
+                      for alloc in move.line_ids.prepmt_allocation_ids} - {False}
+            amount = move.currency_id.format(
+                sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
+            if move.is_prepayment and move.move_type in ("out_refund", "in_refund"):
+                body = _("Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited.")
+            elif move.is_prepayment:
+                body = _("Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced.")
+            elif move.move_type in ("out_refund", "in_refund"):
+                body = _("%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back.")
+            else:
+                body = _("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
+            for order in orders:
+                if order:
+                    order.message_post(body=Markup(body) % {
+                        "doc": move._get_html_link(), "amount": amount})
+
+
+def move_name(move):
+    return move.name if move.name and move.name != "/" else _("the draft document")
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    prepmt_allocation_ids = fields.One2many(
+        "prepayment.allocation", "move_line_id", string="Prepayment Allocations", copy=True)

@@ -1,0 +1,256 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+
+class PrepaymentLineMixin(models.AbstractModel):
+    """Prepayment amounts of an order line, shared by sales and purchase order lines.
+
+    The concrete line models (the "adapters") only name their own fields through the
+    ``_prepmt_*_field`` attributes; every amount, rounding rule and guard lives here.
+    """
+
+    _name = "prepayment.line.mixin"
+    _description = "Prepayment fields of an order line"
+
+    # Adapter configuration, set by the concrete models.
+    _prepmt_order_type = None  # 'sale' or 'purchase'
+    _prepmt_qty_field = None  # ordered quantity
+    _prepmt_tax_field = None  # taxes of the line
+    _prepmt_alloc_field = None  # field of prepayment.allocation pointing to the line
+
+    # Defined by the concrete models; declared here so that the mixin's own fields resolve.
+    currency_id = fields.Many2one("res.currency")
+
+    prepmt_percent = fields.Float(
+        "Prepayment %", compute="_compute_prepmt_percent", store=True, readonly=False,
+        precompute=True, copy=True,
+        help="Share of the line's untaxed amount to invoice in advance.")
+    prepmt_amount = fields.Monetary(
+        "Prepayment Amount", compute="_compute_prepmt_amount", store=True, readonly=False,
+        inverse="_inverse_prepmt_amount", copy=False,
+        help="Untaxed amount to invoice in advance for this line.")
+    prepmt_amount_invoiced = fields.Monetary(
+        "Prepayment Invoiced", compute="_compute_prepmt_invoiced", store=True, copy=False,
+        help="Posted prepayment invoices minus posted prepayment credit memos (untaxed).")
+    prepmt_amount_deducted = fields.Monetary(
+        "Prepayment Deducted", compute="_compute_prepmt_invoiced", store=True, copy=False,
+        help="What posted final invoices have deducted, minus their credit notes (untaxed).")
+    prepmt_amount_outstanding = fields.Monetary(
+        "Prepayment Outstanding", compute="_compute_prepmt_invoiced", store=True, copy=False,
+        help="Invoiced minus deducted: what the prepayment account holds for this line.")
+    prepmt_amount_to_invoice = fields.Monetary(
+        "Prepayment to Invoice", compute="_compute_prepmt_invoiced", store=True, copy=False)
+    prepmt_amount_to_deduct = fields.Monetary(
+        "Prepayment to Deduct", compute="_compute_prepmt_amount_to_deduct",
+        help="What the next final invoice deducts for the quantity to invoice now.")
+
+    # ------------------------------------------------------------------
+    # Adapter helpers
+    # ------------------------------------------------------------------
+    def _prepmt_taxes(self):
+        return self[self._prepmt_tax_field]
+
+    def _prepmt_ordered_qty(self):
+        return self[self._prepmt_qty_field]
+
+    def _prepmt_is_product_line(self):
+        """Lines that can carry a prepayment (no sections, notes, down payments)."""
+        return not self.display_type and not self.is_downpayment
+
+    def _prepmt_allocations(self):
+        return self.prepmt_allocation_ids
+
+    @api.model
+    def _prepmt_percent_depends(self):
+        if not self._prepmt_order_type:  # the abstract mixin itself
+            return []
+        return ["product_id", "order_id.prepmt_percent", "order_id.partner_id"]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends(lambda self: self._prepmt_percent_depends())
+    def _compute_prepmt_percent(self):
+        for order, lines in self.grouped("order_id").items():
+            # Lines with an invoiced prepayment keep their %: the guards protect them.
+            # (read the allocations, not prepmt_amount_invoiced: that one depends on the
+            # % being computed here and would be computed too early)
+            lines = lines.filtered(
+                lambda l: l._prepmt_is_product_line() and not any(
+                    a.kind == "prepayment" and a.move_id.state == "posted"
+                    for a in l._origin.prepmt_allocation_ids))
+            if not lines:
+                continue
+            percents = order._prepmt_rule_percents(lines.product_id)
+            for line in lines:
+                rule_percent = percents.get(line.product_id.id)
+                line.prepmt_percent = (
+                    rule_percent if rule_percent is not None else order.prepmt_percent)
+        for line in self.filtered(lambda l: not l._prepmt_is_product_line()):
+            line.prepmt_percent = 0.0
+
+    @api.depends(lambda self: ["price_subtotal", "prepmt_percent", "currency_id"]
+                 if self._prepmt_order_type else [])
+    def _compute_prepmt_amount(self):
+        for line in self:
+            currency = line.currency_id or line.order_id.currency_id
+            amount = line.price_subtotal * (line.prepmt_percent or 0.0) / 100.0
+            line.prepmt_amount = currency.round(amount) if currency else amount
+
+    def _inverse_prepmt_amount(self):
+        for line in self:
+            if line.prepmt_amount < 0:
+                raise ValidationError(_(
+                    "The prepayment amount of %(line)s cannot be negative.", line=line.name))
+            if line.price_subtotal <= 0:
+                if not line.currency_id.is_zero(line.prepmt_amount):
+                    raise ValidationError(_(
+                        "Line %(line)s has no amount: it cannot carry a prepayment amount.",
+                        line=line.name))
+                continue
+            if float_compare(line.prepmt_amount, line.price_subtotal,
+                             precision_rounding=line.currency_id.rounding) > 0:
+                raise ValidationError(_(
+                    "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
+                    "untaxed amount (%(subtotal)s).",
+                    line=line.name, amount=line.prepmt_amount, subtotal=line.price_subtotal))
+            line.prepmt_percent = line.prepmt_amount / line.price_subtotal * 100.0
+
+    @api.depends(lambda self: [
+        "prepmt_amount",
+        "prepmt_allocation_ids.amount",
+        "prepmt_allocation_ids.kind",
+        "prepmt_allocation_ids.move_id.state",
+        "prepmt_allocation_ids.move_id.move_type",
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_invoiced(self):
+        for line in self:
+            invoiced = deducted = 0.0
+            for alloc in line.prepmt_allocation_ids:
+                if alloc.move_id.state != "posted":
+                    continue
+                if alloc.kind == "prepayment":
+                    invoiced += alloc.signed_amount
+                else:
+                    deducted += alloc.signed_amount
+            currency = line.currency_id or line.order_id.currency_id
+            line.prepmt_amount_invoiced = currency.round(invoiced)
+            line.prepmt_amount_deducted = currency.round(deducted)
+            line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
+            line.prepmt_amount_to_invoice = max(currency.round(line.prepmt_amount - invoiced), 0.0)
+
+    @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
+                 if self._prepmt_order_type else [])
+    def _compute_prepmt_amount_to_deduct(self):
+        for line in self:
+            line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+
+    # ------------------------------------------------------------------
+    # The deduction rule (one place for both sides)
+    # ------------------------------------------------------------------
+    def _prepmt_posted_invoiced_qty(self, exclude_moves=None):
+        """Quantity invoiced by posted final documents (credit notes negatively)."""
+        self.ensure_one()
+        qty = 0.0
+        for inv_line in self.invoice_lines:
+            move = inv_line.move_id
+            if move.state != "posted" or (exclude_moves and move in exclude_moves):
+                continue
+            line_qty = inv_line.product_uom_id._compute_quantity(
+                inv_line.quantity, self.product_uom) if inv_line.product_uom_id else inv_line.quantity
+            qty += -line_qty if move.move_type in ("out_refund", "in_refund") else line_qty
+        return qty
+
+    def _prepmt_deduction_for_qty(self, qty, exclude_moves=None, cap=None):
+        """What a final invoice that invoices ``qty`` (line UoM) must deduct.
+
+        ``outstanding x qty / qty not yet invoiced``, rounded; the invoice that invoices the
+        last quantity deducts all that is left, so no cent is lost to rounding.  Never more
+        than outstanding, nor than ``cap`` (the untaxed amount invoiced for the line).
+        """
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        outstanding = self.prepmt_amount_outstanding
+        rounding = self.product_uom.rounding or 0.001
+        if outstanding <= 0 or float_compare(qty, 0.0, precision_rounding=rounding) <= 0:
+            return 0.0
+        remaining = self._prepmt_ordered_qty() - self._prepmt_posted_invoiced_qty(exclude_moves)
+        if float_compare(qty, remaining, precision_rounding=rounding) >= 0 or \
+                float_is_zero(remaining, precision_rounding=rounding):
+            amount = outstanding
+        else:
+            amount = min(currency.round(outstanding * qty / remaining), outstanding)
+        if cap is not None:
+            amount = min(amount, max(currency.round(cap), 0.0))
+        return amount
+
+    # ------------------------------------------------------------------
+    # Guards (SPEC 7)
+    # ------------------------------------------------------------------
+    def _prepmt_locked_fields(self):
+        return ["product_id", self._prepmt_tax_field]
+
+    def _prepmt_snapshot_locked(self, vals):
+        """Values of the locked fields of the lines whose prepayment is outstanding."""
+        locked = [f for f in self._prepmt_locked_fields() if f in vals]
+        if not locked:
+            return {}
+        return {
+            line: {f: line[f].ids for f in locked}
+            for line in self if line.prepmt_amount_outstanding > 0
+        }
+
+    def _prepmt_check_locked(self, snapshot):
+        for line, before in snapshot.items():
+            changed = [f for f, ids in before.items() if sorted(line[f].ids) != sorted(ids)]
+            if changed:
+                raise UserError(_(
+                    "The prepayment of line %(line)s of %(order)s is invoiced: its %(fields)s "
+                    "cannot change. Post a prepayment credit memo first.",
+                    line=line.name, order=line.order_id.name,
+                    fields=", ".join(self._fields[f].string for f in changed)))
+
+    def _prepmt_check_amounts(self):
+        """After a change: the required amount may not fall below what is invoiced."""
+        for line in self:
+            currency = line.currency_id or line.order_id.currency_id
+            if line.prepmt_percent < 0 or line.prepmt_percent > 100 + 1e-9:
+                raise ValidationError(_(
+                    "The prepayment %% of line %(line)s must be between 0 and 100.",
+                    line=line.name))
+            if line.prepmt_amount_outstanding > 0 and float_compare(
+                    line.prepmt_amount, line.prepmt_amount_invoiced,
+                    precision_rounding=currency.rounding) < 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s would require a prepayment of %(amount)s, less "
+                    "than the %(invoiced)s already invoiced. Post a prepayment credit memo "
+                    "first, or keep the quantity, price, discount and prepayment %%.",
+                    line=line.name, order=line.order_id.name,
+                    amount=currency.format(line.prepmt_amount),
+                    invoiced=currency.format(line.prepmt_amount_invoiced)))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_prepmt_outstanding(self):
+        for line in self:
+            if line.prepmt_amount_outstanding > 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that "
+                    "was not deducted: post a prepayment credit memo first, then delete the line.",
+                    line=line.name, order=line.order_id.name,
+                    amount=line.currency_id.format(line.prepmt_amount_outstanding)))
+            drafts = line._prepmt_allocations().move_id.filtered(lambda m: m.state == "draft")
+            if drafts:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete "
+                    "the draft first.", line=line.name, order=line.order_id.name,
+                    docs=", ".join(drafts.mapped("display_name"))))
+
+    def write(self, vals):
+        snapshot = self._prepmt_snapshot_locked(vals)
+        res = super().write(vals)
+        self._prepmt_check_locked(snapshot)
+        if self and {"prepmt_percent", "prepmt_amount", self._prepmt_qty_field, "price_unit",
+                     "discount", self._prepmt_tax_field} & set(vals):
+            self._prepmt_check_amounts()
+        return res

@@ -1,0 +1,469 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
+from odoo.tools import float_compare
+
+
+class PrepaymentOrderMixin(models.AbstractModel):
+    """Prepayment behaviour of an order, shared by sales and purchase orders.
+
+    The concrete order models (the adapters in sale_order.py and purchase_order.py) only
+    say which of their fields play which part; documents, amounts and guards live here.
+    """
+
+    _name = "prepayment.order.mixin"
+    _description = "Prepayment fields and actions of an order"
+
+    _prepmt_order_type = None  # 'sale' or 'purchase'
+    _prepmt_move_link_field = None  # field of account.move pointing to the order
+    _prepmt_locked_header_fields = ("partner_id", "currency_id", "fiscal_position_id")
+
+    # Defined by the concrete models; declared here so that the mixin's own fields resolve.
+    currency_id = fields.Many2one("res.currency")
+    company_id = fields.Many2one("res.company")
+
+    prepmt_percent = fields.Float(
+        "Prepayment %", compute="_compute_prepmt_percent", store=True, readonly=False,
+        precompute=True,
+        help="Default prepayment % of the lines that no prepayment rule covers. Changing it "
+             "applies it to every line.")
+    prepmt_amount = fields.Monetary(
+        "Prepayment Amount", compute="_compute_prepmt_amounts", store=True, readonly=False,
+        inverse="_inverse_prepmt_amount",
+        help="Untaxed amount to invoice in advance. Changing it spreads the new total over "
+             "the lines that have a prepayment %, in proportion to their amounts.")
+    prepmt_amount_invoiced = fields.Monetary(
+        "Prepayment Invoiced", compute="_compute_prepmt_amounts", store=True)
+    prepmt_amount_deducted = fields.Monetary(
+        "Prepayment Deducted", compute="_compute_prepmt_amounts", store=True)
+    prepmt_amount_outstanding = fields.Monetary(
+        "Prepayment Outstanding", compute="_compute_prepmt_amounts", store=True)
+    prepmt_amount_to_invoice = fields.Monetary(
+        "Prepayment to Invoice", compute="_compute_prepmt_amounts", store=True)
+    prepmt_compress = fields.Boolean(
+        "Group Prepayment Lines",
+        default=lambda self: self.env.company.prepmt_compress_default,
+        help="One prepayment line per account, taxes and analytic distribution instead of "
+             "one per order line.")
+    prepmt_payment_term_id = fields.Many2one(
+        "account.payment.term", "Prepayment Payment Terms",
+        compute="_compute_prepmt_payment_term_id", store=True, readonly=False,
+        precompute=True,
+        help="Payment terms of the prepayment documents. Default: the partner's prepayment "
+             "payment terms, else the order's payment terms.")
+    prepmt_due_date = fields.Date(
+        "Prepayment Due Date", compute="_compute_prepmt_due_date",
+        help="When the prepayment is due: the due date of the latest prepayment invoice, or "
+             "what the prepayment payment terms give from today.")
+    prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
+    prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
+
+    # ------------------------------------------------------------------
+    # Adapter helpers (overridden by the concrete models where they differ)
+    # ------------------------------------------------------------------
+    def _prepmt_lines(self):
+        """Order lines that can carry a prepayment."""
+        return self.order_line.filtered(lambda l: l._prepmt_is_product_line())
+
+    def _prepmt_invoice_partner(self):
+        return self.partner_id
+
+    def _prepmt_pricelist(self):
+        return self.env["product.pricelist"]
+
+    def _prepmt_partner_percent(self):
+        partner = self._prepmt_invoice_partner().commercial_partner_id.with_company(
+            self.company_id)
+        field = "customer_prepmt_percent" if self._prepmt_order_type == "sale" \
+            else "vendor_prepmt_percent"
+        return partner[field] if partner else 0.0
+
+    def _prepmt_rule_percents(self, products):
+        self.ensure_one()
+        date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
+        return self.env["prepayment.rule"]._get_percents(
+            self._prepmt_order_type, self.company_id, date,
+            self._prepmt_invoice_partner(), self._prepmt_pricelist(), products)
+
+    def _prepmt_move_vals(self, move_type):
+        """Header values of a prepayment document (completed by the concrete models)."""
+        self.ensure_one()
+        company = self.company_id
+        return {
+            "move_type": move_type,
+            "partner_id": self._prepmt_invoice_partner().id,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "invoice_origin": self.name,
+            "journal_id": company._prepmt_journal(self._prepmt_order_type).id,
+            "company_id": company.id,
+            "invoice_payment_term_id": (self.prepmt_payment_term_id.id
+                                        if move_type in ("out_invoice", "in_invoice") else False),
+            self._prepmt_move_link_field: self.id,
+            "invoice_line_ids": [],
+        }
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends(lambda self: ["partner_id"] if self._prepmt_order_type else [])
+    def _compute_prepmt_percent(self):
+        for order in self:
+            order.prepmt_percent = order._prepmt_partner_percent()
+
+    @api.depends(lambda self: [
+        "order_line.prepmt_amount", "order_line.prepmt_amount_invoiced",
+        "order_line.prepmt_amount_deducted",
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_amounts(self):
+        for order in self:
+            lines = order.order_line
+            order.prepmt_amount = sum(lines.mapped("prepmt_amount"))
+            order.prepmt_amount_invoiced = sum(lines.mapped("prepmt_amount_invoiced"))
+            order.prepmt_amount_deducted = sum(lines.mapped("prepmt_amount_deducted"))
+            order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
+            order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
+
+    @api.depends(lambda self: ["partner_id", "payment_term_id"] if self._prepmt_order_type else [])
+    def _compute_prepmt_payment_term_id(self):
+        for order in self:
+            partner = order._prepmt_invoice_partner().commercial_partner_id.with_company(
+                order.company_id)
+            order.prepmt_payment_term_id = partner.prepmt_payment_term_id or order.payment_term_id
+
+    @api.depends(lambda self: [
+        "prepmt_payment_term_id", self._prepmt_move_link_field and "prepmt_move_ids.invoice_date_due",
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_due_date(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            invoices = order.prepmt_move_ids.filtered(
+                lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice"))
+            if invoices:
+                order.prepmt_due_date = max(invoices.mapped("invoice_date_due"))
+            elif order.prepmt_amount > 0:
+                term = order.prepmt_payment_term_id
+                order.prepmt_due_date = max(
+                    (line._get_due_date(today) for line in term.line_ids), default=today)
+            else:
+                order.prepmt_due_date = False
+
+    @api.depends(lambda self: ["prepmt_move_ids"] if self._prepmt_order_type else [])
+    def _compute_prepmt_move_count(self):
+        for order in self:
+            order.prepmt_move_count = len(order.prepmt_move_ids)
+
+    def _inverse_prepmt_amount(self):
+        for order in self:
+            order._prepmt_spread_amount(order.prepmt_amount)
+
+    def _prepmt_spread_amount(self, total):
+        """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts."""
+        self.ensure_one()
+        currency = self.currency_id
+        lines = self._prepmt_lines().filtered(lambda l: l.prepmt_percent > 0 and l.price_subtotal > 0)
+        current = sum(lines.mapped("prepmt_amount"))
+        if currency.compare_amounts(total, current) == 0:
+            return
+        if total < 0:
+            raise ValidationError(_("The prepayment amount of %(order)s cannot be negative.",
+                                    order=self.name))
+        if not lines:
+            raise UserError(_(
+                "No line of %(order)s has a prepayment %%: set a prepayment %% on the order or "
+                "on its lines before entering a prepayment amount.", order=self.name))
+        base = sum(lines.mapped("price_subtotal"))
+        if currency.compare_amounts(total, base) > 0:
+            raise ValidationError(_(
+                "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the lines "
+                "that have a prepayment %% (%(base)s).",
+                amount=currency.format(total), base=currency.format(base)))
+        rest = total
+        for index, line in enumerate(lines):
+            if index == len(lines) - 1:
+                amount = currency.round(rest)
+            else:
+                amount = currency.round(total * line.price_subtotal / base)
+            rest -= amount
+            line.prepmt_amount = min(amount, line.price_subtotal)
+        lines._inverse_prepmt_amount()
+
+    # ------------------------------------------------------------------
+    # Header % and guards
+    # ------------------------------------------------------------------
+    @api.onchange("prepmt_percent")
+    def _onchange_prepmt_percent(self):
+        # A % typed by the user applies to every line; one that follows a partner change
+        # leaves the rules in charge.
+        if self._origin and self.partner_id != self._origin.partner_id:
+            return
+        for line in self._prepmt_lines():
+            if line.prepmt_percent != self.prepmt_percent:
+                line.prepmt_percent = self.prepmt_percent
+
+    def _prepmt_check_header_write(self, vals):
+        locked = [f for f in self._prepmt_locked_header_fields if f in vals]
+        if not locked:
+            return
+        for order in self:
+            if order.prepmt_amount_outstanding <= 0:
+                continue
+            # all locked header fields are many2one fields
+            changed = [f for f in locked if order[f].id != (vals[f] or False)]
+            if changed:
+                raise UserError(_(
+                    "A prepayment of %(amount)s is invoiced on %(order)s: its %(fields)s cannot "
+                    "change. Post a prepayment credit memo first.",
+                    order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding),
+                    fields=", ".join(self._fields[f].string for f in changed)))
+
+    def write(self, vals):
+        self._prepmt_check_header_write(vals)
+        res = super().write(vals)
+        if "prepmt_percent" in vals and "partner_id" not in vals:
+            for order in self:
+                lines = order._prepmt_lines().filtered(
+                    lambda l: l.prepmt_percent != order.prepmt_percent)
+                lines.write({"prepmt_percent": order.prepmt_percent})
+        return res
+
+    def _prepmt_check_cancel(self):
+        for order in self:
+            if order.prepmt_amount_outstanding > 0:
+                raise UserError(_(
+                    "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: "
+                    "post a prepayment credit memo first, then cancel the order.",
+                    order=order.name,
+                    amount=order.currency_id.format(order.prepmt_amount_outstanding)))
+            drafts = order.prepmt_move_ids.filtered(lambda m: m.state == "draft")
+            if drafts:
+                raise UserError(_(
+                    "%(order)s has draft prepayment documents (%(docs)s): post or delete them "
+                    "first, then cancel the order.",
+                    order=order.name, docs=", ".join(drafts.mapped("display_name"))))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_apply_prepmt_rules(self):
+        """Give every line the % of the prepayment rules again (header % without a rule)."""
+        for order in self:
+            lines = order._prepmt_lines()
+            percents = order._prepmt_rule_percents(lines.product_id)
+            for line in lines:
+                percent = percents.get(line.product_id.id)
+                percent = order.prepmt_percent if percent is None else percent
+                if line.prepmt_percent != percent:
+                    line.prepmt_percent = percent
+        return True
+
+    def action_create_prepmt_invoice(self):
+        """Invoice all that is still to invoice; return an action on the new document."""
+        moves = self.env["account.move"]
+        for order in self:
+            moves |= order._prepmt_create_document("invoice")
+        return self._prepmt_action_view_moves(moves)
+
+    def action_create_prepmt_credit_memo(self):
+        """Credit all that is outstanding; return an action on the new document."""
+        moves = self.env["account.move"]
+        for order in self:
+            moves |= order._prepmt_create_document("credit")
+        return self._prepmt_action_view_moves(moves)
+
+    def action_open_prepmt_invoice_wizard(self):
+        self.ensure_one()
+        self._prepmt_check_can_invoice()
+        return {
+            "name": _("Prepayment Invoice") if self._prepmt_order_type == "sale"
+            else _("Prepayment Bill"),
+            "type": "ir.actions.act_window",
+            "res_model": "prepayment.invoice.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    def action_view_prepmt_moves(self):
+        return self._prepmt_action_view_moves(self.prepmt_move_ids)
+
+    def _prepmt_action_view_moves(self, moves):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type" if self._prepmt_order_type == "sale"
+            else "account.action_move_in_invoice_type")
+        action["name"] = _("Prepayment Documents")
+        action["context"] = {"create": False}
+        if len(moves) == 1:
+            action["views"] = [(self.env.ref("account.view_move_form").id, "form")]
+            action["res_id"] = moves.id
+        else:
+            action["domain"] = [("id", "in", moves.ids)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Prepayment documents
+    # ------------------------------------------------------------------
+    def _prepmt_lock(self):
+        """Lock the order row so that two users cannot invoice the same amount twice."""
+        try:
+            self.env.cr.execute(
+                f'SELECT id FROM "{self._table}" WHERE id IN %s FOR UPDATE NOWAIT',
+                [tuple(self.ids)])
+            # Touch the row: a concurrent transaction that started before ours commits
+            # then fails to lock it instead of reading a stale state.
+            self.env.cr.execute(
+                f'UPDATE "{self._table}" SET write_date = write_date WHERE id IN %s',
+                [tuple(self.ids)])
+        except pg_errors.LockNotAvailable:
+            raise UserError(_(
+                "Another user is creating a prepayment document for %(order)s right now. "
+                "Try again in a moment.", order=", ".join(self.mapped("name")))) from None
+
+    def _prepmt_check_can_invoice(self):
+        self.ensure_one()
+        allowed = ("sale", "purchase", "done")
+        if self.state not in allowed and not (
+                self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")):
+            raise UserError(_(
+                "Confirm %(order)s before issuing a prepayment document (or allow prepayment "
+                "invoices on quotations in the settings).", order=self.name))
+        drafts = self.prepmt_move_ids.filtered(lambda m: m.state == "draft")
+        if drafts:
+            raise UserError(_(
+                "A draft prepayment document (%(docs)s) is already open for %(order)s: post or "
+                "delete the draft first.",
+                docs=", ".join(drafts.mapped("display_name")), order=self.name))
+
+    def _prepmt_create_document(self, doc, amount=None):
+        """Create (and post, unless the company says draft) a prepayment invoice or credit memo.
+
+        :param doc: 'invoice' or 'credit'
+        :param amount: for an invoice, a lower untaxed total than what is still to invoice
+        """
+        self.ensure_one()
+        self._prepmt_lock()
+        self.invalidate_recordset()
+        self.order_line.invalidate_recordset()
+        self._prepmt_check_can_invoice()
+        currency = self.currency_id
+        lines = self._prepmt_lines()
+        if doc == "invoice":
+            amounts = {l: l.prepmt_amount_to_invoice for l in lines
+                       if currency.compare_amounts(l.prepmt_amount_to_invoice, 0) > 0}
+            if not amounts:
+                raise UserError(_(
+                    "There is no prepayment left to invoice on %(order)s: its prepayment amount "
+                    "is fully invoiced. Raise a line's prepayment %% or quantity first.",
+                    order=self.name))
+            if amount is not None:
+                amounts = self._prepmt_lower_amounts(amounts, amount)
+            move_type = "out_invoice" if self._prepmt_order_type == "sale" else "in_invoice"
+        else:
+            amounts = {l: l.prepmt_amount_outstanding for l in lines
+                       if currency.compare_amounts(l.prepmt_amount_outstanding, 0) > 0}
+            if not amounts:
+                raise UserError(_(
+                    "There is no outstanding prepayment to credit on %(order)s: nothing was "
+                    "invoiced, or the final invoices have deducted it all.", order=self.name))
+            move_type = "out_refund" if self._prepmt_order_type == "sale" else "in_refund"
+        vals = self._prepmt_move_vals(move_type)
+        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment")
+        Move = self.env["account.move"]
+        if not Move.has_access("create"):
+            # Like Odoo's down payments: a salesperson without billing rights may invoice
+            # what the order requires; the document is created as superuser.
+            self.check_access("write")
+            Move = Move.sudo()
+        move = Move.with_company(self.company_id).create(vals)
+        move._prepmt_fix_included_tax_rounding()
+        if self.company_id.prepmt_auto_post:
+            move.action_post()
+        else:
+            self.message_post(body=Markup(_(
+                "Draft prepayment document %(doc)s created: review and post it.")) % {
+                "doc": move._get_html_link()})
+        return move.sudo(False)
+
+    def _prepmt_lower_amounts(self, amounts, total):
+        """Spread a lower total over the lines in proportion to what each has to invoice."""
+        currency = self.currency_id
+        due = sum(amounts.values())
+        if currency.compare_amounts(total, 0) <= 0 or currency.compare_amounts(total, due) > 0:
+            raise ValidationError(_(
+                "The prepayment amount to invoice must be more than 0 and at most "
+                "%(due)s (what is still to invoice on %(order)s).",
+                due=currency.format(due), order=self.name))
+        result, rest = {}, total
+        items = list(amounts.items())
+        for index, (line, line_due) in enumerate(items):
+            if index == len(items) - 1:
+                value = currency.round(rest)
+            else:
+                value = min(currency.round(total * line_due / due), line_due)
+            rest -= value
+            if currency.compare_amounts(value, 0) > 0:
+                result[line] = value
+        return result
+
+    def _prepmt_line_commands(self, amounts, kind, sign=1):
+        """Invoice line commands for ``{order line: untaxed amount}`` on the prepayment account.
+
+        ``kind`` is 'prepayment' (prepayment documents) or 'deduction' (final invoices, with
+        ``sign=-1``).  Lines are grouped by account, taxes and analytic distribution when the
+        order says so.
+        """
+        self.ensure_one()
+        account = self.company_id._prepmt_account(self._prepmt_order_type)
+        account = self.fiscal_position_id.map_account(account) if self.fiscal_position_id else account
+        alloc_field = self.order_line._prepmt_alloc_field
+        groups = defaultdict(list)
+        for line, amount in amounts.items():
+            if self.prepmt_compress:
+                key = (tuple(sorted(line._prepmt_taxes().ids)),
+                       tuple(sorted((line.analytic_distribution or {}).items())))
+            else:
+                key = (line.id,)
+            groups[key].append((line, amount))
+        commands = []
+        for items in groups.values():
+            first = items[0][0]
+            taxes = first._prepmt_taxes()
+            total = self.currency_id.round(sum(a for _l, a in items))
+            name = self._prepmt_line_label(kind, [l for l, _a in items])
+            commands.append(Command.create({
+                "name": name,
+                "account_id": account.id,
+                "quantity": 1.0,
+                "price_unit": sign * self._prepmt_price_unit(total, taxes),
+                "tax_ids": [Command.set(taxes.ids)],
+                "analytic_distribution": first.analytic_distribution,
+                "prepmt_allocation_ids": [
+                    Command.create({"kind": kind, alloc_field: line.id, "amount": amount})
+                    for line, amount in items
+                ],
+            }))
+        return commands
+
+    def _prepmt_price_unit(self, untaxed, taxes):
+        """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes."""
+        if not taxes or not any(taxes.mapped("price_include")):
+            return untaxed
+        res = taxes.compute_all(untaxed, currency=self.currency_id, handle_price_include=False)
+        included = sum(t["amount"] for t in res["taxes"] if t["price_include"])
+        return self.currency_id.round(untaxed + included)
+
+    def _prepmt_line_label(self, kind, lines):
+        if kind == "prepayment":
+            prefix = _("Prepayment")
+        else:
+            prefix = _("Prepayment deduction")
+        if len(lines) == 1:
+            line = lines[0]
+            return _("%(prefix)s %(percent)s%% - %(order)s: %(line)s", prefix=prefix,
+                     percent=f"{line.prepmt_percent:g}", order=self.name, line=line.name)
+        return _("%(prefix)s - %(order)s", prefix=prefix, order=self.name)

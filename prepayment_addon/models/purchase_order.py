@@ -1,0 +1,64 @@
+from odoo import api, fields, models
+
+
+class PurchaseOrder(models.Model):
+    _name = "purchase.order"
+    _inherit = ["purchase.order", "prepayment.order.mixin"]
+
+    _prepmt_order_type = "purchase"
+    _prepmt_move_link_field = "prepmt_purchase_order_id"
+
+    prepmt_move_ids = fields.One2many(
+        "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",
+        readonly=True, copy=False)
+
+    def _prepmt_move_vals(self, move_type):
+        vals = super()._prepmt_move_vals(move_type)
+        vals.update({
+            "ref": self.partner_ref or "",
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_user_id": self.user_id.id,
+        })
+        return vals
+
+    def button_cancel(self):
+        self._prepmt_check_cancel()
+        return super().button_cancel()
+
+    @api.onchange("date_order")
+    def _onchange_date_order_prepmt(self):
+        if not any(self.order_line.mapped("prepmt_amount_invoiced")):
+            self.action_apply_prepmt_rules()
+
+    def action_create_invoice(self):
+        before = self.invoice_ids
+        action = super().action_create_invoice()
+        (self.invoice_ids - before)._prepmt_sync_deductions()
+        return action
+
+
+class PurchaseOrderLine(models.Model):
+    _name = "purchase.order.line"
+    _inherit = ["purchase.order.line", "prepayment.line.mixin"]
+
+    _prepmt_order_type = "purchase"
+    _prepmt_qty_field = "product_qty"
+    _prepmt_tax_field = "taxes_id"
+    _prepmt_alloc_field = "purchase_line_id"
+
+    prepmt_allocation_ids = fields.One2many(
+        "prepayment.allocation", "purchase_line_id", string="Prepayment Allocations",
+        readonly=True, copy=False)
+
+    @api.model
+    def _prepmt_invoiced_by_line(self, move_lines):
+        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
+        result = {}
+        for aml in move_lines.filtered("purchase_line_id"):
+            line = aml.purchase_line_id
+            qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
+                if aml.product_uom_id else aml.quantity
+            entry = result.setdefault(line, [0.0, 0.0])
+            entry[0] += qty
+            entry[1] += aml.price_subtotal
+        return result

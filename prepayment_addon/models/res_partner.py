@@ -1,0 +1,36 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    customer_prepmt_percent = fields.Float(
+        "Customer Prepayment %", company_dependent=True, digits=(5, 2),
+        help="Default share of a sales order that this customer must pay in advance "
+             "(used when no prepayment rule applies).",
+    )
+    vendor_prepmt_percent = fields.Float(
+        "Vendor Prepayment %", company_dependent=True, digits=(5, 2),
+        help="Default share of a purchase order that is paid in advance to this vendor "
+             "(used when no prepayment rule applies).",
+    )
+    prepmt_payment_term_id = fields.Many2one(
+        "account.payment.term", "Prepayment Payment Terms", company_dependent=True,
+        help="Payment terms of prepayment invoices and bills for this partner. "
+             "Empty: the order's payment terms.",
+    )
+
+    @api.constrains("customer_prepmt_percent", "vendor_prepmt_percent")
+    def _check_prepmt_percent(self):
+        for partner in self:
+            for value in (partner.customer_prepmt_percent, partner.vendor_prepmt_percent):
+                if not 0 <= (value or 0.0) <= 100:
+                    raise ValidationError(_(
+                        "The prepayment %% of %(partner)s must be between 0 and 100.",
+                        partner=partner.display_name))
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "customer_prepmt_percent", "vendor_prepmt_percent", "prepmt_payment_term_id"]

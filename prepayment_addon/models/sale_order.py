@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "prepayment.order.mixin"]
+
+    _prepmt_order_type = "sale"
+    _prepmt_move_link_field = "prepmt_sale_order_id"
+    _prepmt_locked_header_fields = (
+        "partner_id", "partner_invoice_id", "currency_id", "pricelist_id", "fiscal_position_id")
+
+    prepmt_move_ids = fields.One2many(
+        "account.move", "prepmt_sale_order_id", string="Prepayment Documents", readonly=True,
+        copy=False)
+
+    def _prepmt_invoice_partner(self):
+        return self.partner_invoice_id or self.partner_id
+
+    def _prepmt_pricelist(self):
+        return self.pricelist_id
+
+    @api.depends("partner_id", "partner_invoice_id")
+    def _compute_prepmt_percent(self):
+        return super()._compute_prepmt_percent()
+
+    def _prepmt_move_vals(self, move_type):
+        vals = super()._prepmt_move_vals(move_type)
+        vals.update({
+            "ref": self.client_order_ref or "",
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "team_id": self.team_id.id,
+            "invoice_user_id": self.user_id.id,
+        })
+        return vals
+
+    def _action_cancel(self):
+        self._prepmt_check_cancel()
+        return super()._action_cancel()
+
+    @api.onchange("date_order")
+    def _onchange_date_order_prepmt(self):
+        if not any(self.order_line.mapped("prepmt_amount_invoiced")):
+            self.action_apply_prepmt_rules()
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        moves = super()._create_invoices(grouped=grouped, final=final, date=date)
+        moves._prepmt_sync_deductions()
+        return moves
+
+
+class SaleOrderLine(models.Model):
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "prepayment.line.mixin"]
+
+    _prepmt_order_type = "sale"
+    _prepmt_qty_field = "product_uom_qty"
+    _prepmt_tax_field = "tax_id"
+    _prepmt_alloc_field = "sale_line_id"
+
+    prepmt_allocation_ids = fields.One2many(
+        "prepayment.allocation", "sale_line_id", string="Prepayment Allocations", readonly=True,
+        copy=False)
+
+    @api.model
+    def _prepmt_percent_depends(self):
+        return super()._prepmt_percent_depends() + [
+            "order_id.partner_invoice_id", "order_id.pricelist_id"]
+
+    @api.model
+    def _prepmt_invoiced_by_line(self, move_lines):
+        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
+        result = {}
+        for aml in move_lines:
+            for line in aml.sale_line_ids:
+                qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
+                    if aml.product_uom_id else aml.quantity
+                entry = result.setdefault(line, [0.0, 0.0])
+                entry[0] += qty
+                entry[1] += aml.price_subtotal
+        return result

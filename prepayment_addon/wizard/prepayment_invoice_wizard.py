@@ -1,0 +1,47 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class PrepaymentInvoiceWizard(models.TransientModel):
+    """Issue a prepayment invoice (or bill) for what is still to invoice, or less."""
+
+    _name = "prepayment.invoice.wizard"
+    _description = "Create a Prepayment Invoice"
+
+    res_model = fields.Selection(
+        [("sale.order", "Sales Order"), ("purchase.order", "Purchase Order")], required=True)
+    res_id = fields.Integer(required=True)
+    order_name = fields.Char(compute="_compute_order", string="Order")
+    currency_id = fields.Many2one("res.currency", compute="_compute_order")
+    amount_to_invoice = fields.Monetary(
+        "Still to Invoice", compute="_compute_order",
+        help="Untaxed prepayment amount that the order still requires.")
+    amount = fields.Monetary(
+        "Amount to Invoice (untaxed)", compute="_compute_amount", store=True, readonly=False,
+        help="Lower it to invoice a part only: it is spread over the lines in proportion to "
+             "what each still has to invoice.")
+
+    def _get_order(self):
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).exists()
+
+    @api.depends("res_model", "res_id")
+    def _compute_order(self):
+        for wizard in self:
+            order = wizard._get_order() if wizard.res_model and wizard.res_id else None
+            wizard.order_name = order.name if order else False
+            wizard.currency_id = order.currency_id if order else self.env.company.currency_id
+            wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
+
+    @api.depends("amount_to_invoice")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.amount = wizard.amount_to_invoice
+
+    def action_create_invoice(self):
+        self.ensure_one()
+        order = self._get_order()
+        if not order:
+            raise UserError(_("The order of this prepayment invoice no longer exists."))
+        move = order._prepmt_create_document("invoice", amount=self.amount)
+        return order._prepmt_action_view_moves(move)

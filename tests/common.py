@@ -1,0 +1,233 @@
+"""Shared base of the prepayment_addon tests.
+
+The tests live outside the addon package, so the classes carry ``test_tags`` and
+``test_module`` themselves (Odoo derives them from ``odoo.addons.<name>.tests`` otherwise).
+Every scenario runs on both sides through a small driver (:class:`SaleSide`,
+:class:`PurchaseSide`), so that one shared behaviour is checked once for each side.
+"""
+from collections import defaultdict
+
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class SaleSide:
+    order_model = "sale.order"
+    line_model = "sale.order.line"
+    qty_field = "product_uom_qty"
+    tax_field = "tax_id"
+    inbound = True  # the partner owes us
+
+    def __init__(self, case):
+        self.case = case
+        self.env = case.env
+
+    def taxes(self):
+        return self.case.tax_sale_a
+
+    def create_order(self, partner, lines, **vals):
+        """``lines``: list of dicts with product, qty, price, taxes, discount."""
+        return self.env[self.order_model].create({
+            "partner_id": partner.id,
+            **vals,
+            "order_line": [Command.create(self.line_vals(**l)) for l in lines],
+        })
+
+    def line_vals(self, product, qty=1.0, price=100.0, taxes=None, discount=0.0, **extra):
+        vals = {
+            "product_id": product.id,
+            self.qty_field: qty,
+            "price_unit": price,
+            "discount": discount,
+            self.tax_field: [Command.set((taxes if taxes is not None else self.taxes()).ids)],
+        }
+        vals.update(extra)
+        return vals
+
+    def confirm(self, order):
+        order.action_confirm()
+
+    def deliver(self, line, qty):
+        line.qty_delivered = qty
+
+    def final_invoice(self, order, post=True):
+        moves = order._create_invoices()
+        if post:
+            moves.action_post()
+        return moves
+
+    def partner_field(self):
+        return "partner_id"
+
+
+class PurchaseSide(SaleSide):
+    order_model = "purchase.order"
+    line_model = "purchase.order.line"
+    qty_field = "product_qty"
+    tax_field = "taxes_id"
+    inbound = False
+
+    def taxes(self):
+        return self.case.tax_purchase_a
+
+    def confirm(self, order):
+        order.button_confirm()
+
+    def deliver(self, line, qty):
+        line.qty_received = qty
+
+    def final_invoice(self, order, post=True):
+        before = order.invoice_ids
+        order.action_create_invoice()
+        moves = order.invoice_ids - before
+        moves.invoice_date = fields.Date.today()
+        if post:
+            moves.action_post()
+        return moves
+
+
+class PrepaymentCase(AccountTestInvoicingCommon):
+    """Company with a chart of accounts, taxes, products, and prepayment helpers."""
+
+    test_tags = {"standard", "at_install", "prepayment_addon"}
+    test_module = "prepayment_addon"
+    side_class = SaleSide
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.side = cls.side_class(cls)
+        cls.company = cls.company_data["company"]
+        # invoice what is delivered / received, so that tests invoice partial quantities
+        (cls.product_a | cls.product_b).write(
+            {"invoice_policy": "delivery", "purchase_method": "receive"})
+        cls.product_a.supplier_taxes_id = cls.tax_purchase_a
+        cls.product_b.supplier_taxes_id = cls.tax_purchase_a
+
+    # ------------------------------------------------------------------
+    def new_order(self, lines=None, partner=None, percent=None, **vals):
+        lines = lines if lines is not None else [
+            {"product": self.product_a, "qty": 10, "price": 100.0}]
+        order = self.side.create_order(partner or self.partner_a, lines, **vals)
+        if percent is not None:
+            order.prepmt_percent = percent
+        return order
+
+    def prepmt_account(self):
+        return self.company._prepmt_account(
+            "sale" if self.side.order_model == "sale.order" else "purchase")
+
+    def deliver_all(self, order, ratio=1.0):
+        for line in order._prepmt_lines():
+            self.side.deliver(line, line._prepmt_ordered_qty() * ratio)
+
+    def pay(self, move, amount=None):
+        register = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids).create(
+            {"amount": amount} if amount is not None else {})
+        return register._create_payments()
+
+    # ------------------------------------------------------------------
+    # SPEC 8 invariants
+    # ------------------------------------------------------------------
+    def posted_docs(self, order):
+        """Every posted document of the order: prepayment documents and final ones."""
+        final = order.invoice_ids if "invoice_ids" in order._fields else self.env["account.move"]
+        return (order.prepmt_move_ids | final).filtered(lambda m: m.state == "posted")
+
+    @staticmethod
+    def doc_sign(move):
+        return -1 if move.move_type in ("out_refund", "in_refund") else 1
+
+    def assertLedger(self, order, reduced_after_credit=False):
+        """Check the SPEC 8 invariants of ``order`` to the cent."""
+        order.invalidate_recordset()
+        order.order_line.invalidate_recordset()
+        cur = order.currency_id
+        docs = self.posted_docs(order)
+        prepmt_docs = docs.filtered("is_prepayment")
+        # 1. posted prepayment invoices - credit memos = lines' invoiced (untaxed)
+        untaxed = sum(self.doc_sign(m) * m.amount_untaxed for m in prepmt_docs)
+        self.assertAlmostEqual(untaxed, order.prepmt_amount_invoiced, places=2)
+        self.assertAlmostEqual(
+            order.prepmt_amount_invoiced,
+            sum(order.order_line.mapped("prepmt_amount_invoiced")), places=2)
+        # 2. 0 <= deducted <= invoiced <= prepayment amount
+        for line in order._prepmt_lines():
+            self.assertGreaterEqual(cur.compare_amounts(line.prepmt_amount_deducted, 0), 0)
+            self.assertLessEqual(
+                cur.compare_amounts(line.prepmt_amount_deducted, line.prepmt_amount_invoiced), 0,
+                f"{line.name}: deducted {line.prepmt_amount_deducted} > invoiced "
+                f"{line.prepmt_amount_invoiced}")
+            if not reduced_after_credit:
+                self.assertLessEqual(
+                    cur.compare_amounts(line.prepmt_amount_invoiced, line.prepmt_amount), 0)
+            self.assertAlmostEqual(
+                line.prepmt_amount_outstanding,
+                line.prepmt_amount_invoiced - line.prepmt_amount_deducted, places=2)
+        # 3. the prepayment account holds the order's outstanding (order currency)
+        account = self.prepmt_account()
+        amls = docs.line_ids.filtered(lambda l: l.account_id == account)
+        balance = sum(amls.mapped("amount_currency"))
+        expected = -order.prepmt_amount_outstanding if self.side.inbound \
+            else order.prepmt_amount_outstanding
+        self.assertAlmostEqual(balance, expected, places=2)
+        if cur == self.company.currency_id:
+            self.assertAlmostEqual(sum(amls.mapped("balance")), expected, places=2)
+        # 4. what the partner is invoiced over all documents: the final product lines plus
+        #    the outstanding prepayment (with its taxes); the order total once all is invoiced
+        total = sum(self.doc_sign(m) * m.amount_total for m in docs)
+        product_total = sum(
+            self.doc_sign(m) * l.price_total
+            for m in docs - prepmt_docs
+            for l in m.invoice_line_ids.filtered(
+                lambda l: l.display_type == "product" and not l.prepmt_allocation_ids))
+        prepmt_lines = [(m, l) for m in docs
+                        for l in m.invoice_line_ids.filtered("prepmt_allocation_ids")]
+        prepmt_total = sum(self.doc_sign(m) * l.price_total for m, l in prepmt_lines)
+        # the untaxed part of the prepayment lines is what is outstanding
+        self.assertAlmostEqual(
+            sum(self.doc_sign(m) * l.price_subtotal for m, l in prepmt_lines),
+            order.prepmt_amount_outstanding, places=2)
+        self.assertAlmostEqual(total, product_total + prepmt_total, places=2)
+        if all(cur.is_zero(l.prepmt_amount_outstanding) for l in order.order_line) \
+                and self.fully_invoiced(order):
+            self.assertAlmostEqual(total, order.amount_total, places=2)
+            self.assertTaxesMatchOrder(order, docs)
+
+    def fully_invoiced(self, order):
+        return all(
+            l.product_uom.compare(
+                l.qty_invoiced, l._prepmt_ordered_qty()) == 0 if hasattr(l.product_uom, "compare")
+            else abs(l.qty_invoiced - l._prepmt_ordered_qty()) < 1e-6
+            for l in order._prepmt_lines())
+
+    def assertTaxesMatchOrder(self, order, docs):
+        """Per tax, the tax invoiced over all documents equals the order's tax."""
+        invoiced = defaultdict(float)
+        for move in docs:
+            for tl in move.line_ids.filtered("tax_line_id"):
+                invoiced[tl.tax_line_id.id] += tl.amount_currency  # signed: credit < 0
+        expected = defaultdict(float)
+        for line in order._prepmt_lines():
+            taxes = line._prepmt_taxes()
+            res = taxes.compute_all(
+                line.price_unit * (1 - (line.discount or 0.0) / 100.0), order.currency_id,
+                line._prepmt_ordered_qty(), line.product_id, order.partner_id)
+            for t in res["taxes"]:
+                expected[t["id"]] += t["amount"]
+        sign = -1 if self.side.inbound else 1
+        for tax_id in set(invoiced) | set(expected):
+            self.assertAlmostEqual(sign * invoiced[tax_id], expected[tax_id], places=2,
+                                   msg=f"tax {tax_id}")
+
+
+class SalePrepaymentCase(PrepaymentCase):
+    side_class = SaleSide
+
+
+class PurchasePrepaymentCase(PrepaymentCase):
+    side_class = PurchaseSide
