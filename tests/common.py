@@ -6,6 +6,7 @@ Every scenario runs on both sides through a small driver (:class:`SaleSide`,
 :class:`PurchaseSide`), so that one shared behaviour is checked once for each side.
 """
 from collections import defaultdict
+from contextlib import contextmanager
 
 from odoo import fields
 from odoo.fields import Command
@@ -129,6 +130,15 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             active_model="account.move", active_ids=move.ids).create(
             {"amount": amount} if amount is not None else {})
         return register._create_payments()
+
+    @contextmanager
+    def assertRefused(self, exception, regex):
+        """Like assertRaisesRegex, inside a savepoint (as Odoo's assertRaises), so that what
+        a refused call wrote is rolled back the way a real request's transaction is."""
+        with self.assertRaises(exception) as cm:
+            yield cm
+        self.assertRegex(str(cm.exception), regex)
+        self.env.invalidate_all()
 
     # ------------------------------------------------------------------
     # SPEC 8 invariants

@@ -69,11 +69,6 @@ class PrepaymentRule(models.Model):
         help="1 is the most specific level; the first level with a valid rule wins.",
     )
 
-    _sql_constraints = [
-        ("percent_range", "CHECK(percent >= 0 AND percent <= 100)",
-         "The prepayment % must be between 0 and 100."),
-    ]
-
     @api.depends("product_tmpl_id", "product_categ_id", "partner_id", "pricelist_id")
     def _compute_levels(self):
         for rule in self:
