@@ -32,6 +32,7 @@ Prepayments on sales and purchase orders
         "wizard/prepayment_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_order.xml",
+        "report/prepayment_analysis_views.xml",
     ],
     "demo": [
         "data/prepayment_demo.xml",

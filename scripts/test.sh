@@ -8,6 +8,9 @@
 # database prepmt_test with the addon and demo data, then run pytest over tests/ with
 # --odoo-http (HttpCase/tours run; pytest-odoo skips them without it) and a headless Chromium.
 #
+# Two databases are built: prepmt_test (the addon alone, without Inventory: every test except
+# tests/stock) and prepmt_test_stock (the Inventory bridge prepayment_addon_stock: tests/stock).
+# PREPMT_SKIP_STOCK=1 skips the second one.
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
 # for/install Chromium), HYPOTHESIS_PROFILE (passed through to the tests).
@@ -24,11 +27,9 @@ if [ "${PREPMT_NO_CHROME:-0}" != 1 ]; then
 fi
 prepmt_start_cluster
 PREPMT_ODOO_CONF_EXTRA="max_cron_threads = 0" prepmt_write_config "$DB"
-prepmt_create_db "$DB"
 
 pytest_args=(
     -p pytest_prepmt
-    --odoo-database="$DB"
     --odoo-config="$PREPMT_ODOO_CONF"
     --odoo-log-level="${PREPMT_TEST_LOG_LEVEL:-warn}"
     --odoo-http
@@ -36,21 +37,39 @@ pytest_args=(
 if [ "${CI:-}" = true ]; then
     pytest_args+=(--color=no -p no:cacheprovider)
 fi
-
-prepmt_log "setup took $(( $(prepmt_now) - T_START ))s"
-prepmt_log "pytest ${pytest_args[*]} $*${HYPOTHESIS_PROFILE:+ (HYPOTHESIS_PROFILE=$HYPOTHESIS_PROFILE)}"
-T_PYTEST="$(prepmt_now)"
 cd "$PREPMT_ROOT"
 export PYTHONPATH="$PREPMT_ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"
-set +e
-"$PREPMT_VENV_PY" -m pytest "${pytest_args[@]}" "$@"
-rc=$?
-set -e
-# In CI keep pytest's summary ("N passed, ...") as the closing line of the output.
-[ "${CI:-}" = true ] && [ "$rc" -ne 5 ] && PREPMT_QUIET_TAIL=1
-[ "${PREPMT_QUIET_TAIL:-0}" = 1 ] || prepmt_log "pytest exit code $rc (pytest $(( $(prepmt_now) - T_PYTEST ))s, total $(( $(prepmt_now) - T_START ))s)"
-if [ "$rc" -eq 5 ]; then
-    prepmt_log "FAILED: pytest collected no tests (exit code 5). Tests must live under tests/ as test_*.py and derive from odoo.tests TransactionCase/HttpCase with test_tags and test_module set (see scripts/README.md)."
-    exit 1
+
+# run_pytest DB [pytest args...]: one pytest-odoo run against DB; sets $rc.
+run_pytest() {
+    local db="$1"; shift
+    prepmt_log "pytest --odoo-database=$db ${pytest_args[*]} $*${HYPOTHESIS_PROFILE:+ (HYPOTHESIS_PROFILE=$HYPOTHESIS_PROFILE)}"
+    local t0; t0="$(prepmt_now)"
+    set +e
+    "$PREPMT_VENV_PY" -m pytest --odoo-database="$db" "${pytest_args[@]}" "$@"
+    rc=$?
+    set -e
+    prepmt_log "pytest exit code $rc (pytest $(( $(prepmt_now) - t0 ))s, total $(( $(prepmt_now) - T_START ))s)"
+    if [ "$rc" -eq 5 ]; then
+        prepmt_log "FAILED: pytest collected no tests (exit code 5). Tests must live under tests/ as test_*.py and derive from odoo.tests TransactionCase/HttpCase with test_tags and test_module set (see scripts/README.md)."
+        rc=1
+    fi
+}
+
+# 1. The main addon alone (no Inventory): every test but the Inventory bridge's.
+prepmt_create_db "$DB"
+run_pytest "$DB" --ignore=tests/stock "$@"
+rc_main=$rc
+
+# 2. The Inventory bridge (prepayment_addon_stock, with sale_stock and purchase_stock).
+rc_stock=0
+if [ "${PREPMT_SKIP_STOCK:-0}" != 1 ]; then
+    PREPMT_ADDON=prepayment_addon_stock prepmt_create_db "${DB}_stock"
+    run_pytest "${DB}_stock" tests/stock "$@"
+    rc_stock=$rc
 fi
-exit "$rc"
+
+if [ "$rc_main" -ne 0 ]; then
+    exit "$rc_main"
+fi
+exit "$rc_stock"

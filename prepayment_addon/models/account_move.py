@@ -176,8 +176,22 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Life cycle
     # ------------------------------------------------------------------
+    def _prepmt_final_orders(self):
+        """Orders whose lines this final document invoices."""
+        orders = []
+        for move in self:
+            orders += [line.order_id for line in move._prepmt_final_order_lines()]
+        return orders
+
     def _post(self, soft=True):
         to_sync = self.filtered(lambda m: m.state == "draft")
+        finals = to_sync.filtered(
+            lambda m: not m.is_prepayment and m.move_type in ("out_invoice", "in_invoice"))
+        for order in set(finals._prepmt_final_orders()):
+            order._prepmt_check_release(
+                _("post a final invoice of %(order)s", order=order.name)
+                if order._prepmt_order_type == "sale"
+                else _("post a final bill of %(order)s", order=order.name))
         to_sync._prepmt_sync_deductions()
         to_sync._prepmt_rescale_allocations()
         with_allocs = to_sync.filtered(lambda m: m.line_ids.prepmt_allocation_ids)

@@ -4,7 +4,7 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import float_compare
 
@@ -22,6 +22,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_order_type = None  # 'sale' or 'purchase'
     _prepmt_move_link_field = None  # field of account.move pointing to the order
     _prepmt_locked_header_fields = ("partner_id", "currency_id", "fiscal_position_id")
+    _prepmt_manager_group = None  # xmlid of the group that may override the payment check
 
     # Defined by the concrete models; declared here so that the mixin's own fields resolve.
     currency_id = fields.Many2one("res.currency")
@@ -60,6 +61,21 @@ class PrepaymentOrderMixin(models.AbstractModel):
         "Prepayment Due Date", compute="_compute_prepmt_due_date",
         help="When the prepayment is due: the due date of the latest prepayment invoice, or "
              "what the prepayment payment terms give from today.")
+    prepmt_amount_paid = fields.Monetary(
+        "Prepayment Paid", compute="_compute_prepmt_state", store=True,
+        help="Untaxed share of the posted prepayment invoices that is paid (settled), net of "
+             "settled prepayment credit memos.")
+    prepmt_state = fields.Selection([
+        ("none", "No Prepayment"),
+        ("to_invoice", "To Invoice"),
+        ("waiting_payment", "Waiting for Prepayment"),
+        ("paid", "Prepayment Paid"),
+    ], string="Prepayment Status", compute="_compute_prepmt_state", store=True, index=True,
+        help="Follows the prepayment documents and their payments the moment they change.")
+    prepmt_check_override = fields.Boolean(
+        "Let Through Without Prepayment", copy=False,
+        help="Set by a manager: deliveries/receipts and final invoices of this order are not "
+             "held by the prepayment check.")
     prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
     prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
 
@@ -128,6 +144,69 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order.prepmt_amount_deducted = sum(lines.mapped("prepmt_amount_deducted"))
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
             order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
+
+    @api.depends(lambda self: [
+        "prepmt_amount", "prepmt_amount_outstanding", "prepmt_amount_to_invoice",
+        "prepmt_move_ids.state", "prepmt_move_ids.payment_state",
+        "prepmt_move_ids.amount_residual",
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_state(self):
+        for order in self:
+            currency = order.currency_id
+            documents = order.prepmt_move_ids.filtered(
+                lambda m: m.state == "posted" and m.is_prepayment)
+            paid = 0.0
+            unpaid = False
+            for move in documents:
+                settled = move.payment_state in ("paid", "in_payment", "reversed")
+                share = 1.0 if settled or not move.amount_total else \
+                    (move.amount_total - move.amount_residual) / move.amount_total
+                sign = -1 if move.move_type in ("out_refund", "in_refund") else 1
+                paid += sign * move.amount_untaxed * share
+                if sign > 0 and not settled:
+                    unpaid = True
+            order.prepmt_amount_paid = currency.round(paid) if currency else paid
+            if currency.is_zero(order.prepmt_amount) and \
+                    currency.is_zero(order.prepmt_amount_outstanding):
+                order.prepmt_state = "none"
+            elif currency.compare_amounts(order.prepmt_amount_to_invoice, 0) > 0:
+                order.prepmt_state = "to_invoice"
+            elif unpaid:
+                order.prepmt_state = "waiting_payment"
+            else:
+                order.prepmt_state = "paid"
+
+    def _prepmt_blocking_message(self):
+        """Why the prepayment check holds this order, or False."""
+        self.ensure_one()
+        if self.prepmt_check_override or self.prepmt_state not in ("to_invoice", "waiting_payment"):
+            return False
+        if self.prepmt_state == "to_invoice":
+            return _(
+                "%(order)s still has %(amount)s of prepayment to invoice: issue the prepayment "
+                "invoice and have it paid first.", order=self.name,
+                amount=self.currency_id.format(self.prepmt_amount_to_invoice))
+        return _(
+            "The prepayment of %(order)s is not paid yet (%(paid)s of %(invoiced)s paid): "
+            "register the payment first.", order=self.name,
+            paid=self.currency_id.format(self.prepmt_amount_paid),
+            invoiced=self.currency_id.format(self.prepmt_amount_invoiced))
+
+    def _prepmt_check_enabled(self):
+        self.ensure_one()
+        return self.company_id["prepmt_%s_check" % self._prepmt_order_type]
+
+    def _prepmt_check_release(self, action):
+        """Refuse ``action`` (a translated verb phrase) while the prepayment check holds."""
+        for order in self:
+            if not order._prepmt_check_enabled():
+                continue
+            message = order._prepmt_blocking_message()
+            if message:
+                raise UserError(_(
+                    "You cannot %(action)s: %(reason)s A manager can let the order through with "
+                    "'Let Through Without Prepayment' on its Prepayment tab.",
+                    action=action, reason=message))
 
     @api.depends(lambda self: ["partner_id", "payment_term_id"] if self._prepmt_order_type else [])
     def _compute_prepmt_payment_term_id(self):
@@ -224,6 +303,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def write(self, vals):
         self._prepmt_check_header_write(vals)
+        if "prepmt_check_override" in vals:
+            self._prepmt_check_override_rights(vals["prepmt_check_override"])
         res = super().write(vals)
         if "prepmt_percent" in vals and "partner_id" not in vals:
             for order in self:
@@ -231,6 +312,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     lambda l: l.prepmt_percent != order.prepmt_percent)
                 lines.write({"prepmt_percent": order.prepmt_percent})
         return res
+
+    def _prepmt_check_override_rights(self, value):
+        group = self._prepmt_manager_group
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(_(
+                "Only managers can let an order through without its prepayment."))
+        for order in self:
+            if bool(order.prepmt_check_override) != bool(value):
+                order.message_post(body=_(
+                    "%(user)s let this order through without its prepayment.",
+                    user=self.env.user.name) if value else _(
+                    "%(user)s put this order back under the prepayment check.",
+                    user=self.env.user.name))
 
     def _prepmt_check_cancel(self):
         for order in self:

@@ -7,6 +7,7 @@ class PurchaseOrder(models.Model):
 
     _prepmt_order_type = "purchase"
     _prepmt_move_link_field = "prepmt_purchase_order_id"
+    _prepmt_manager_group = "purchase.group_purchase_manager"
 
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",

@@ -21,6 +21,31 @@ class ResPartner(models.Model):
              "Empty: the order's payment terms.",
     )
 
+    prepmt_open_count = fields.Integer(
+        "Open Prepayments", compute="_compute_prepmt_open_count",
+        groups="sales_team.group_sale_salesman,purchase.group_purchase_user,"
+               "account.group_account_invoice,account.group_account_readonly")
+
+    def _prepmt_open_domain(self):
+        return [
+            ("partner_id", "in", self.commercial_partner_id.ids),
+            "|", ("outstanding", "!=", 0), ("prepmt_state", "in", ("to_invoice", "waiting_payment")),
+        ]
+
+    def _compute_prepmt_open_count(self):
+        Analysis = self.env["prepayment.analysis"]
+        for partner in self:
+            partner.prepmt_open_count = Analysis.search_count(
+                partner._prepmt_open_domain()) if partner.id else 0
+
+    def action_view_prepmt_open(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prepayment_addon.action_prepayment_analysis")
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        action["context"] = {"search_default_open": 1}
+        return action
+
     @api.constrains("customer_prepmt_percent", "vendor_prepmt_percent")
     def _check_prepmt_percent(self):
         for partner in self:

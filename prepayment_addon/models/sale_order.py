@@ -7,6 +7,7 @@ class SaleOrder(models.Model):
 
     _prepmt_order_type = "sale"
     _prepmt_move_link_field = "prepmt_sale_order_id"
+    _prepmt_manager_group = "sales_team.group_sale_manager"
     _prepmt_locked_header_fields = (
         "partner_id", "partner_invoice_id", "currency_id", "pricelist_id", "fiscal_position_id")
 

@@ -1,0 +1,95 @@
+from odoo import api, fields, models, tools
+
+
+class PrepaymentAnalysis(models.Model):
+    """Open prepayments per order (sales and purchase), as an accountant reads them.
+
+    ``outstanding_company`` is read from the journal items on the prepayment accounts, so
+    that its total per company equals the balance of those accounts.
+    """
+
+    _name = "prepayment.analysis"
+    _description = "Open Prepayments"
+    _auto = False
+    _order = "date_order desc, id desc"
+    _rec_name = "order_name"
+
+    order_type = fields.Selection([("sale", "Sales"), ("purchase", "Purchase")], readonly=True)
+    order_name = fields.Char("Order", readonly=True)
+    sale_order_id = fields.Many2one("sale.order", readonly=True)
+    purchase_order_id = fields.Many2one("purchase.order", readonly=True)
+    date_order = fields.Datetime("Order Date", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Partner", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
+    prepmt_state = fields.Selection([
+        ("none", "No Prepayment"),
+        ("to_invoice", "To Invoice"),
+        ("waiting_payment", "Waiting for Prepayment"),
+        ("paid", "Prepayment Paid"),
+    ], string="Prepayment Status", readonly=True)
+    required = fields.Monetary("Required", readonly=True)
+    invoiced = fields.Monetary("Invoiced", readonly=True)
+    paid = fields.Monetary("Paid", readonly=True)
+    deducted = fields.Monetary("Deducted", readonly=True)
+    outstanding = fields.Monetary("Outstanding", readonly=True)
+    outstanding_company = fields.Monetary(
+        "Outstanding (Company Currency)", currency_field="company_currency_id", readonly=True)
+
+    @property
+    def _table_query(self):
+        return f"""
+            {self._select_order('sale')}
+            UNION ALL
+            {self._select_order('purchase')}
+        """
+
+    @api.model
+    def _select_order(self, order_type):
+        table = "sale_order" if order_type == "sale" else "purchase_order"
+        line_field = "sale_line_id" if order_type == "sale" else "purchase_line_id"
+        line_table = "sale_order_line" if order_type == "sale" else "purchase_order_line"
+        link = "prepmt_sale_order_id" if order_type == "sale" else "prepmt_purchase_order_id"
+        # customer prepayments are a credit balance, vendor prepayments a debit balance
+        sign = -1 if order_type == "sale" else 1
+        offset = 0 if order_type == "sale" else 1
+        return f"""
+            SELECT
+                o.id * 2 + {offset} AS id,
+                '{order_type}' AS order_type,
+                o.name AS order_name,
+                {'o.id' if order_type == 'sale' else 'NULL::integer'} AS sale_order_id,
+                {'o.id' if order_type == 'purchase' else 'NULL::integer'} AS purchase_order_id,
+                o.date_order AS date_order,
+                COALESCE(p.commercial_partner_id, p.id) AS partner_id,
+                o.company_id AS company_id,
+                o.currency_id AS currency_id,
+                c.currency_id AS company_currency_id,
+                o.prepmt_state AS prepmt_state,
+                o.prepmt_amount AS required,
+                o.prepmt_amount_invoiced AS invoiced,
+                o.prepmt_amount_paid AS paid,
+                o.prepmt_amount_deducted AS deducted,
+                o.prepmt_amount_outstanding AS outstanding,
+                {sign} * COALESCE(bal.balance, 0) AS outstanding_company
+            FROM {table} o
+            JOIN res_partner p ON p.id = o.partner_id
+            JOIN res_company c ON c.id = o.company_id
+            LEFT JOIN (
+                SELECT ids.order_id, SUM(aml.balance) AS balance
+                FROM (
+                    SELECT DISTINCT a.move_line_id,
+                           COALESCE(l.order_id, m.{link}) AS order_id
+                    FROM prepayment_allocation a
+                    JOIN account_move m ON m.id = a.move_id
+                    LEFT JOIN {line_table} l ON l.id = a.{line_field}
+                    WHERE a.{line_field} IS NOT NULL OR m.{link} IS NOT NULL
+                ) ids
+                JOIN account_move_line aml ON aml.id = ids.move_line_id
+                WHERE aml.parent_state = 'posted'
+                GROUP BY ids.order_id
+            ) bal ON bal.order_id = o.id
+            WHERE o.prepmt_amount <> 0 OR o.prepmt_amount_invoiced <> 0
+                  OR bal.balance IS NOT NULL
+        """
