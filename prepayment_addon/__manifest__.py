@@ -34,6 +34,11 @@ Prepayments on sales and purchase orders
         "report/report_order.xml",
         "report/prepayment_analysis_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "prepayment_addon/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "data/prepayment_demo.xml",
     ],

@@ -475,8 +475,15 @@ class PrepaymentOrderMixin(models.AbstractModel):
             Move = Move.sudo()
         move = Move.with_company(self.company_id).create(vals)
         move._prepmt_fix_included_tax_rounding()
-        if self.company_id.prepmt_auto_post:
+        can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
+        if self.company_id.prepmt_auto_post and can_post:
             move.action_post()
+        elif self.company_id.prepmt_auto_post:
+            # Like Odoo's down payments: users without billing rights leave a draft that
+            # the accounting team posts.
+            self.message_post(body=Markup(_(
+                "Draft prepayment document %(doc)s created: you may not post invoices, so an "
+                "accountant will review and post it.")) % {"doc": move._get_html_link()})
         else:
             self.message_post(body=Markup(_(
                 "Draft prepayment document %(doc)s created: review and post it.")) % {

@@ -118,6 +118,14 @@ class PrepaymentRule(models.Model):
                     "A prepayment rule applies to a customer or to a pricelist, "
                     "not both: clear one of them."))
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "order_type" in vals and not self.env.su:
+            # record rules are checked on the old values: check the new type too, so that a
+            # sales manager cannot turn a sales rule into a purchase rule
+            self.check_access("write")
+        return res
+
     # ------------------------------------------------------------------
     # The rules engine
     # ------------------------------------------------------------------
