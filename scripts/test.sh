@@ -8,9 +8,10 @@
 # database prepmt_test with the addon and demo data, then run pytest over tests/ with
 # --odoo-http (HttpCase/tours run; pytest-odoo skips them without it) and a headless Chromium.
 #
-# Two databases are built: prepmt_test (the addon alone, without Inventory: every test except
-# tests/stock) and prepmt_test_stock (the Inventory bridge prepayment_addon_stock: tests/stock).
-# PREPMT_SKIP_STOCK=1 skips the second one.
+# Two databases are built: prepmt_test_stock (the Inventory bridge prepayment_addon_stock:
+# tests/stock, then scripts/check_lifecycle.py upgrades the addons in place and uninstalls them)
+# and prepmt_test (the addon alone, without Inventory: every other test).
+# PREPMT_SKIP_STOCK=1 skips the first one, PREPMT_SKIP_LIFECYCLE=1 the upgrade/uninstall check.
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
 # for/install Chromium), HYPOTHESIS_PROFILE (passed through to the tests).
@@ -49,27 +50,41 @@ run_pytest() {
     "$PREPMT_VENV_PY" -m pytest --odoo-database="$db" "${pytest_args[@]}" "$@"
     rc=$?
     set -e
-    prepmt_log "pytest exit code $rc (pytest $(( $(prepmt_now) - t0 ))s, total $(( $(prepmt_now) - T_START ))s)"
+    [ "${PREPMT_QUIET_TAIL:-0}" = 1 ] && [ "$rc" -eq 0 ] || \
+        prepmt_log "pytest exit code $rc (pytest $(( $(prepmt_now) - t0 ))s, total $(( $(prepmt_now) - T_START ))s)"
     if [ "$rc" -eq 5 ]; then
         prepmt_log "FAILED: pytest collected no tests (exit code 5). Tests must live under tests/ as test_*.py and derive from odoo.tests TransactionCase/HttpCase with test_tags and test_module set (see scripts/README.md)."
         rc=1
     fi
 }
 
-# 1. The main addon alone (no Inventory): every test but the Inventory bridge's.
-prepmt_create_db "$DB"
-run_pytest "$DB" --ignore=tests/stock "$@"
-rc_main=$rc
-
-# 2. The Inventory bridge (prepayment_addon_stock, with sale_stock and purchase_stock).
+# 1. The Inventory bridge (prepayment_addon_stock, with sale_stock and purchase_stock): its tests,
+#    then an upgrade in place and an uninstall on that database with the demo's history.
 rc_stock=0
 if [ "${PREPMT_SKIP_STOCK:-0}" != 1 ]; then
     PREPMT_ADDON=prepayment_addon_stock prepmt_create_db "${DB}_stock"
     run_pytest "${DB}_stock" tests/stock "$@"
     rc_stock=$rc
+    if [ "${PREPMT_SKIP_LIFECYCLE:-0}" != 1 ]; then
+        prepmt_log "upgrade and uninstall check on ${DB}_stock"
+        if ! "$PREPMT_VENV_PY" "$PREPMT_ROOT/scripts/check_lifecycle.py" "$PREPMT_ODOO_CONF" "${DB}_stock"; then
+            prepmt_log "FAILED: upgrade/uninstall check"
+            rc_stock=1
+        fi
+    fi
 fi
 
-if [ "$rc_main" -ne 0 ]; then
-    exit "$rc_main"
+# 2. The main addon alone (no Inventory): every other test. Last, so that pytest's summary of
+#    the main suite closes the output.
+prepmt_create_db "$DB"
+if [ "${CI:-}" = true ]; then
+    export PREPMT_QUIET_TAIL=1
 fi
-exit "$rc_stock"
+run_pytest "$DB" --ignore=tests/stock "$@"
+rc_main=$rc
+
+if [ "$rc_stock" -ne 0 ]; then
+    prepmt_log "FAILED: the Inventory bridge tests or the upgrade/uninstall check (see above)"
+    exit "$rc_stock"
+fi
+exit "$rc_main"
