@@ -146,6 +146,24 @@ class PrepaymentLineMixin(models.AbstractModel):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
 
+    @api.model
+    def _prepmt_lines_of_move_line(self, aml):
+        """The order lines of this model that journal item ``aml`` invoices (adapters)."""
+        raise NotImplementedError
+
+    @api.model
+    def _prepmt_invoiced_by_line(self, move_lines):
+        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
+        result = {}
+        for aml in move_lines:
+            for line in self._prepmt_lines_of_move_line(aml):
+                qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
+                    if aml.product_uom_id else aml.quantity
+                entry = result.setdefault(line, [0.0, 0.0])
+                entry[0] += qty
+                entry[1] += aml.price_subtotal
+        return result
+
     # ------------------------------------------------------------------
     # The deduction rule (one place for both sides)
     # ------------------------------------------------------------------

@@ -285,6 +285,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
             if line.prepmt_percent != self.prepmt_percent:
                 line.prepmt_percent = self.prepmt_percent
 
+    @api.onchange("date_order")
+    def _onchange_date_order_prepmt(self):
+        # the rules valid on the new date, while nothing is invoiced
+        if not any(self.order_line.mapped("prepmt_amount_invoiced")):
+            self.action_apply_prepmt_rules()
+
     def _prepmt_check_header_write(self, vals):
         locked = [f for f in self._prepmt_locked_header_fields if f in vals]
         if not locked:

@@ -26,11 +26,6 @@ class PurchaseOrder(models.Model):
         self._prepmt_check_cancel()
         return super().button_cancel()
 
-    @api.onchange("date_order")
-    def _onchange_date_order_prepmt(self):
-        if not any(self.order_line.mapped("prepmt_amount_invoiced")):
-            self.action_apply_prepmt_rules()
-
     def action_create_invoice(self):
         before = self.invoice_ids
         action = super().action_create_invoice()
@@ -52,14 +47,5 @@ class PurchaseOrderLine(models.Model):
         readonly=True, copy=False)
 
     @api.model
-    def _prepmt_invoiced_by_line(self, move_lines):
-        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
-        result = {}
-        for aml in move_lines.filtered("purchase_line_id"):
-            line = aml.purchase_line_id
-            qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
-                if aml.product_uom_id else aml.quantity
-            entry = result.setdefault(line, [0.0, 0.0])
-            entry[0] += qty
-            entry[1] += aml.price_subtotal
-        return result
+    def _prepmt_lines_of_move_line(self, aml):
+        return aml.purchase_line_id

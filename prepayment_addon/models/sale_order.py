@@ -39,11 +39,6 @@ class SaleOrder(models.Model):
         self._prepmt_check_cancel()
         return super()._action_cancel()
 
-    @api.onchange("date_order")
-    def _onchange_date_order_prepmt(self):
-        if not any(self.order_line.mapped("prepmt_amount_invoiced")):
-            self.action_apply_prepmt_rules()
-
     def _create_invoices(self, grouped=False, final=False, date=None):
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
         moves._prepmt_sync_deductions()
@@ -69,14 +64,5 @@ class SaleOrderLine(models.Model):
             "order_id.partner_invoice_id", "order_id.pricelist_id"]
 
     @api.model
-    def _prepmt_invoiced_by_line(self, move_lines):
-        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
-        result = {}
-        for aml in move_lines:
-            for line in aml.sale_line_ids:
-                qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
-                    if aml.product_uom_id else aml.quantity
-                entry = result.setdefault(line, [0.0, 0.0])
-                entry[0] += qty
-                entry[1] += aml.price_subtotal
-        return result
+    def _prepmt_lines_of_move_line(self, aml):
+        return aml.sale_line_ids
