@@ -55,6 +55,76 @@ class AccountMove(models.Model):
             result.update(self.env[model]._prepmt_invoiced_by_line(product_lines))
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self.env.context.get("prepmt_deduct_on_create"):
+            self = self.with_context(prepmt_deduct_on_create=False)
+            for vals in vals_list:
+                self._prepmt_add_deduction_vals(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _prepmt_add_deduction_vals(self, vals):
+        """Add the deduction lines to the values of a final invoice or bill before it is
+        created (``_create_invoices`` / ``action_create_invoice``), so that Odoo computes its
+        taxes and terms once, not once more when ``_prepmt_sync_deductions`` writes them.
+
+        The cap uses ``quantity x price_unit x (1 - discount)``; ``_prepmt_sync_deductions``
+        (called after the creation and again on posting) corrects the rare case where the
+        real subtotal (price-included taxes) gives another amount.
+        """
+        move_type = vals.get("move_type") or self.env.context.get("default_move_type")
+        if move_type not in ("out_invoice", "in_invoice") or \
+                vals.get("prepmt_sale_order_id") or vals.get("prepmt_purchase_order_id"):
+            return
+        items = []  # (model, order line id, qty, uom id, untaxed cap)
+        for command in vals.get("invoice_line_ids") or ():
+            if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
+                continue
+            line_vals = command[2]
+            if (line_vals.get("display_type") or "product") != "product" or \
+                    line_vals.get("prepmt_allocation_ids"):
+                continue
+            ids = []
+            for sub in line_vals.get("sale_line_ids") or ():
+                if sub[0] == Command.LINK:
+                    ids.append(("sale.order.line", sub[1]))
+                elif sub[0] == Command.SET:
+                    ids += [("sale.order.line", i) for i in sub[2]]
+            if line_vals.get("purchase_line_id"):
+                ids = [("purchase.order.line", line_vals["purchase_line_id"])]
+            if len(ids) != 1:
+                continue
+            qty = line_vals.get("quantity", 1.0)
+            cap = qty * line_vals.get("price_unit", 0.0) * (
+                1 - (line_vals.get("discount") or 0.0) / 100.0)
+            items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
+        # browse each model's lines together, so that their fields are read in batch
+        records = {}
+        for model in PREPMT_LINE_MODELS:
+            for line in self.env[model].browse([i[1] for i in items if i[0] == model]):
+                records[model, line.id] = line
+        invoiced = {}  # order line: [qty (line UoM), untaxed cap]
+        for model, line_id, qty, uom, cap in items:
+            line = records[model, line_id]
+            if uom and uom != line.product_uom.id:
+                qty = self.env["uom.uom"].browse(uom)._compute_quantity(qty, line.product_uom)
+            entry = invoiced.setdefault(line, [0.0, 0.0])
+            entry[0] += qty
+            entry[1] += cap
+        by_order = defaultdict(dict)
+        for line, (qty, cap) in invoiced.items():
+            if line.prepmt_amount_outstanding <= 0:
+                continue
+            amount = line._prepmt_deduction_for_qty(qty, cap=cap)
+            if not line.currency_id.is_zero(amount):
+                by_order[line.order_id][line] = amount
+        if by_order:
+            vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
+            for order, amounts in by_order.items():
+                vals["invoice_line_ids"] += order._prepmt_line_commands(
+                    amounts, "deduction", sign=-1)
+
     def _prepmt_sync_deductions(self):
         """(Re)build the deduction lines of draft final invoices and bills.
 
@@ -94,9 +164,14 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def _prepmt_fix_included_tax_rounding(self):
         """With price-included taxes, make each line's subtotal equal its allocations."""
-        for line in self.line_ids.filtered("prepmt_allocation_ids"):
-            kind_sign = -1 if line.prepmt_allocation_ids[0].kind == "deduction" else 1
-            target = kind_sign * sum(line.prepmt_allocation_ids.mapped("amount"))
+        lines = self.line_ids.filtered(
+            lambda l: l.prepmt_allocation_ids and any(l.tax_ids.mapped("price_include")))
+        # ``allocs[0]`` would browse a lone record and fetch the allocations line by line
+        lines.prepmt_allocation_ids.fetch(["kind", "amount"])
+        for line in lines:
+            allocs = line.prepmt_allocation_ids
+            kind_sign = -1 if "deduction" in allocs.mapped("kind") else 1
+            target = kind_sign * sum(allocs.mapped("amount"))
             diff = line.currency_id.round(target - line.price_subtotal)
             if not line.currency_id.is_zero(diff) and abs(diff) <= 0.05:
                 line.price_unit += diff
@@ -107,9 +182,11 @@ class AccountMove(models.Model):
         A user may edit a draft prepayment document, or issue a partial credit note: what is
         posted is what counts, spread over the order lines in proportion.
         """
-        for line in self.line_ids.filtered("prepmt_allocation_ids"):
+        lines = self.line_ids.filtered("prepmt_allocation_ids")
+        lines.prepmt_allocation_ids.fetch(["kind", "amount"])
+        for line in lines:
             allocs = line.prepmt_allocation_ids
-            kind_sign = -1 if allocs[0].kind == "deduction" else 1
+            kind_sign = -1 if "deduction" in allocs.mapped("kind") else 1
             target = line.currency_id.round(kind_sign * line.price_subtotal)
             current = sum(allocs.mapped("amount"))
             if line.currency_id.compare_amounts(target, current) == 0:

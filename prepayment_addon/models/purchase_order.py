@@ -28,8 +28,12 @@ class PurchaseOrder(models.Model):
 
     def action_create_invoice(self):
         before = self.invoice_ids
-        action = super().action_create_invoice()
-        (self.invoice_ids - before)._prepmt_sync_deductions()
+        # the deduction lines go into the creation (see account.move._prepmt_add_deduction_vals)
+        action = super(PurchaseOrder, self.with_context(prepmt_deduct_on_create=True)) \
+            .action_create_invoice()
+        moves = self.invoice_ids - before
+        moves._prepmt_sync_deductions()
+        moves._prepmt_fix_included_tax_rounding()
         return action
 
 

@@ -40,8 +40,11 @@ class SaleOrder(models.Model):
         return super()._action_cancel()
 
     def _create_invoices(self, grouped=False, final=False, date=None):
-        moves = super()._create_invoices(grouped=grouped, final=final, date=date)
+        # the deduction lines go into the creation (see account.move._prepmt_add_deduction_vals)
+        moves = super(SaleOrder, self.with_context(prepmt_deduct_on_create=True))._create_invoices(
+            grouped=grouped, final=final, date=date).with_env(self.env)
         moves._prepmt_sync_deductions()
+        moves._prepmt_fix_included_tax_rounding()
         return moves
 
 

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Benchmark of prepayment_addon against Odoo's own documents (issue #6).
+
+Run it with the Python that imports Odoo 18.0, on a database that has the addon installed
+(``bash scripts/bench.sh`` builds one and runs this)::
+
+    python benchmarks/bench_prepayment.py -c odoo.conf -d prepmt_bench [--sizes 10,100,500]
+        [--repeat 3] [--state-orders 1000] [--output benchmarks/results/latest.json]
+        [--profile DIR]
+
+Everything happens in ONE transaction that is rolled back at the end (and each measurement in
+a savepoint that is rolled back), so the database is left as it was.  Each operation is timed
+with ``time.perf_counter`` and counted with Odoo's SQL query counter (``cr.sql_log_count``),
+best of ``--repeat`` runs on fresh orders, after a warm-up run.  Before each measured call the
+ORM cache is flushed and invalidated (like at the start of a request); the pending writes are
+flushed inside the measurement, so deferred work is counted.
+
+Operations (ours vs the reference, on identical orders of N lines, distinct products, 15 % tax):
+
+* ``sale_prepmt_invoice``  our 30 % prepayment invoice (``action_create_prepmt_invoice``, posted
+  at once) vs Odoo's 30 % down-payment invoice (``sale.advance.payment.inv``, percentage, then
+  ``action_post``).
+* ``sale_final_invoice``   final invoice of a prepaid order (``_create_invoices`` + ``action_post``,
+  with the deduction lines) vs the same on an order without prepayment.
+* ``purchase_prepmt_bill`` our 30 % prepayment bill vs a plain vendor bill of the same PO
+  (``action_create_invoice`` + post).  Odoo 18 Community has no "down payment bill" to compare
+  with: ``purchase`` only lets one *attach* lines of an existing bill to a PO as down payment
+  (``bill.to.po.wizard.action_add_downpayment``).
+* ``purchase_final_bill``  final bill of a prepaid PO vs a plain bill of the same PO.
+* ``state_batch``          1,000 orders: posting their prepayment invoices in one batch, and the
+  forced recompute of the order/line prepayment amounts (and ``prepmt_state`` once it exists).
+"""
+import argparse
+import cProfile
+import contextlib
+import itertools
+import json
+import os
+import platform
+import pstats
+import sys
+import time
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUTPUT = os.path.join(HERE, "results", "latest.json")
+
+TARGETS = {  # issue #6: ours / reference must stay at or below this
+    "sale_prepmt_invoice": 1.2,
+    "sale_final_invoice": 1.3,
+    "purchase_prepmt_bill": 1.2,
+    "purchase_final_bill": 1.3,
+}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    p.add_argument("-d", "--database", required=True, help="database with prepayment_addon")
+    p.add_argument("--sizes", default="10,100,500", help="order sizes (lines), comma separated")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
+    p.add_argument("--state-orders", type=int, default=1000,
+                   help="orders of the batch state measurement (0 skips it)")
+    p.add_argument("--only", default="",
+                   help="comma separated subset of operations (sale_prepmt_invoice, ...)")
+    p.add_argument("--no-grouped", action="store_true",
+                   help="skip the variant where our orders group their prepayment lines")
+    p.add_argument("--output", default=DEFAULT_OUTPUT, help="JSON result file")
+    p.add_argument("--profile", default="",
+                   help="directory: write a cProfile (.prof + top-60 .txt) of each operation "
+                        "(ours: KEY_N, reference: KEY_N_ref) at the largest size")
+    p.add_argument("--log-level", default="warn")
+    return p.parse_args(argv)
+
+
+# ----------------------------------------------------------------------------- helpers
+class Bench:
+    def __init__(self, env, args):
+        self.env = env
+        self.cr = env.cr
+        self.args = args
+        self.sp_counter = itertools.count()
+        self.results = []
+        self.grouped = False  # our orders group their prepayment lines (prepmt_compress)
+
+    # -- transaction control -------------------------------------------------------------
+    @contextlib.contextmanager
+    def scratch(self):
+        """Run the block in a savepoint that is ALWAYS rolled back."""
+        env = self.env
+        env.flush_all()
+        name = f"bench_{next(self.sp_counter)}"
+        self.cr.execute(f'SAVEPOINT "{name}"')
+        try:
+            yield
+        finally:
+            env.invalidate_all(flush=False)
+            self.cr.execute(f'ROLLBACK TO SAVEPOINT "{name}"')
+            self.cr.execute(f'RELEASE SAVEPOINT "{name}"')
+            self.cr.precommit.clear()
+            self.cr.postcommit.clear()
+            env.invalidate_all(flush=False)
+
+    def timed(self, fn, profile_to=None):
+        """(seconds, queries) of ``fn()`` starting from a flushed, empty ORM cache."""
+        env = self.env
+        env.flush_all()
+        env.invalidate_all()
+        q0 = self.cr.sql_log_count
+        prof = cProfile.Profile() if profile_to else None
+        t0 = time.perf_counter()
+        if prof:
+            prof.enable()
+        fn()
+        env.flush_all()
+        if prof:
+            prof.disable()
+        elapsed = time.perf_counter() - t0
+        queries = self.cr.sql_log_count - q0
+        if prof:
+            prof.dump_stats(profile_to + ".prof")
+            with open(profile_to + ".txt", "w") as fh:
+                stats = pstats.Stats(prof, stream=fh).strip_dirs()
+                stats.sort_stats("cumulative").print_stats(60)
+                stats.sort_stats("tottime").print_stats(30)
+        return elapsed, queries
+
+    # -- data ----------------------------------------------------------------------------
+    def setup_data(self, max_lines):
+        env = self.env
+        company = env.company
+        if not company.chart_template:
+            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+            company._prepmt_ensure_accounts()
+        company = env.company
+        assert company.prepmt_sale_account_id and company.prepmt_purchase_account_id, \
+            "the company has no prepayment accounts"
+        company.prepmt_auto_post = True
+        company.prepmt_compress_default = False
+        self.company = company
+        self.currency = company.currency_id
+        Tax = env["account.tax"]
+        dom = Tax._check_company_domain(company)
+        self.sale_tax = company.account_sale_tax_id or Tax.search(
+            [*dom, ("type_tax_use", "=", "sale")], limit=1)
+        self.purchase_tax = company.account_purchase_tax_id or Tax.search(
+            [*dom, ("type_tax_use", "=", "purchase")], limit=1)
+        self.customer = env["res.partner"].create({"name": "Bench Customer"})
+        self.vendor = env["res.partner"].create({"name": "Bench Vendor"})
+        self.products = env["product.product"].create([{
+            "name": f"Bench product {i:04d}",
+            "type": "consu",
+            "list_price": 10.0 + i,
+            "standard_price": 5.0 + i,
+            "invoice_policy": "order",
+            "purchase_method": "purchase",
+            "taxes_id": [(6, 0, self.sale_tax.ids)],
+            "supplier_taxes_id": [(6, 0, self.purchase_tax.ids)],
+        } for i in range(max_lines)])
+        env.flush_all()
+
+    def sale_order(self, n, percent=0.0, confirm=True):
+        env = self.env
+        order = env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "prepmt_compress": self.grouped,
+            "order_line": [(0, 0, {
+                "product_id": p.id,
+                "product_uom_qty": 3.0,
+                "price_unit": 100.0 + i,
+                "tax_id": [(6, 0, self.sale_tax.ids)],
+            }) for i, p in enumerate(self.products[:n])],
+        })
+        if percent:
+            order.prepmt_percent = percent
+        if confirm:
+            order.action_confirm()
+        env.flush_all()
+        return order
+
+    def purchase_order(self, n, percent=0.0, confirm=True):
+        env = self.env
+        order = env["purchase.order"].create({
+            "partner_id": self.vendor.id,
+            "prepmt_compress": self.grouped,
+            "partner_ref": "VREF-1",
+            "order_line": [(0, 0, {
+                "product_id": p.id,
+                "product_qty": 3.0,
+                "price_unit": 50.0 + i,
+                "taxes_id": [(6, 0, self.purchase_tax.ids)],
+            }) for i, p in enumerate(self.products[:n])],
+        })
+        if percent:
+            order.prepmt_percent = percent
+        if confirm:
+            order.button_confirm()
+        env.flush_all()
+        return order
+
+    # -- operations: (prepare, run) pairs ----------------------------------------------------
+    # prepare(n) builds the documents (not timed) and returns a closure that is timed.
+    def op_sale_prepmt_ours(self, n):
+        order = self.sale_order(n, percent=30)
+        order_id = order.id
+
+        def run():
+            o = self.env["sale.order"].browse(order_id)
+            o.action_create_prepmt_invoice()
+        return run, lambda: self._check_sale_prepmt(order_id, n)
+
+    def op_sale_prepmt_ref(self, n):
+        order = self.sale_order(n, percent=30)
+        order_id = order.id
+
+        def run():
+            env = self.env
+            wizard = env["sale.advance.payment.inv"].with_context(
+                active_model="sale.order", active_ids=[order_id], active_id=order_id,
+            ).create({"advance_payment_method": "percentage", "amount": 30})
+            invoice = wizard._create_invoices(wizard.sale_order_ids)
+            invoice.action_post()
+        return run, None
+
+    def _check_sale_prepmt(self, order_id, n):
+        order = self.env["sale.order"].browse(order_id)
+        move = order.prepmt_move_ids
+        assert len(move) == 1 and move.state == "posted", move
+        assert len(move.invoice_line_ids) == self.expected_lines(n), len(move.invoice_line_ids)
+        assert self.currency.is_zero(order.prepmt_amount_to_invoice), order.prepmt_amount_to_invoice
+
+    def expected_lines(self, n):
+        return 1 if self.grouped else n  # one tax for every line
+
+    def op_sale_final_ours(self, n):
+        order = self.sale_order(n, percent=30)
+        order.action_create_prepmt_invoice()
+        self.env.flush_all()
+        order_id = order.id
+
+        def run():
+            o = self.env["sale.order"].browse(order_id)
+            o._create_invoices().action_post()
+
+        def check():
+            o = self.env["sale.order"].browse(order_id)
+            assert self.currency.is_zero(o.prepmt_amount_outstanding), o.prepmt_amount_outstanding
+            final = o.invoice_ids - o.prepmt_move_ids
+            assert len(final.invoice_line_ids.filtered("prepmt_allocation_ids")) == \
+                self.expected_lines(n)
+        return run, check
+
+    def op_sale_final_ref(self, n):
+        order = self.sale_order(n, percent=0)
+        order_id = order.id
+
+        def run():
+            o = self.env["sale.order"].browse(order_id)
+            o._create_invoices().action_post()
+        return run, None
+
+    def _po_bill(self, order_id):
+        o = self.env["purchase.order"].browse(order_id)
+        before = o.invoice_ids
+        o.action_create_invoice()
+        bill = o.invoice_ids - before
+        bill.invoice_date = bill.invoice_date or datetime.now().date()
+        bill.action_post()
+        return bill
+
+    def op_purchase_prepmt_ours(self, n):
+        order = self.purchase_order(n, percent=30)
+        order_id = order.id
+
+        def run():
+            self.env["purchase.order"].browse(order_id).action_create_prepmt_invoice()
+
+        def check():
+            o = self.env["purchase.order"].browse(order_id)
+            move = o.prepmt_move_ids
+            assert len(move) == 1 and move.state == "posted", move
+            assert len(move.invoice_line_ids) == self.expected_lines(n)
+        return run, check
+
+    def op_purchase_prepmt_ref(self, n):
+        order = self.purchase_order(n, percent=30)
+        order_id = order.id
+        return (lambda: self._po_bill(order_id)), None
+
+    def op_purchase_final_ours(self, n):
+        order = self.purchase_order(n, percent=30)
+        order.action_create_prepmt_invoice()
+        self.env.flush_all()
+        order_id = order.id
+
+        def check():
+            o = self.env["purchase.order"].browse(order_id)
+            assert self.currency.is_zero(o.prepmt_amount_outstanding), o.prepmt_amount_outstanding
+        return (lambda: self._po_bill(order_id)), check
+
+    def op_purchase_final_ref(self, n):
+        order = self.purchase_order(n, percent=0)
+        order_id = order.id
+        return (lambda: self._po_bill(order_id)), None
+
+    OPERATIONS = [
+        # key, label, ours, reference, reference label
+        ("sale_prepmt_invoice", "sale: 30% prepayment invoice (posted)",
+         "op_sale_prepmt_ours", "op_sale_prepmt_ref", "Odoo 30% down-payment invoice (posted)"),
+        ("sale_final_invoice", "sale: final invoice of a prepaid order",
+         "op_sale_final_ours", "op_sale_final_ref", "final invoice, no prepayment"),
+        ("purchase_prepmt_bill", "purchase: 30% prepayment bill (posted)",
+         "op_purchase_prepmt_ours", "op_purchase_prepmt_ref",
+         "plain vendor bill of the PO (no down-payment bill in Odoo 18 CE)"),
+        ("purchase_final_bill", "purchase: final bill of a prepaid PO",
+         "op_purchase_final_ours", "op_purchase_final_ref", "final bill, no prepayment"),
+    ]
+
+    def measure(self, prepare_name, n, profile_to=None, grouped=False):
+        """Best of --repeat runs, each on fresh documents in a rolled-back savepoint."""
+        self.grouped = grouped
+        runs = []
+        for i in range(self.args.repeat):
+            with self.scratch():
+                run, check = getattr(self, prepare_name)(n)
+                seconds, queries = self.timed(
+                    run, profile_to=profile_to if (profile_to and i == 0) else None)
+                if check:
+                    check()
+                runs.append((seconds, queries))
+        self.grouped = False
+        best = min(runs)
+        return {"seconds": best[0], "queries": best[1],
+                "all_seconds": [r[0] for r in runs], "all_queries": [r[1] for r in runs]}
+
+    def warm_up(self, ops):
+        for _key, _label, ours, ref, _rl in ops:
+            for name, grouped in ((ours, False), (ours, True), (ref, False)):
+                self.grouped = grouped
+                with self.scratch():
+                    run, check = getattr(self, name)(2)
+                    self.timed(run)
+                    if check:
+                        check()
+        self.grouped = False
+
+    # -- batch: 1,000 orders ---------------------------------------------------------------
+    def state_batch(self, count):
+        """Post prepayment invoices of ``count`` orders in one batch; force the recompute of
+        the stored prepayment fields of those orders (and prepmt_state once it exists)."""
+        env = self.env
+        out = {"orders": count}
+        with self.scratch():
+            t0 = time.perf_counter()
+            self.company.prepmt_auto_post = False
+            Order = env["sale.order"].with_context(tracking_disable=True, mail_create_nolog=True,
+                                                   mail_notrack=True)
+            orders = Order.create([{
+                "partner_id": self.customer.id,
+                "prepmt_percent": 30,
+                "order_line": [(0, 0, {
+                    "product_id": self.products[i % len(self.products)].id,
+                    "product_uom_qty": 2.0, "price_unit": 100.0,
+                    "tax_id": [(6, 0, self.sale_tax.ids)],
+                })],
+            } for i in range(count)])
+            orders.action_confirm()
+            # the draft prepayment invoices, made in one batch (setup, not measured)
+            Move = env["account.move"].with_context(tracking_disable=True)
+            vals_list = []
+            for order in orders:
+                vals = order._prepmt_move_vals("out_invoice")
+                vals["invoice_line_ids"] = order._prepmt_line_commands(
+                    {l: l.prepmt_amount_to_invoice for l in order._prepmt_lines()}, "prepayment")
+                vals_list.append(vals)
+            moves = Move.create(vals_list)
+            env.flush_all()
+            out["setup_seconds"] = time.perf_counter() - t0
+            move_ids, order_ids = moves.ids, orders.ids
+
+            # 1. post the 1,000 prepayment invoices in one call: Odoo's posting + our checks +
+            #    the recompute of invoiced/outstanding/to invoice on lines and orders
+            def post():
+                env["account.move"].browse(move_ids).action_post()
+            out["post_seconds"], out["post_queries"] = self.timed(post)
+            o = env["sale.order"].browse(order_ids)
+            assert all(self.currency.is_zero(x) for x in o.mapped("prepmt_amount_to_invoice"))
+
+            # 1b. reference: the same 1,000 invoices without prepayment links (plain invoices
+            #     on the same account), posted in one batch
+            with self.scratch():
+                ref_vals = []
+                for vals in vals_list:
+                    vals = dict(vals, prepmt_sale_order_id=False, invoice_line_ids=[
+                        (0, 0, {k: v for k, v in cmd[2].items() if k != "prepmt_allocation_ids"})
+                        for cmd in vals["invoice_line_ids"]])
+                    ref_vals.append(vals)
+                ref_ids = Move.create(ref_vals).ids
+                env.flush_all()
+
+                def post_ref():
+                    env["account.move"].browse(ref_ids).action_post()
+                out["post_ref_seconds"], out["post_ref_queries"] = self.timed(post_ref)
+
+            # 2. the recompute alone, forced for every order and line (what a payment, a
+            #    posting or a reset triggers), measured in one flush
+            def recompute_amounts():
+                orders_ = env["sale.order"].browse(order_ids)
+                lines = orders_.order_line
+                for fname in ("prepmt_amount_invoiced",):
+                    env.add_to_compute(lines._fields[fname], lines)
+                env.add_to_compute(orders_._fields["prepmt_amount_invoiced"], orders_)
+            out["recompute_amounts_seconds"], out["recompute_amounts_queries"] = \
+                self.timed(recompute_amounts)
+
+            # 3. ---- prepmt_state (being added in parallel; measured once it exists) ----
+            #    One payment per invoice, registered in one batch (setup), then the forced
+            #    recompute of prepmt_state for the orders.
+            if "prepmt_state" in env["sale.order"]._fields:
+                t1 = time.perf_counter()
+                env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=move_ids,
+                ).create({"group_payment": False})._create_payments()
+                env.flush_all()
+                out["payment_setup_seconds"] = time.perf_counter() - t1
+                o = env["sale.order"].browse(order_ids)
+                out["states_after_payment"] = sorted(set(o.mapped("prepmt_state")))
+
+                def recompute_state():
+                    orders_ = env["sale.order"].browse(order_ids)
+                    env.add_to_compute(orders_._fields["prepmt_state"], orders_)
+                out["recompute_state_seconds"], out["recompute_state_queries"] = \
+                    self.timed(recompute_state)
+            else:
+                out["recompute_state_seconds"] = None
+                out["recompute_state_note"] = (
+                    "prepmt_state does not exist yet on sale.order: not measured")
+        return out
+
+    # -- main --------------------------------------------------------------------------------
+    def run(self):
+        args = self.args
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        only = {s.strip() for s in args.only.split(",") if s.strip()}
+        ops = [op for op in self.OPERATIONS if not only or op[0] in only]
+        t_setup = time.perf_counter()
+        self.setup_data(max(sizes))
+        print(f"setup: {time.perf_counter() - t_setup:.1f}s "
+              f"(company {self.company.name}, chart {self.company.chart_template})", flush=True)
+        self.warm_up(ops)
+        for key, label, ours, ref, ref_label in ops:
+            for n in sizes:
+                prof = None
+                if args.profile and n == max(sizes):
+                    os.makedirs(args.profile, exist_ok=True)
+                    prof = os.path.join(args.profile, f"{key}_{n}")
+                r_ref = self.measure(ref, n, profile_to=prof and prof + "_ref")
+                variants = [(key, label, False)]
+                if not args.no_grouped:
+                    variants.append((key + "_grouped", label + ", grouped lines", True))
+                for vkey, vlabel, grouped in variants:
+                    r_ours = self.measure(ours, n, grouped=grouped,
+                                          profile_to=prof and prof + ("_grouped" if grouped else ""))
+                    row = {
+                        "operation": vkey, "label": vlabel, "reference": ref_label, "lines": n,
+                        "grouped": grouped,
+                        "ours_s": r_ours["seconds"], "ref_s": r_ref["seconds"],
+                        "ratio": r_ours["seconds"] / r_ref["seconds"] if r_ref["seconds"] else None,
+                        "ours_queries": r_ours["queries"], "ref_queries": r_ref["queries"],
+                        "ours_runs_s": r_ours["all_seconds"], "ref_runs_s": r_ref["all_seconds"],
+                        "target_ratio": TARGETS[key],
+                    }
+                    row["meets_target"] = row["ratio"] is not None and row["ratio"] <= TARGETS[key]
+                    self.results.append(row)
+                    print(format_row(row), flush=True)
+        state = None
+        if args.state_orders and (not only or "state_batch" in only):
+            state = self.state_batch(args.state_orders)
+            print(format_state(state), flush=True)
+        return {"rows": self.results, "state_batch": state,
+                "growth": growth(self.results)}
+
+
+# ----------------------------------------------------------------------------- output
+HEADER = (f"{'operation':<30} {'lines':>5} {'ours s':>8} {'ref s':>8} {'ratio':>6} "
+          f"{'target':>6} {'our q':>6} {'ref q':>6}")
+
+
+def format_row(r):
+    flag = "" if r["meets_target"] else "  <-- over target"
+    return (f"{r['operation']:<30} {r['lines']:>5} {r['ours_s']:>8.3f} {r['ref_s']:>8.3f} "
+            f"{r['ratio']:>6.2f} {r['target_ratio']:>6.1f} {r['ours_queries']:>6} "
+            f"{r['ref_queries']:>6}{flag}")
+
+
+def format_state(s):
+    lines = [f"state_batch: {s['orders']} orders (setup {s['setup_seconds']:.1f}s)",
+             f"  post {s['orders']} prepayment invoices in one batch: "
+             f"{s['post_seconds']:.2f}s, {s['post_queries']} queries "
+             f"(same invoices without prepayment links: {s['post_ref_seconds']:.2f}s, "
+             f"{s['post_ref_queries']} queries)",
+             f"  forced recompute of prepmt_amount_invoiced (lines+orders): "
+             f"{s['recompute_amounts_seconds']:.3f}s, {s['recompute_amounts_queries']} queries"]
+    if s.get("recompute_state_seconds") is not None:
+        lines.append(f"  forced recompute of prepmt_state: {s['recompute_state_seconds']:.3f}s, "
+                     f"{s['recompute_state_queries']} queries (states {s['states_after_payment']})")
+    else:
+        lines.append(f"  prepmt_state: {s['recompute_state_note']}")
+    return "\n".join(lines)
+
+
+def growth(rows):
+    """Extra queries per extra line, between the smallest and the largest size."""
+    out = {}
+    for key in {r["operation"] for r in rows}:
+        rs = sorted((r for r in rows if r["operation"] == key), key=lambda r: r["lines"])
+        if len(rs) < 2:
+            continue
+        a, b = rs[0], rs[-1]
+        dn = b["lines"] - a["lines"]
+        out[key] = {
+            "from_lines": a["lines"], "to_lines": b["lines"],
+            "ours_queries_per_line": (b["ours_queries"] - a["ours_queries"]) / dn,
+            "ref_queries_per_line": (b["ref_queries"] - a["ref_queries"]) / dn,
+            "ours_ms_per_line": 1000 * (b["ours_s"] - a["ours_s"]) / dn,
+            "ref_ms_per_line": 1000 * (b["ref_s"] - a["ref_s"]) / dn,
+        }
+    return out
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import odoo
+    from odoo.tools import config
+    config.parse_config(["-c", args.config, "-d", args.database,
+                         f"--log-level={args.log_level}"])
+    odoo.netsvc.init_logger()
+    registry = odoo.modules.registry.Registry(args.database)
+    cr = registry.cursor()
+    started = time.perf_counter()
+    try:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
+        assert "prepmt_percent" in env["sale.order"]._fields, "prepayment_addon is not installed"
+        bench = Bench(env, args)
+        print(f"database {args.database}, sizes {args.sizes}, best of {args.repeat}", flush=True)
+        print(HEADER, flush=True)
+        result = bench.run()
+    finally:
+        cr.rollback()
+        cr.close()
+    result["meta"] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "database": args.database, "sizes": args.sizes, "repeat": args.repeat,
+        "python": sys.version.split()[0], "odoo": odoo.release.version,
+        "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform(),
+        "total_seconds": time.perf_counter() - started,
+    }
+    print("\nqueries per extra line (smallest -> largest size):")
+    for key, g in sorted(result["growth"].items()):
+        print(f"  {key:<30} ours {g['ours_queries_per_line']:6.2f} q/line "
+              f"{g['ours_ms_per_line']:6.2f} ms/line | ref {g['ref_queries_per_line']:6.2f} q/line "
+              f"{g['ref_ms_per_line']:6.2f} ms/line")
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    os.makedirs(out_dir, exist_ok=True)
+    with open(args.output, "w") as fh:
+        json.dump(result, fh, indent=2)
+    print(f"\nwrote {args.output}")
+    failed = [r for r in result["rows"] if not r["meets_target"]]
+    if failed:
+        print(f"{len(failed)} measurement(s) over the issue #6 target ratio")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
