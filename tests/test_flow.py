@@ -12,7 +12,7 @@ class FlowScenarios:
         order = self.new_order([
             {"product": self.product_a, "qty": 10, "price": 100.0},
             {"product": self.product_b, "qty": 4, "price": 250.0},
-        ], percent=30)
+        ], percent=30, prepmt_compress=False)
         self.assertEqual(order.order_line.mapped("prepmt_percent"), [30.0, 30.0])
         self.assertEqual(order.prepmt_amount, 600.0)
         self.assertEqual(order.prepmt_amount_to_invoice, 600.0)
@@ -26,7 +26,7 @@ class FlowScenarios:
         self.assertEqual(move.amount_untaxed, 600.0)
         self.assertEqual(move.currency_id, order.currency_id)
         self.assertEqual(set(move.invoice_line_ids.account_id.ids), {self.prepmt_account().id})
-        self.assertEqual(len(move.invoice_line_ids), 2)
+        self.assertEqual(len(move.invoice_line_ids), 2)  # one per order line (not grouped)
         self.assertEqual(order.prepmt_amount_invoiced, 600.0)
         self.assertEqual(order.prepmt_amount_to_invoice, 0.0)
         self.assertEqual(order.prepmt_amount_outstanding, 600.0)
@@ -216,6 +216,13 @@ class FlowScenarios:
         self.side.final_invoice(order)
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
+
+    def test_grouping_is_the_default(self):
+        # like NAV's "Compress Prepayment": one line per account, taxes and analytic distribution
+        self.assertTrue(self.company.prepmt_compress_default)
+        self.assertTrue(self.new_order().prepmt_compress)
+        self.company.prepmt_compress_default = False
+        self.assertFalse(self.new_order().prepmt_compress)
 
     def test_grouped_lines(self):
         order = self.new_order([

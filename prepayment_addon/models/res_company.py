@@ -38,7 +38,7 @@ class ResCompany(models.Model):
         "Post Prepayment Documents at Once", default=True,
         help="Off: prepayment documents are left in draft for review.")
     prepmt_compress_default = fields.Boolean(
-        "Group Prepayment Lines",
+        "Group Prepayment Lines", default=True,
         help="Default for new orders: one prepayment line per account, taxes and analytic "
              "distribution instead of one per order line.")
     prepmt_sale_check = fields.Boolean(
