@@ -269,6 +269,10 @@ class AccountMove(models.Model):
                 _("post a final invoice of %(order)s", order=order.name)
                 if order._prepmt_order_type == "sale"
                 else _("post a final bill of %(order)s", order=order.name))
+        # one user at a time on an order's prepayment (see _prepmt_lock)
+        for order in set(finals._prepmt_final_orders()):
+            if order.prepmt_amount_outstanding > 0:
+                order._prepmt_lock()
         to_sync._prepmt_sync_deductions()
         to_sync._prepmt_rescale_allocations()
         with_allocs = to_sync.filtered(lambda m: m.line_ids.prepmt_allocation_ids)

@@ -119,6 +119,8 @@ class PrepaymentLineMixin(models.AbstractModel):
 
     @api.depends(lambda self: [
         "prepmt_amount",
+        "qty_invoiced",
+        "price_subtotal",
         "prepmt_allocation_ids.amount",
         "prepmt_allocation_ids.kind",
         "prepmt_allocation_ids.move_id.state",
@@ -138,7 +140,23 @@ class PrepaymentLineMixin(models.AbstractModel):
             line.prepmt_amount_invoiced = currency.round(invoiced)
             line.prepmt_amount_deducted = currency.round(deducted)
             line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
-            line.prepmt_amount_to_invoice = max(currency.round(line.prepmt_amount - invoiced), 0.0)
+            line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
+                currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted))
+
+    def _prepmt_invoiceable(self, missing, outstanding):
+        """What a prepayment invoice may still invoice on this line: what is missing, but no
+        more than the final invoices still to come can deduct (nothing once the line is fully
+        invoiced)."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        if currency.compare_amounts(missing, 0) <= 0:
+            return 0.0
+        ordered = self._prepmt_ordered_qty()
+        if not self.qty_invoiced or not ordered:
+            return missing
+        remaining_qty = ordered - self._prepmt_posted_invoiced_qty()
+        room = currency.round(self.price_subtotal * max(remaining_qty, 0.0) / ordered - outstanding)
+        return max(min(missing, room), 0.0)
 
     @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
                  if self._prepmt_order_type else [])
@@ -228,6 +246,14 @@ class PrepaymentLineMixin(models.AbstractModel):
                     "cannot change. Post a prepayment credit memo first.",
                     line=line.name, order=line.order_id.name,
                     fields=", ".join(self._fields[f].string for f in changed)))
+
+    @api.constrains("prepmt_percent")
+    def _check_prepmt_percent(self):
+        for line in self:
+            if not 0 <= line.prepmt_percent <= 100:
+                raise ValidationError(_(
+                    "The prepayment %% of line %(line)s must be between 0 and 100.",
+                    line=line.name))
 
     def _prepmt_check_amounts(self):
         """After a change: the required amount may not fall below what is invoiced."""

@@ -1,12 +1,11 @@
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_round
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -175,6 +174,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 order.prepmt_state = "waiting_payment"
             else:
                 order.prepmt_state = "paid"
+
+    @api.constrains("prepmt_percent")
+    def _check_prepmt_percent(self):
+        for order in self:
+            if not 0 <= order.prepmt_percent <= 100:
+                raise ValidationError(_(
+                    "The prepayment %% of %(order)s must be between 0 and 100.",
+                    order=order.name))
 
     def _prepmt_blocking_message(self):
         """Why the prepayment check holds this order, or False."""
@@ -409,20 +416,23 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # Prepayment documents
     # ------------------------------------------------------------------
     def _prepmt_lock(self):
-        """Lock the order row so that two users cannot invoice the same amount twice."""
-        try:
-            self.env.cr.execute(
-                f'SELECT id FROM "{self._table}" WHERE id IN %s FOR UPDATE NOWAIT',
-                [tuple(self.ids)])
-            # Touch the row: a concurrent transaction that started before ours commits
-            # then fails to lock it instead of reading a stale state.
-            self.env.cr.execute(
-                f'UPDATE "{self._table}" SET write_date = write_date WHERE id IN %s',
-                [tuple(self.ids)])
-        except pg_errors.LockNotAvailable:
+        """Make sure two users cannot invoice or credit the same amount twice.
+
+        A transaction-level advisory lock per order (no failing query, nothing logged): a
+        second user gets a clear message while the first one works. Then the order row is
+        touched, so that a transaction that started before the first one committed fails
+        to serialize (and Odoo retries it) instead of working from a stale state.
+        """
+        self.env.cr.execute(
+            "SELECT bool_and(pg_try_advisory_xact_lock(hashtext(%s), id)) FROM unnest(%s) id",
+            [self._table, self.ids])
+        if not self.env.cr.fetchone()[0]:
             raise UserError(_(
-                "Another user is creating a prepayment document for %(order)s right now. "
-                "Try again in a moment.", order=", ".join(self.mapped("name")))) from None
+                "Another user is working on the prepayment of %(order)s right now. "
+                "Try again in a moment.", order=", ".join(self.mapped("name"))))
+        self.env.cr.execute(
+            f'UPDATE "{self._table}" SET write_date = write_date WHERE id IN %s',
+            [tuple(self.ids)])
 
     def _prepmt_check_can_invoice(self):
         self.ensure_one()
@@ -497,7 +507,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return move.sudo(False)
 
     def _prepmt_lower_amounts(self, amounts, total):
-        """Spread a lower total over the lines in proportion to what each has to invoice."""
+        """Spread a lower total over the lines in proportion to what each has to invoice.
+
+        Largest remainder: every share is rounded down to the currency's unit, then the
+        missing units go to the largest remainders, so the shares add up to ``total`` exactly
+        and none exceeds what its line has to invoice.
+        """
         currency = self.currency_id
         due = sum(amounts.values())
         if currency.compare_amounts(total, 0) <= 0 or currency.compare_amounts(total, due) > 0:
@@ -505,17 +520,24 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "The prepayment amount to invoice must be more than 0 and at most "
                 "%(due)s (what is still to invoice on %(order)s).",
                 due=currency.format(due), order=self.name))
-        result, rest = {}, total
-        items = list(amounts.items())
-        for index, (line, line_due) in enumerate(items):
-            if index == len(items) - 1:
-                value = currency.round(rest)
-            else:
-                value = min(currency.round(total * line_due / due), line_due)
-            rest -= value
-            if currency.compare_amounts(value, 0) > 0:
-                result[line] = value
-        return result
+        total = currency.round(total)
+        if currency.compare_amounts(total, due) == 0:
+            return dict(amounts)
+        unit = currency.rounding
+        shares = {}
+        for line, line_due in amounts.items():
+            raw = total * line_due / due
+            floor = float_round(raw, precision_rounding=unit, rounding_method="DOWN")
+            shares[line] = [min(floor, line_due), raw - floor, line_due]
+        missing = round((total - sum(v[0] for v in shares.values())) / unit)
+        for line in sorted(shares, key=lambda l: -shares[l][1]):
+            if missing <= 0:
+                break
+            if currency.compare_amounts(shares[line][0] + unit, shares[line][2]) <= 0:
+                shares[line][0] = currency.round(shares[line][0] + unit)
+                missing -= 1
+        return {line: v[0] for line, v in shares.items()
+                if currency.compare_amounts(v[0], 0) > 0}
 
     def _prepmt_line_commands(self, amounts, kind, sign=1):
         """Invoice line commands for ``{order line: untaxed amount}`` on the prepayment account.
