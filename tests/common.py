@@ -187,26 +187,43 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         self.assertAlmostEqual(balance, expected, places=2)
         if cur == self.company.currency_id:
             self.assertAlmostEqual(sum(amls.mapped("balance")), expected, places=2)
-        # 4. what the partner is invoiced over all documents: the final product lines plus
-        #    the outstanding prepayment (with its taxes); the order total once all is invoiced
+        # 4. what the partner is invoiced over all documents: what the final product lines
+        #    invoice plus the outstanding prepayment; once nothing is outstanding, exactly the
+        #    final product lines, per tax too (a prepayment adds no tax of its own); and the
+        #    order total once all is invoiced
         total = sum(self.doc_sign(m) * m.amount_total for m in docs)
-        product_total = sum(
-            self.doc_sign(m) * l.price_total
-            for m in docs - prepmt_docs
-            for l in m.invoice_line_ids.filtered(
-                lambda l: l.display_type == "product" and not l.prepmt_allocation_ids))
+        product_lines = [(m, l) for m in docs for l in m.invoice_line_ids.filtered(
+            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)]
+        product_total = sum(self.doc_sign(m) * l.price_total for m, l in product_lines)
         prepmt_lines = [(m, l) for m in docs
                         for l in m.invoice_line_ids.filtered("prepmt_allocation_ids")]
-        prepmt_total = sum(self.doc_sign(m) * l.price_total for m, l in prepmt_lines)
-        # the untaxed part of the prepayment lines is what is outstanding
         self.assertAlmostEqual(
             sum(self.doc_sign(m) * l.price_subtotal for m, l in prepmt_lines),
             order.prepmt_amount_outstanding, places=2)
-        self.assertAlmostEqual(total, product_total + prepmt_total, places=2)
-        if all(cur.is_zero(l.prepmt_amount_outstanding) for l in order.order_line) \
-                and self.fully_invoiced(order):
-            self.assertAlmostEqual(total, order.amount_total, places=2)
-            self.assertTaxesMatchOrder(order, docs)
+        if all(cur.is_zero(l.prepmt_amount_outstanding) for l in order.order_line):
+            self.assertAlmostEqual(total, product_total, places=2,
+                                   msg="prepayment documents and deductions do not net to zero")
+            taxes_invoiced = defaultdict(float)
+            for move in docs:
+                for tl in move.line_ids.filtered(lambda l: l.display_type == "tax"):
+                    taxes_invoiced[tl.tax_line_id.id] += \
+                        self.doc_sign(move) * move.direction_sign * tl.amount_currency
+            taxes_products = defaultdict(float)
+            for move, line in product_lines:
+                for tax_id, amount in move._prepmt_line_taxes(line).items():
+                    taxes_products[tax_id] += self.doc_sign(move) * amount
+            for tax_id in set(taxes_invoiced) | set(taxes_products):
+                self.assertAlmostEqual(taxes_invoiced[tax_id], taxes_products[tax_id], places=2,
+                                       msg=f"prepayment leaves tax {tax_id} behind")
+            if self.fully_invoiced(order) and self.invoiced_in_one_piece(order):
+                # (a line invoiced in several final documents rounds its tax per document,
+                # with or without prepayment: standard Odoo; the netting above holds then)
+                self.assertAlmostEqual(total, order.amount_total, places=2)
+                self.assertTaxesMatchOrder(order, docs)
+
+    def invoiced_in_one_piece(self, order):
+        return all(len(l.invoice_lines.move_id.filtered(lambda m: m.state == "posted")) <= 1
+                   for l in order._prepmt_lines())
 
     def fully_invoiced(self, order):
         return all(

@@ -421,15 +421,13 @@ class GeneratedRegressions:
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)  # order total and per-tax amounts over all documents
 
-    # SPEC 8 GAP (found by the generator, also without any prepayment): a line invoiced in two
-    # final invoices rounds its tax per document (68.64 + 68.64 != 137.29), so "what the
-    # partner is invoiced over all documents = the order total, to the cent" does not hold.
-    # Standard Odoo partial invoicing behaves the same way.
-    @unittest.expectedFailure
+    # Regression (found by the generator): a line invoiced in two final invoices rounds its
+    # tax per document (68.64 + 68.64 != 137.29), as standard Odoo does without prepayment;
+    # the prepayment itself must still net to zero, taxes included (the last deduction moves
+    # the cent of tax that per-document rounding left behind).
     def test_split_tax_rounding_with_prepayment(self):
         self.split_tax_rounding(74)
 
-    @unittest.expectedFailure
     def test_split_tax_rounding_without_prepayment(self):
         self.split_tax_rounding(0)
 

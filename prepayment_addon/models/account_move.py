@@ -8,6 +8,7 @@ from odoo.fields import Command
 
 # The order line models that carry prepayments (see prepayment.line.mixin).
 PREPMT_LINE_MODELS = ("sale.order.line", "purchase.order.line")
+REFUND_TYPES = ("out_refund", "in_refund")
 
 
 class AccountMove(models.Model):
@@ -207,6 +208,113 @@ class AccountMove(models.Model):
                 rest -= value
                 alloc.amount = value
 
+    # ------------------------------------------------------------------
+    # Taxes: a prepayment adds no tax of its own, to the cent
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _prepmt_line_taxes(line):
+        """``{tax id: amount}`` of one journal item, in the document's direction."""
+        if not line.tax_ids:
+            return {}
+        res = line.tax_ids.compute_all(
+            line.price_unit * (1 - (line.discount or 0.0) / 100.0),
+            currency=line.currency_id, quantity=line.quantity, product=line.product_id,
+            partner=line.partner_id, is_refund=line.move_id.move_type in REFUND_TYPES)
+        taxes = defaultdict(float)
+        for tax in res["taxes"]:
+            taxes[tax["id"]] += tax["amount"]
+        return taxes
+
+    def _prepmt_true_up_taxes(self):
+        """When a draft document brings an order's outstanding prepayment to zero, make the
+        taxes of its prepayment lines give back exactly what is left of the prepaid taxes.
+
+        Each document rounds its taxes per line; a prepayment invoiced in one document and
+        deducted in several (or credited) can leave a cent of tax behind. Like Odoo's own
+        final invoice after down payments, the last document moves that cent on its tax line
+        (and on the receivable/payable). Only for companies that round taxes per line.
+        """
+        for move in self:
+            if move.state != "draft" or not move.is_invoice() or \
+                    move.company_id.tax_calculation_rounding_method != "round_per_line":
+                continue
+            own_lines = move.line_ids.filtered("prepmt_allocation_ids")
+            orders = {a.sale_line_id.order_id or a.purchase_line_id.order_id
+                      for a in own_lines.prepmt_allocation_ids} - {False}
+            for order in orders:
+                move._prepmt_true_up_order_taxes(order)
+
+    def _prepmt_doc_prepayment_taxes(self, order):
+        """``{tax id: amount}`` that this document's prepayment lines of ``order`` carry, in
+        the document's direction, as posted: its tax lines minus the taxes of its other
+        lines (so that an earlier true-up counts)."""
+        self.ensure_one()
+        alloc_field = order.order_line._prepmt_alloc_field
+        prepmt_lines = self.line_ids.filtered("prepmt_allocation_ids")
+        of_order = prepmt_lines.filtered(lambda l: any(
+            a[alloc_field].order_id == order for a in l.prepmt_allocation_ids))
+        others = self.invoice_line_ids.filtered(
+            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
+        computed_order, computed_all, tax_lines = (defaultdict(float) for _i in range(3))
+        for line in prepmt_lines:
+            for tax_id, amount in self._prepmt_line_taxes(line).items():
+                computed_all[tax_id] += amount
+                if line in of_order:
+                    computed_order[tax_id] += amount
+        for line in others:
+            for tax_id, amount in self._prepmt_line_taxes(line).items():
+                tax_lines[tax_id] -= amount
+        for line in self.line_ids.filtered(lambda l: l.display_type == "tax"):
+            tax_lines[line.tax_line_id.id] += self.direction_sign * line.amount_currency
+        result = {}
+        for tax_id, amount in computed_order.items():
+            adjust = tax_lines[tax_id] - computed_all[tax_id]
+            share = amount / computed_all[tax_id] if computed_all[tax_id] else 1.0
+            result[tax_id] = amount + adjust * share
+        return result
+
+    def _prepmt_true_up_order_taxes(self, order):
+        self.ensure_one()
+        currency = self.currency_id
+        alloc_field = order.order_line._prepmt_alloc_field
+        mine = self.line_ids.filtered(lambda l: any(
+            a[alloc_field].order_id == order for a in l.prepmt_allocation_ids))
+        # outstanding of the order once this document is posted
+        effect = 0.0
+        for alloc in mine.prepmt_allocation_ids:
+            effect += alloc.signed_amount if alloc.kind == "prepayment" else -alloc.signed_amount
+        if not currency.is_zero(order.prepmt_amount_outstanding + effect):
+            return
+        # prepayment taxes of the posted documents, net (document sign: credit notes < 0)
+        posted = self.env["prepayment.allocation"].search([
+            (alloc_field, "in", order.order_line.ids), ("move_id.state", "=", "posted"),
+            ("move_id", "!=", self.id)]).move_id
+        if not posted:
+            return
+        net = defaultdict(float)
+        for doc in posted:
+            sign = -1 if doc.move_type in REFUND_TYPES else 1
+            for tax_id, amount in doc._prepmt_doc_prepayment_taxes(order).items():
+                net[tax_id] += sign * amount
+        own = self._prepmt_doc_prepayment_taxes(order)
+        sign = -1 if self.move_type in REFUND_TYPES else 1
+        tolerance = currency.rounding * (len(posted.line_ids.prepmt_allocation_ids) + len(mine))
+        for tax_id in set(net) | set(own):
+            delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))
+            if currency.is_zero(delta) or abs(delta) > tolerance + 1e-9:
+                continue
+            tax_lines = self.line_ids.filtered(
+                lambda l: l.tax_line_id.id == tax_id and l.display_type == "tax")
+            term_line = self.line_ids.filtered(lambda l: l.display_type == "payment_term")[-1:]
+            if not tax_lines or not term_line:
+                continue
+            tax_line = max(tax_lines, key=lambda l: abs(l.amount_currency))
+            amount = self.direction_sign * delta
+            self.line_ids = [
+                Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
+                Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
+            ]
+
     def _prepmt_affected_lines(self):
         allocs = self.line_ids.prepmt_allocation_ids
         return list(allocs.sale_line_id) + list(allocs.purchase_line_id)
@@ -275,6 +383,7 @@ class AccountMove(models.Model):
                 order._prepmt_lock()
         to_sync._prepmt_sync_deductions()
         to_sync._prepmt_rescale_allocations()
+        to_sync._prepmt_true_up_taxes()
         with_allocs = to_sync.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         with_allocs._prepmt_check_ledger(posting=True)
         posted = super()._post(soft=soft)

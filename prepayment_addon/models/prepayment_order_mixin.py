@@ -491,6 +491,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             Move = Move.sudo()
         move = Move.with_company(self.company_id).create(vals)
         move._prepmt_fix_included_tax_rounding()
+        move._prepmt_true_up_taxes()
         can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
         if self.company_id.prepmt_auto_post and can_post:
             move.action_post()

@@ -34,6 +34,7 @@ class PurchaseOrder(models.Model):
         moves = self.invoice_ids - before
         moves._prepmt_sync_deductions()
         moves._prepmt_fix_included_tax_rounding()
+        moves._prepmt_true_up_taxes()
         return action
 
 

@@ -45,6 +45,7 @@ class SaleOrder(models.Model):
             grouped=grouped, final=final, date=date).with_env(self.env)
         moves._prepmt_sync_deductions()
         moves._prepmt_fix_included_tax_rounding()
+        moves._prepmt_true_up_taxes()
         return moves
 
 
