@@ -595,5 +595,5 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if len(lines) == 1:
             line = lines[0]
             return _("%(prefix)s %(percent)s%% - %(order)s: %(line)s", prefix=prefix,
-                     percent=f"{line.prepmt_percent:g}", order=self.name, line=line.name)
+                     percent="%g" % line.prepmt_percent, order=self.name, line=line.name)
         return _("%(prefix)s - %(order)s", prefix=prefix, order=self.name)
