@@ -32,6 +32,7 @@ class StateScenarios:
         self.assertIn(move.payment_state, ("paid", "in_payment"))
         self.assertEqual(order.prepmt_state, "paid")
         self.assertAlmostEqual(order.prepmt_amount_paid, 300.0, places=2)
+        self.assertIn("fully paid", order.message_ids[0].body)
         # unreconcile the first payment: waiting again
         payment_lines = payment.move_id.line_ids.filtered(
             lambda l: l.account_id.account_type in ("asset_receivable", "liability_payable"))

@@ -390,6 +390,18 @@ class AccountMove(models.Model):
         (posted & with_allocs)._prepmt_message_orders()
         return posted
 
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        for move in self.filtered(lambda m: m.is_prepayment and m._prepmt_order()):
+            order = move._prepmt_order()
+            if order.prepmt_state == "paid":
+                body = _("Prepayment document %(doc)s is paid: the prepayment of this order is "
+                         "fully paid.")
+            else:
+                body = _("Prepayment document %(doc)s is paid.")
+            order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
+        return res
+
     def button_draft(self):
         self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
         return super().button_draft()

@@ -120,6 +120,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     @api.depends(lambda self: [
         "prepmt_amount",
         "qty_invoiced",
+        "invoice_lines.move_id.state",
         "price_subtotal",
         "prepmt_allocation_ids.amount",
         "prepmt_allocation_ids.kind",
