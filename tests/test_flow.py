@@ -427,3 +427,17 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         self.assertEqual(move.move_type, "in_invoice")
         self.assertEqual(move.ref, "VEND-42")
         self.assertTrue(move.invoice_date)
+
+    def test_vendor_reference_required_by_company(self):
+        self.company.prepmt_purchase_require_ref = True
+        order = self.new_order(percent=10)
+        self.side.confirm(order)
+        with self.assertRefused(UserError, "vendor's reference"):
+            order.action_create_prepmt_invoice()
+        self.assertFalse(order.prepmt_move_ids)
+        action = order.action_open_prepmt_invoice_wizard()
+        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        self.assertTrue(wizard.require_vendor_ref)
+        wizard.vendor_ref = "CW-7781"
+        wizard.action_create_invoice()
+        self.assertEqual(order.prepmt_move_ids.ref, "CW-7781")

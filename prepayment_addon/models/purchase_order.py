@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class PurchaseOrder(models.Model):
@@ -15,8 +16,14 @@ class PurchaseOrder(models.Model):
 
     def _prepmt_move_vals(self, move_type):
         vals = super()._prepmt_move_vals(move_type)
+        ref = self.env.context.get("prepmt_vendor_ref") or self.partner_ref
+        if not ref and self.company_id.prepmt_purchase_require_ref:
+            raise UserError(_(
+                "Enter the vendor's reference of the prepayment document for %(order)s (the "
+                "order's Vendor Reference, or the field of the Prepayment Bill window).",
+                order=self.name))
         vals.update({
-            "ref": self.partner_ref or "",
+            "ref": ref or "",
             "invoice_date": fields.Date.context_today(self),
             "invoice_user_id": self.user_id.id,
         })

@@ -49,6 +49,10 @@ class ResCompany(models.Model):
         "Check Prepayment Before Receipt and Final Bill",
         help="Refuse to validate receipts and post final bills of purchase orders whose "
              "prepayment is not fully invoiced and paid.")
+    prepmt_purchase_require_ref = fields.Boolean(
+        "Vendor Reference on Prepayment Bills",
+        help="Ask for the vendor's reference (their invoice number) when issuing a prepayment "
+             "bill or refund.")
     prepmt_allow_quotation = fields.Boolean(
         "Prepayment Invoices on Quotations",
         help="Allow prepayment invoices on quotations and RFQs, before confirmation.")

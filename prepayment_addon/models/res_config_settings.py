@@ -18,5 +18,7 @@ class ResConfigSettings(models.TransientModel):
     prepmt_sale_check = fields.Boolean(related="company_id.prepmt_sale_check", readonly=False)
     prepmt_purchase_check = fields.Boolean(
         related="company_id.prepmt_purchase_check", readonly=False)
+    prepmt_purchase_require_ref = fields.Boolean(
+        related="company_id.prepmt_purchase_require_ref", readonly=False)
     prepmt_allow_quotation = fields.Boolean(
         related="company_id.prepmt_allow_quotation", readonly=False)

@@ -21,6 +21,11 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         help="Lower it to invoice a part only: it is spread over the lines in proportion to "
              "what each still has to invoice.")
 
+    vendor_ref = fields.Char(
+        "Vendor Reference", compute="_compute_vendor_ref", store=True, readonly=False,
+        help="The vendor's reference (their invoice number) of the prepayment bill.")
+    require_vendor_ref = fields.Boolean(compute="_compute_order")
+
     def _get_order(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
@@ -32,6 +37,16 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.order_name = order.name if order else False
             wizard.currency_id = order.currency_id if order else self.env.company.currency_id
             wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
+            wizard.require_vendor_ref = bool(
+                order and wizard.res_model == "purchase.order"
+                and order.company_id.prepmt_purchase_require_ref)
+
+    @api.depends("res_model", "res_id")
+    def _compute_vendor_ref(self):
+        for wizard in self:
+            order = wizard._get_order() if wizard.res_model == "purchase.order" and wizard.res_id \
+                else None
+            wizard.vendor_ref = order.partner_ref if order else False
 
     @api.depends("amount_to_invoice")
     def _compute_amount(self):
@@ -43,5 +58,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         order = self._get_order()
         if not order:
             raise UserError(_("The order of this prepayment invoice no longer exists."))
+        if self.res_model == "purchase.order" and self.vendor_ref:
+            order = order.with_context(prepmt_vendor_ref=self.vendor_ref)
         move = order._prepmt_create_document("invoice", amount=self.amount)
         return order._prepmt_action_view_moves(move)
