@@ -48,6 +48,25 @@ class TestSalesAccess(AccessCase, SalePrepaymentCase):
         order.action_confirm()
         return order
 
+    def test_portal_customer_sees_own_prepayment_invoice(self):
+        customer = self.env["res.partner"].create({"name": "Portal Customer"})
+        portal = new_test_user(self.env, "acc_portal_customer", groups="base.group_portal",
+                               partner_id=customer.id)
+        order = self.new_order(partner=customer, percent=25)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        other = self.new_order(percent=25)  # another customer's
+        self.side.confirm(other)
+        other_move = self.env["account.move"].browse(
+            other.action_create_prepmt_invoice()["res_id"])
+        self.env.flush_all()
+        visible = self.env["account.move"].with_user(portal).search(
+            [("move_type", "in", ("out_invoice", "out_refund"))])
+        self.assertIn(move, visible)
+        self.assertNotIn(other_move, visible)
+        self.assertTrue(move.with_user(portal).is_prepayment)
+        self.assertNoAccess(self.env["prepayment.rule"].with_user(portal).search, [])
+
     def test_salesperson_issues_prepayment_invoice(self):
         """Like Odoo's down payments: a salesperson without billing rights may issue the
         prepayment invoice of an order they can write; it stays a draft that an accountant
