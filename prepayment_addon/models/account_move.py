@@ -239,6 +239,9 @@ class AccountMove(models.Model):
                     move.company_id.tax_calculation_rounding_method != "round_per_line":
                 continue
             own_lines = move.line_ids.filtered("prepmt_allocation_ids")
+            if move.move_type in ("out_invoice", "in_invoice") and \
+                    "deduction" not in own_lines.prepmt_allocation_ids.mapped("kind"):
+                continue  # a prepayment invoice only adds to what is outstanding
             orders = {a.sale_line_id.order_id or a.purchase_line_id.order_id
                       for a in own_lines.prepmt_allocation_ids} - {False}
             for order in orders:

@@ -131,12 +131,15 @@ class PrepaymentLineMixin(models.AbstractModel):
         for line in self:
             invoiced = deducted = 0.0
             for alloc in line.prepmt_allocation_ids:
-                if alloc.move_id.state != "posted":
+                move = alloc.move_id
+                if move.state != "posted":
                     continue
+                amount = -alloc.amount if move.move_type in ("out_refund", "in_refund") \
+                    else alloc.amount
                 if alloc.kind == "prepayment":
-                    invoiced += alloc.signed_amount
+                    invoiced += amount
                 else:
-                    deducted += alloc.signed_amount
+                    deducted += amount
             currency = line.currency_id or line.order_id.currency_id
             line.prepmt_amount_invoiced = currency.round(invoiced)
             line.prepmt_amount_deducted = currency.round(deducted)
