@@ -62,6 +62,16 @@ class RuleScenarios:
         self.rule(88, date_end=today - timedelta(days=1))
         self.assertEqual(self.percent_of(), 15)
 
+    def test_order_date_change_applies_the_rules_of_that_date(self):
+        later = fields.Date.today() + timedelta(days=60)
+        self.rule(45, date_start=later)
+        order = self.new_order()
+        self.assertEqual(order.order_line.prepmt_percent, 0.0)
+        # what the form's onchange does when the user changes the order date
+        order.date_order = fields.Datetime.to_datetime(later)
+        order._onchange_date_order_prepmt()
+        self.assertEqual(order.order_line.prepmt_percent, 45.0)
+
     def test_contact_of_partner_uses_commercial_entity(self):
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.partner_a.id})
         self.rule(25, partner_id=self.partner_a.id)
