@@ -62,7 +62,14 @@ run_pytest() {
 #    then an upgrade in place and an uninstall on that database with the demo's history.
 rc_stock=0
 if [ "${PREPMT_SKIP_STOCK:-0}" != 1 ]; then
-    PREPMT_ADDON=prepayment_addon_stock prepmt_create_db "${DB}_stock"
+    # install Inventory beside the addon: the bridge must install itself (auto_install)
+    PREPMT_ADDON=prepayment_addon,sale_stock,purchase_stock prepmt_create_db "${DB}_stock"
+    bridge="$(psql -d "${DB}_stock" -Atqc "select state from ir_module_module where name = 'prepayment_addon_stock'" 2>/dev/null || true)"
+    if [ "$bridge" != installed ]; then
+        prepmt_log "FAILED: prepayment_addon_stock did not install itself with Inventory (state: '${bridge:-unknown}')"
+        exit 1
+    fi
+    prepmt_log "prepayment_addon_stock installed itself with Inventory"
     run_pytest "${DB}_stock" tests/stock "$@"
     rc_stock=$rc
     if [ "${PREPMT_SKIP_LIFECYCLE:-0}" != 1 ]; then

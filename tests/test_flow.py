@@ -428,6 +428,24 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         self.assertEqual(move.ref, "VEND-42")
         self.assertTrue(move.invoice_date)
 
+    def test_bill_matched_to_the_order_deducts(self):
+        """A bill entered by hand with the order's lines (as when matching a bill to a PO)
+        deducts the prepayment when it is posted."""
+        order = self.new_order(percent=20)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.deliver_all(order)
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": order.partner_id.id,
+            "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [Command.create(order.order_line._prepare_account_move_line())],
+        })
+        self.assertFalse(bill.line_ids.prepmt_allocation_ids)
+        bill.action_post()
+        self.assertEqual(bill.prepmt_deduction_amount, 200.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
     def test_vendor_reference_required_by_company(self):
         self.company.prepmt_purchase_require_ref = True
         order = self.new_order(percent=10)
