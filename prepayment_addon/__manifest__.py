@@ -42,6 +42,7 @@ Prepayments on sales and purchase orders
     "demo": [
         "data/prepayment_demo.xml",
     ],
+    "images": ["static/description/screenshot_order.png"],
     "installable": True,
     "application": False,
 }
