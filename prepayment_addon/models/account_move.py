@@ -126,6 +126,13 @@ class AccountMove(models.Model):
                 vals["invoice_line_ids"] += order._prepmt_line_commands(
                     amounts, "deduction", sign=-1)
 
+    def _prepmt_complete_final_documents(self):
+        """After the standard flows created final invoices / bills: deductions exact, taxes
+        of price-included lines and of the last deduction to the cent."""
+        self._prepmt_sync_deductions()
+        self._prepmt_fix_included_tax_rounding()
+        self._prepmt_true_up_taxes()
+
     def _prepmt_sync_deductions(self):
         """(Re)build the deduction lines of draft final invoices and bills.
 

@@ -39,9 +39,7 @@ class PurchaseOrder(models.Model):
         action = super(PurchaseOrder, self.with_context(prepmt_deduct_on_create=True)) \
             .action_create_invoice()
         moves = self.invoice_ids - before
-        moves._prepmt_sync_deductions()
-        moves._prepmt_fix_included_tax_rounding()
-        moves._prepmt_true_up_taxes()
+        moves._prepmt_complete_final_documents()
         return action
 
 

@@ -43,9 +43,7 @@ class SaleOrder(models.Model):
         # the deduction lines go into the creation (see account.move._prepmt_add_deduction_vals)
         moves = super(SaleOrder, self.with_context(prepmt_deduct_on_create=True))._create_invoices(
             grouped=grouped, final=final, date=date).with_env(self.env)
-        moves._prepmt_sync_deductions()
-        moves._prepmt_fix_included_tax_rounding()
-        moves._prepmt_true_up_taxes()
+        moves._prepmt_complete_final_documents()
         return moves
 
 
