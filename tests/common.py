@@ -131,6 +131,36 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             {"amount": amount} if amount is not None else {})
         return register._create_payments()
 
+    def open_prepmt_wizard(self, order, user=None):
+        """The Prepayment Invoice / Bill window, as the button opens it."""
+        action = order.action_open_prepmt_invoice_wizard()
+        Wizard = self.env[action["res_model"]]
+        if user:
+            Wizard = Wizard.with_user(user)
+        return Wizard.with_context(action["context"]).create({})
+
+    def snapshot(self, order):
+        """What a refused action must leave as it was: the order, its lines, its documents."""
+        order.invalidate_recordset()
+        order.order_line.invalidate_recordset()
+        return {
+            "order": order.read([
+                "partner_id", "currency_id", "fiscal_position_id", "state", "prepmt_percent",
+                "prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_deducted",
+                "prepmt_amount_outstanding", "amount_total"]),
+            "lines": order.order_line.read([
+                "product_id", self.side.tax_field, self.side.qty_field, "price_unit",
+                "discount", "prepmt_percent", "prepmt_amount", "prepmt_amount_invoiced",
+                "prepmt_amount_deducted"]),
+            "moves": (order.prepmt_move_ids | order.invoice_ids).sorted("id").read(
+                ["state", "amount_total", "amount_residual"]),
+            "n_moves": self.env["account.move"].search_count(
+                [("partner_id", "=", order.partner_id.id)]),
+        }
+
+    def assertUnchanged(self, order, before):
+        self.assertEqual(self.snapshot(order), before)
+
     @contextmanager
     def assertRefused(self, exception, regex):
         """Like assertRaisesRegex, inside a savepoint (as Odoo's assertRaises), so that what

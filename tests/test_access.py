@@ -88,9 +88,7 @@ class TestSalesAccess(AccessCase, SalePrepaymentCase):
         self.assertLedger(order.sudo())
         # ... and through the wizard, after the quantity grows
         order.order_line.write({"product_uom_qty": 3, "price_unit": 100.0})
-        wiz_action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[wiz_action["res_model"]].with_user(self.salesman).with_context(
-            wiz_action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order, user=self.salesman)
         self.assertEqual(wizard.amount, 10.0)
         wizard.amount = 5.0
         wizard.action_create_invoice()

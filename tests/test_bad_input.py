@@ -72,8 +72,7 @@ class BadInputScenarios:
             {"product": self.product_b, "qty": 1, "price": 100.0},
         ], percent=50)
         self.side.confirm(order)
-        action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order)
         for amount in (200.01, 1e9, -1.0, 0.0, 0.001):
             wizard.amount = amount
             with self.assertRefused(ValidationError, "more than 0 and at most"):
@@ -81,7 +80,7 @@ class BadInputScenarios:
             self.assertFalse(self.moves_of(order))
             self.assertEqual(order.prepmt_amount_invoiced, 0.0)
         # the order went away under the wizard
-        gone = self.env[action["res_model"]].create(
+        gone = self.env[wizard._name].create(
             {"res_model": order._name, "res_id": order.id + 10 ** 6, "amount": 10.0})
         with self.assertRefused(UserError, "no longer exists"):
             gone.action_create_invoice()

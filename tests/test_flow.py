@@ -101,8 +101,7 @@ class FlowScenarios:
             {"product": self.product_b, "qty": 1, "price": 100.0},
         ], percent=50)
         self.side.confirm(order)
-        action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order)
         self.assertEqual(wizard.amount, 200.0)
         wizard.amount = 500.0
         with self.assertRaisesRegex(ValidationError, "at most"):
@@ -453,8 +452,7 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         with self.assertRefused(UserError, "vendor's reference"):
             order.action_create_prepmt_invoice()
         self.assertFalse(order.prepmt_move_ids)
-        action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order)
         self.assertTrue(wizard.require_vendor_ref)
         wizard.vendor_ref = "CW-7781"
         wizard.action_create_invoice()

@@ -133,22 +133,6 @@ class GeneratedScenarios:
         self.side.confirm(order)
         return order
 
-    def snapshot(self, order):
-        order.invalidate_recordset()
-        order.order_line.invalidate_recordset()
-        return {
-            "order": order.read([
-                "state", "prepmt_percent", "prepmt_amount", "prepmt_amount_invoiced",
-                "prepmt_amount_deducted", "prepmt_amount_outstanding", "amount_total"]),
-            "lines": order.order_line.read([
-                self.side.qty_field, "price_unit", "discount", "prepmt_percent", "prepmt_amount",
-                "prepmt_amount_invoiced", "prepmt_amount_deducted"]),
-            "moves": (order.prepmt_move_ids | order.invoice_ids).sorted("id").read(
-                ["state", "amount_total", "amount_residual"]),
-            "n_moves": self.env["account.move"].search_count(
-                [("partner_id", "=", order.partner_id.id)]),
-        }
-
     @contextmanager
     def refused(self, order, exceptions=REFUSED):
         before = self.snapshot(order)
@@ -188,8 +172,7 @@ class GeneratedScenarios:
         self.assertAlmostEqual(order.prepmt_amount_invoiced, before + amount, places=2)
 
     def run_wizard(self, order, amount):
-        action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order)
         wizard.amount = amount
         wizard.action_create_invoice()
 
@@ -376,8 +359,7 @@ class GeneratedRegressions:
             percent=10)
         self.side.confirm(order)
         self.assertEqual(order.prepmt_amount_to_invoice, 5.0)
-        action = order.action_open_prepmt_invoice_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.open_prepmt_wizard(order)
         wizard.amount = 0.03
         wizard.action_create_invoice()
         self.assertEqual(order.prepmt_move_ids.amount_untaxed, 0.03)

@@ -16,22 +16,6 @@ class GuardScenarios:
         order.action_create_prepmt_invoice()
         return order
 
-    def snapshot(self, order):
-        order.invalidate_recordset()
-        order.order_line.invalidate_recordset()
-        return {
-            "order": order.read([
-                "partner_id", "currency_id", "fiscal_position_id", "state", "prepmt_percent",
-                "prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_outstanding"]),
-            "lines": order.order_line.read([
-                "product_id", self.side.tax_field, self.side.qty_field, "price_unit",
-                "discount", "prepmt_percent", "prepmt_amount", "prepmt_amount_invoiced"]),
-            "moves": order.prepmt_move_ids.read(["state", "amount_total"]),
-        }
-
-    def assertUnchanged(self, order, before):
-        self.assertEqual(self.snapshot(order), before)
-
     def test_delete_line_with_outstanding(self):
         # Odoo itself forbids deleting lines of confirmed orders: use a quotation
         self.company.prepmt_allow_quotation = True

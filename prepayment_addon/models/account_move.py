@@ -113,18 +113,26 @@ class AccountMove(models.Model):
             entry = invoiced.setdefault(line, [0.0, 0.0])
             entry[0] += qty
             entry[1] += cap
-        by_order = defaultdict(dict)
-        for line, (qty, cap) in invoiced.items():
-            if line.prepmt_amount_outstanding <= 0:
-                continue
-            amount = line._prepmt_deduction_for_qty(qty, cap=cap)
-            if not line.currency_id.is_zero(amount):
-                by_order[line.order_id][line] = amount
+        by_order = self._prepmt_deductions_by_order(invoiced)
         if by_order:
             vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
             for order, amounts in by_order.items():
                 vals["invoice_line_ids"] += order._prepmt_line_commands(
                     amounts, "deduction", sign=-1)
+
+    @api.model
+    def _prepmt_deductions_by_order(self, invoiced, exclude_moves=None):
+        """``{order: {order line: amount}}`` that a final document invoicing ``invoiced``
+        (``{order line: [quantity, untaxed amount]}``) deducts (see
+        ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
+        by_order = defaultdict(dict)
+        for line, (qty, cap) in invoiced.items():
+            if line.prepmt_amount_outstanding <= 0:
+                continue
+            amount = line._prepmt_deduction_for_qty(qty, exclude_moves=exclude_moves, cap=cap)
+            if not line.currency_id.is_zero(amount):
+                by_order[line.order_id][line] = amount
+        return by_order
 
     def _prepmt_complete_final_documents(self):
         """After the standard flows created final invoices / bills: deductions exact, taxes
@@ -143,13 +151,10 @@ class AccountMove(models.Model):
             if move.state != "draft" or move.is_prepayment or \
                     move.move_type not in ("out_invoice", "in_invoice"):
                 continue
-            wanted = {}
-            for line, (qty, subtotal) in move._prepmt_final_order_lines().items():
-                if line.prepmt_amount_outstanding <= 0:
-                    continue
-                amount = line._prepmt_deduction_for_qty(qty, exclude_moves=move, cap=subtotal)
-                if not line.currency_id.is_zero(amount):
-                    wanted[line] = amount
+            by_order = self._prepmt_deductions_by_order(
+                move._prepmt_final_order_lines(), exclude_moves=move)
+            wanted = {line: amount for amounts in by_order.values()
+                      for line, amount in amounts.items()}
             existing = move.line_ids.filtered(
                 lambda l: any(a.kind == "deduction" for a in l.prepmt_allocation_ids))
             current = defaultdict(float)
@@ -159,9 +164,6 @@ class AccountMove(models.Model):
                     {l: round(a, 6) for l, a in current.items()}:
                 continue
             commands = [Command.unlink(l.id) for l in existing]
-            by_order = defaultdict(dict)
-            for line, amount in wanted.items():
-                by_order[line.order_id][line] = amount
             for order, amounts in by_order.items():
                 commands += order._prepmt_line_commands(amounts, "deduction", sign=-1)
             move.write({"invoice_line_ids": commands})
@@ -382,13 +384,14 @@ class AccountMove(models.Model):
         to_sync = self.filtered(lambda m: m.state == "draft")
         finals = to_sync.filtered(
             lambda m: not m.is_prepayment and m.move_type in ("out_invoice", "in_invoice"))
-        for order in set(finals._prepmt_final_orders()):
+        final_orders = set(finals._prepmt_final_orders())
+        for order in final_orders:
             order._prepmt_check_release(
                 _("post a final invoice of %(order)s", order=order.name)
                 if order._prepmt_order_type == "sale"
                 else _("post a final bill of %(order)s", order=order.name))
         # one user at a time on an order's prepayment (see _prepmt_lock)
-        for order in set(finals._prepmt_final_orders()):
+        for order in final_orders:
             if order.prepmt_amount_outstanding > 0:
                 order._prepmt_lock()
         to_sync._prepmt_sync_deductions()

@@ -58,9 +58,6 @@ class PrepaymentLineMixin(models.AbstractModel):
         """Lines that can carry a prepayment (no sections, notes, down payments)."""
         return not self.display_type and not self.is_downpayment
 
-    def _prepmt_allocations(self):
-        return self.prepmt_allocation_ids
-
     @api.model
     def _prepmt_percent_depends(self):
         if not self._prepmt_order_type:  # the abstract mixin itself
@@ -263,10 +260,6 @@ class PrepaymentLineMixin(models.AbstractModel):
         """After a change: the required amount may not fall below what is invoiced."""
         for line in self:
             currency = line.currency_id or line.order_id.currency_id
-            if line.prepmt_percent < 0 or line.prepmt_percent > 100 + 1e-9:
-                raise ValidationError(_(
-                    "The prepayment %% of line %(line)s must be between 0 and 100.",
-                    line=line.name))
             if line.prepmt_amount_outstanding > 0 and float_compare(
                     line.prepmt_amount, line.prepmt_amount_invoiced,
                     precision_rounding=currency.rounding) < 0:
@@ -287,7 +280,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                     "was not deducted: post a prepayment credit memo first, then delete the line.",
                     line=line.name, order=line.order_id.name,
                     amount=line.currency_id.format(line.prepmt_amount_outstanding)))
-            drafts = line._prepmt_allocations().move_id.filtered(lambda m: m.state == "draft")
+            drafts = line.prepmt_allocation_ids.move_id.filtered(lambda m: m.state == "draft")
             if drafts:
                 raise UserError(_(
                     "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete "

@@ -126,7 +126,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends(lambda self: ["partner_id"] if self._prepmt_order_type else [])
+    @api.model
+    def _prepmt_percent_depends(self):
+        return ["partner_id"] if self._prepmt_order_type else []
+
+    @api.depends(lambda self: self._prepmt_percent_depends())
     def _compute_prepmt_percent(self):
         for order in self:
             order.prepmt_percent = order._prepmt_partner_percent()

@@ -21,9 +21,9 @@ class SaleOrder(models.Model):
     def _prepmt_pricelist(self):
         return self.pricelist_id
 
-    @api.depends("partner_id", "partner_invoice_id")
-    def _compute_prepmt_percent(self):
-        return super()._compute_prepmt_percent()
+    @api.model
+    def _prepmt_percent_depends(self):
+        return super()._prepmt_percent_depends() + ["partner_invoice_id"]
 
     def _prepmt_move_vals(self, move_type):
         vals = super()._prepmt_move_vals(move_type)
