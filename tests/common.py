@@ -55,7 +55,9 @@ class SaleSide:
         line.qty_delivered = qty
 
     def final_invoice(self, order, post=True):
-        moves = order._create_invoices()
+        # final=True as the Create Invoice window does by default ("Deduct down payments"):
+        # negative quantities are invoiced too
+        moves = order._create_invoices(final=True)
         if post:
             moves.action_post()
         return moves
@@ -197,14 +199,18 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             sum(order.order_line.mapped("prepmt_amount_invoiced")), places=2)
         # 2. 0 <= deducted <= invoiced <= prepayment amount
         for line in order._prepmt_lines():
-            self.assertGreaterEqual(cur.compare_amounts(line.prepmt_amount_deducted, 0), 0)
+            # in the line's direction: a negative (discount, return) line has negative amounts
+            sign = line._prepmt_sign()
+            self.assertGreaterEqual(cur.compare_amounts(sign * line.prepmt_amount_deducted, 0), 0)
             self.assertLessEqual(
-                cur.compare_amounts(line.prepmt_amount_deducted, line.prepmt_amount_invoiced), 0,
+                cur.compare_amounts(sign * line.prepmt_amount_deducted,
+                                    sign * line.prepmt_amount_invoiced), 0,
                 f"{line.name}: deducted {line.prepmt_amount_deducted} > invoiced "
                 f"{line.prepmt_amount_invoiced}")
             if not reduced_after_credit:
                 self.assertLessEqual(
-                    cur.compare_amounts(line.prepmt_amount_invoiced, line.prepmt_amount), 0)
+                    cur.compare_amounts(sign * line.prepmt_amount_invoiced,
+                                        sign * line.prepmt_amount), 0)
             self.assertAlmostEqual(
                 line.prepmt_amount_outstanding,
                 line.prepmt_amount_invoiced - line.prepmt_amount_deducted, places=2)
@@ -217,6 +223,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         self.assertAlmostEqual(balance, expected, places=2)
         if cur == self.company.currency_id:
             self.assertAlmostEqual(sum(amls.mapped("balance")), expected, places=2)
+        self.assertCompanyLedger(order, amls, expected)
         # 4. what the partner is invoiced over all documents: what the final product lines
         #    invoice plus the outstanding prepayment; once nothing is outstanding, exactly the
         #    final product lines, per tax too (a prepayment adds no tax of its own); and the
@@ -251,6 +258,29 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 self.assertAlmostEqual(total, order.amount_total, places=2)
                 self.assertTaxesMatchOrder(order, docs)
 
+    def assertCompanyLedger(self, order, amls, expected):
+        """The prepayment account in company currency: its open items for the order are the
+        outstanding prepayment at the rates it was invoiced at; the exchange differences Odoo
+        booked when deductions consumed it close the rest, so that the account's balance for
+        the order (its documents and their exchange entries) is those open items, and zero
+        once nothing is outstanding. Nothing open on the partner from a cancelled
+        prepayment either."""
+        self.assertAlmostEqual(sum(amls.mapped("amount_residual_currency")), expected, places=2,
+                               msg="open items of the prepayment account (order currency)")
+        partials = amls.matched_debit_ids | amls.matched_credit_ids
+        exchange = (partials.exchange_move_id | amls.full_reconcile_id.exchange_move_id) \
+            .line_ids.filtered(lambda l: l.account_id in amls.account_id)
+        balance = sum((amls | exchange).mapped("balance"))
+        residual = sum(amls.mapped("amount_residual"))
+        cur = self.company.currency_id
+        self.assertAlmostEqual(balance, residual, places=2,
+                               msg="prepayment account balance != its open items")
+        if order.currency_id.is_zero(order.prepmt_amount_outstanding):
+            self.assertTrue(cur.is_zero(residual),
+                            f"{residual} left on the prepayment account with nothing outstanding")
+            self.assertTrue(all(l.reconciled for l in amls),
+                            "a prepayment line stays open with nothing outstanding")
+
     def invoiced_in_one_piece(self, order):
         return all(len(l.invoice_lines.move_id.filtered(lambda m: m.state == "posted")) <= 1
                    for l in order._prepmt_lines())
@@ -270,7 +300,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 invoiced[tl.tax_line_id.id] += tl.amount_currency  # signed: credit < 0
         expected = defaultdict(float)
         for line in order._prepmt_lines():
-            taxes = line._prepmt_taxes()
+            taxes = line[self.side.tax_field]
             res = taxes.compute_all(
                 line.price_unit * (1 - (line.discount or 0.0) / 100.0), order.currency_id,
                 line._prepmt_ordered_qty(), line.product_id, order.partner_id)

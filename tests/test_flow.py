@@ -1,6 +1,7 @@
 """The prepayment workflow end to end, on sales and on purchase orders."""
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -428,8 +429,8 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         self.assertTrue(move.invoice_date)
 
     def test_bill_matched_to_the_order_deducts(self):
-        """A bill entered by hand with the order's lines (as when matching a bill to a PO)
-        deducts the prepayment when it is posted."""
+        """A bill entered by hand with the order's lines deducts the prepayment, visibly on
+        the draft already."""
         order = self.new_order(percent=20)
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
@@ -439,9 +440,29 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
             "invoice_date": fields.Date.today(),
             "invoice_line_ids": [Command.create(order.order_line._prepare_account_move_line())],
         })
-        self.assertFalse(bill.line_ids.prepmt_allocation_ids)
+        self.assertEqual(bill.state, "draft")
+        self.assertEqual(bill.prepmt_deduction_amount, 200.0)
         bill.action_post()
         self.assertEqual(bill.prepmt_deduction_amount, 200.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
+    def test_bill_matched_in_the_form_deducts(self):
+        """A new vendor bill matched to the purchase order in the bill form (the PO picked in
+        its auto-complete field) shows the deduction when it is saved, before posting."""
+        order = self.new_order(percent=20)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.deliver_all(order)
+        with Form(self.env["account.move"].with_context(default_move_type="in_invoice")) as bill_form:
+            bill_form.partner_id = order.partner_id
+            bill_form.invoice_date = fields.Date.today()
+            bill_form.purchase_vendor_bill_id = self.env["purchase.bill.union"].browse(-order.id)
+        bill = bill_form.record
+        self.assertEqual(bill.state, "draft")
+        self.assertEqual(bill.prepmt_deduction_amount, 200.0)
+        self.assertEqual(bill.amount_untaxed, 800.0)
+        bill.action_post()
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
 

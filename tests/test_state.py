@@ -65,6 +65,13 @@ class StateScenarios:
             draft.action_post()
         self.assertEqual(draft.state, "draft")
         self.pay(prepmt)
+        # the draft was made before the prepayment: it deducts nothing, and posting it is
+        # refused rather than rewritten behind the user's back
+        self.assertEqual(draft.prepmt_deduction_amount, 0.0)
+        with self.assertRefused(UserError, "must deduct all"):
+            draft.action_post()
+        draft.action_prepmt_update_deductions()
+        self.assertEqual(draft.prepmt_deduction_amount, 300.0)
         draft.action_post()
         self.assertEqual(draft.state, "posted")
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)

@@ -6,6 +6,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from ..tools import distribute
+
 # The order line models that carry prepayments (see prepayment.line.mixin).
 PREPMT_LINE_MODELS = ("sale.order.line", "purchase.order.line")
 REFUND_TYPES = ("out_refund", "in_refund")
@@ -58,11 +60,39 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self.env.context.get("prepmt_deduct_on_create"):
-            self = self.with_context(prepmt_deduct_on_create=False)
+        # A final invoice or bill shows what it deducts from its draft on, whichever way it is
+        # made (Create Invoice, Create Bill, a bill matched to a purchase order by hand).
+        if not self.env.context.get("prepmt_no_deduction"):
             for vals in vals_list:
                 self._prepmt_add_deduction_vals(vals)
         return super().create(vals_list)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if not self.env.context.get("prepmt_no_deduction") and \
+                self._prepmt_lines_changed(vals):
+            self._prepmt_sync_deductions()
+        return res
+
+    def _prepmt_lines_changed(self, vals):
+        """Whether ``vals`` changes the invoiced lines of a draft final document and leaves
+        its prepayment lines alone (a user's edit of a deduction line is respected)."""
+        commands = list(vals.get("invoice_line_ids") or ()) + list(vals.get("line_ids") or ())
+        if not commands or not any(m.state == "draft" for m in self):
+            return False
+        prepmt_ids = set(self.line_ids.filtered("prepmt_allocation_ids").ids)
+        touched = False
+        for command in commands:
+            if not isinstance(command, (list, tuple)):
+                continue
+            if command[0] in (Command.UPDATE, Command.DELETE, Command.UNLINK) and \
+                    command[1] in prepmt_ids:
+                return False
+            if command[0] == Command.CREATE or (
+                    command[0] == Command.UPDATE and {"quantity", "price_unit", "discount",
+                                                      "product_uom_id"} & set(command[2])):
+                touched = True
+        return touched
 
     @api.model
     def _prepmt_add_deduction_vals(self, vals):
@@ -76,8 +106,13 @@ class AccountMove(models.Model):
         """
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
         if move_type not in ("out_invoice", "in_invoice") or \
-                vals.get("prepmt_sale_order_id") or vals.get("prepmt_purchase_order_id"):
+                vals.get("prepmt_sale_order_id") or vals.get("prepmt_purchase_order_id") or \
+                vals.get("reversed_entry_id"):
             return
+        commands = [c for c in vals.get("invoice_line_ids") or ()
+                    if isinstance(c, (list, tuple)) and c[0] == Command.CREATE]
+        if any(c[2].get("prepmt_allocation_ids") for c in commands):
+            return  # a copy: it brings its own deductions
         items = []  # (model, order line id, qty, uom id, untaxed cap)
         for command in vals.get("invoice_line_ids") or ():
             if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
@@ -115,6 +150,9 @@ class AccountMove(models.Model):
             entry[1] += cap
         by_order = self._prepmt_deductions_by_order(invoiced)
         if by_order:
+            # the form's tax totals were computed without the deduction: Odoo computes them
+            # again (the inverse of tax_totals would force the old tax amounts)
+            vals.pop("tax_totals", None)
             vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
             for order, amounts in by_order.items():
                 vals["invoice_line_ids"] += order._prepmt_line_commands(
@@ -127,47 +165,85 @@ class AccountMove(models.Model):
         ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
         by_order = defaultdict(dict)
         for line, (qty, cap) in invoiced.items():
-            if line.prepmt_amount_outstanding <= 0:
+            if not line._prepmt_has_outstanding():
                 continue
             amount = line._prepmt_deduction_for_qty(qty, exclude_moves=exclude_moves, cap=cap)
+            if exclude_moves is None and line._prepmt_deduction_edited(qty):
+                amount = line.prepmt_amount_to_deduct
             if not line.currency_id.is_zero(amount):
                 by_order[line.order_id][line] = amount
         return by_order
 
     def _prepmt_complete_final_documents(self):
-        """After the standard flows created final invoices / bills: deductions exact, taxes
-        of price-included lines and of the last deduction to the cent."""
-        self._prepmt_sync_deductions()
+        """After the standard flows created final invoices / bills: taxes of price-included
+        lines and of the last deduction to the cent."""
         self._prepmt_fix_included_tax_rounding()
         self._prepmt_true_up_taxes()
 
     def _prepmt_sync_deductions(self):
-        """(Re)build the deduction lines of draft final invoices and bills.
+        """(Re)build the deduction lines of draft final documents from their quantities.
 
-        Called when the standard flows create them and again when they are posted, so that
-        deductions follow the quantities actually invoiced and what is outstanding then.
+        Final invoices and bills deduct per ``prepayment.line.mixin._prepmt_deduction_for_qty``;
+        a credit note of a final invoice gives back the share of what that invoice deducted
+        that its quantities credit (all of it for a full reversal).
         """
         for move in self:
-            if move.state != "draft" or move.is_prepayment or \
-                    move.move_type not in ("out_invoice", "in_invoice"):
+            if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
-            by_order = self._prepmt_deductions_by_order(
-                move._prepmt_final_order_lines(), exclude_moves=move)
+            if move.move_type in ("out_invoice", "in_invoice"):
+                by_order = self._prepmt_deductions_by_order(
+                    move._prepmt_final_order_lines(), exclude_moves=move)
+            elif move.reversed_entry_id:
+                by_order = move._prepmt_given_back_by_order()
+            else:
+                continue
             wanted = {line: amount for amounts in by_order.values()
                       for line, amount in amounts.items()}
             existing = move.line_ids.filtered(
                 lambda l: any(a.kind == "deduction" for a in l.prepmt_allocation_ids))
             current = defaultdict(float)
             for alloc in existing.prepmt_allocation_ids:
-                current[alloc.sale_line_id or alloc.purchase_line_id] += alloc.amount
+                current[alloc._order_line()] += alloc.amount
             if {l: round(a, 6) for l, a in wanted.items()} == \
                     {l: round(a, 6) for l, a in current.items()}:
                 continue
             commands = [Command.unlink(l.id) for l in existing]
             for order, amounts in by_order.items():
                 commands += order._prepmt_line_commands(amounts, "deduction", sign=-1)
-            move.write({"invoice_line_ids": commands})
+            move.with_context(prepmt_no_deduction=True).sudo().write(
+                {"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
+
+    def _prepmt_given_back_by_order(self):
+        """``{order: {order line: amount}}`` that this credit note of a final invoice gives
+        back: what the reversed invoice deducted, in proportion to the quantity credited."""
+        self.ensure_one()
+        original = self.reversed_entry_id
+        deducted = defaultdict(float)
+        for alloc in original.line_ids.prepmt_allocation_ids:
+            if alloc.kind == "deduction":
+                deducted[alloc._order_line()] += alloc.amount
+        invoiced = original._prepmt_final_order_lines()
+        credited = self._prepmt_final_order_lines()
+        by_order = defaultdict(dict)
+        for line, amount in deducted.items():
+            qty = invoiced.get(line, [0.0])[0]
+            back = credited.get(line, [0.0])[0]
+            currency = line.currency_id
+            if not qty or back / qty >= 1 - 1e-9:
+                share = amount
+            else:
+                share = currency.round(amount * max(back / qty, 0.0))
+            if not currency.is_zero(share):
+                by_order[line.order_id][line] = share
+        return by_order
+
+    def action_prepmt_update_deductions(self):
+        """Button of draft final documents: deduct again what their quantities call for."""
+        self._prepmt_sync_deductions()
+        self._prepmt_fix_included_tax_rounding()
+        self._prepmt_true_up_taxes()
+        return True
 
     # ------------------------------------------------------------------
     # Keeping allocations true to the journal items
@@ -189,33 +265,27 @@ class AccountMove(models.Model):
     def _prepmt_rescale_allocations(self):
         """Make the allocations of each line add up to the line's subtotal.
 
-        A user may edit a draft prepayment document, or issue a partial credit note: what is
-        posted is what counts, spread over the order lines in proportion.
+        A user may edit a draft prepayment document or a deduction line: what is posted is
+        what counts, spread over the order lines in proportion.
         """
         lines = self.line_ids.filtered("prepmt_allocation_ids")
         lines.prepmt_allocation_ids.fetch(["kind", "amount"])
         for line in lines:
             allocs = line.prepmt_allocation_ids
+            currency = line.currency_id
             kind_sign = -1 if "deduction" in allocs.mapped("kind") else 1
-            target = line.currency_id.round(kind_sign * line.price_subtotal)
+            target = currency.round(kind_sign * line.price_subtotal)
             current = sum(allocs.mapped("amount"))
-            if line.currency_id.compare_amounts(target, current) == 0:
+            if currency.compare_amounts(target, current) == 0:
                 continue
-            if target < 0:
+            if currency.is_zero(current) or (target < 0) != (current < 0):
                 raise UserError(_(
                     "The prepayment line '%(line)s' of %(move)s has the wrong sign: a prepayment "
-                    "line must be positive and a deduction negative.",
+                    "line goes in the direction of its order lines, and a deduction against it.",
                     line=line.name, move=move_name(line.move_id)))
-            rest = target
-            for index, alloc in enumerate(allocs):
-                if index == len(allocs) - 1:
-                    value = line.currency_id.round(rest)
-                elif current:
-                    value = line.currency_id.round(target * alloc.amount / current)
-                else:
-                    value = line.currency_id.round(target / len(allocs))
-                rest -= value
-                alloc.amount = value
+            shares = distribute(target, allocs.mapped("amount"), currency.rounding)
+            for alloc, share in zip(allocs.sudo(), shares):
+                alloc.amount = share
 
     # ------------------------------------------------------------------
     # Taxes: a prepayment adds no tax of its own, to the cent
@@ -333,7 +403,8 @@ class AccountMove(models.Model):
 
     def _prepmt_check_ledger(self, posting):
         """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
-        ``self`` that would break 0 <= deducted <= invoiced <= required on an order line."""
+        ``self`` that would break 0 <= deducted <= invoiced <= required on an order line (in
+        the line's direction: a negative line has negative amounts)."""
         lines = set(self._prepmt_affected_lines())
         raises_invoiced = posting and any(
             m.is_prepayment and m.move_type in ("out_invoice", "in_invoice") for m in self)
@@ -348,27 +419,50 @@ class AccountMove(models.Model):
                 else:
                     deducted += alloc.signed_amount
             currency = line.currency_id
-            if currency.compare_amounts(invoiced, 0) < 0:
+            sign = line._prepmt_sign()
+            if currency.compare_amounts(sign * invoiced, 0) < 0:
                 raise UserError(_(
                     "This would credit more prepayment than was invoiced for line %(line)s of "
                     "%(order)s.", line=line.name, order=line.order_id.name))
-            if currency.compare_amounts(deducted, 0) < 0:
+            if currency.compare_amounts(sign * deducted, 0) < 0:
                 raise UserError(_(
                     "This would give back more prepayment deduction than line %(line)s of "
                     "%(order)s ever had deducted.", line=line.name, order=line.order_id.name))
-            if currency.compare_amounts(deducted, invoiced) > 0:
+            if currency.compare_amounts(sign * deducted, sign * invoiced) > 0:
                 raise UserError(_(
                     "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
                     "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
                     "deduct it first.", line=line.name, order=line.order_id.name,
                     deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
-            if raises_invoiced and currency.compare_amounts(invoiced, line.prepmt_amount) > 0:
+            if raises_invoiced and \
+                    currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0:
                 raise UserError(_(
                     "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "
                     "more than the %(required)s it requires. Lower the prepayment document or "
                     "raise the line's prepayment %%.", line=line.name, order=line.order_id.name,
                     invoiced=currency.format(invoiced),
                     required=currency.format(line.prepmt_amount)))
+
+    def _prepmt_check_deductions(self):
+        """Before final invoices and bills are posted: each deducts, per order line, between 0
+        and what is outstanding, and all of it with the line's last quantity. A deduction the
+        user edited is kept when it is within these bounds; otherwise posting is refused
+        (nothing is rewritten behind the user's back)."""
+        for move in self:
+            deducted = defaultdict(float)
+            for alloc in move.line_ids.prepmt_allocation_ids:
+                if alloc.kind == "deduction":
+                    deducted[alloc._order_line()] += alloc.amount
+            invoiced = move._prepmt_final_order_lines()
+            for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
+                qty = invoiced.get(line, [0.0])[0]
+                last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
+                message = line._prepmt_deduction_error(deducted.get(line, 0.0), last=last)
+                if message:
+                    raise UserError(_(
+                        "%(message)s Correct the deduction line of %(move)s, or click "
+                        "'Update Prepayment Deductions' to deduct what its quantities call "
+                        "for.", message=message, move=move_name(move)))
 
     # ------------------------------------------------------------------
     # Life cycle
@@ -381,8 +475,8 @@ class AccountMove(models.Model):
         return orders
 
     def _post(self, soft=True):
-        to_sync = self.filtered(lambda m: m.state == "draft")
-        finals = to_sync.filtered(
+        to_post = self.filtered(lambda m: m.state == "draft")
+        finals = to_post.filtered(
             lambda m: not m.is_prepayment and m.move_type in ("out_invoice", "in_invoice"))
         final_orders = set(finals._prepmt_final_orders())
         for order in final_orders:
@@ -392,16 +486,48 @@ class AccountMove(models.Model):
                 else _("post a final bill of %(order)s", order=order.name))
         # one user at a time on an order's prepayment (see _prepmt_lock)
         for order in final_orders:
-            if order.prepmt_amount_outstanding > 0:
+            if any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
                 order._prepmt_lock()
-        to_sync._prepmt_sync_deductions()
-        to_sync._prepmt_rescale_allocations()
-        to_sync._prepmt_true_up_taxes()
-        with_allocs = to_sync.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
+        to_post._prepmt_rescale_allocations()
+        finals._prepmt_check_deductions()
+        to_post._prepmt_true_up_taxes()
+        with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         with_allocs._prepmt_check_ledger(posting=True)
         posted = super()._post(soft=soft)
+        (posted & with_allocs)._prepmt_reconcile()
         (posted & with_allocs)._prepmt_message_orders()
         return posted
+
+    def _prepmt_reconcile(self):
+        """Match what the prepayment accounts hold, so that their open items are exactly the
+        outstanding prepayments: each deduction or credit memo line with the prepayment lines
+        it consumes (Odoo books the exchange difference of a foreign currency itself), and a
+        prepayment credit memo with the open prepayment invoices it cancels."""
+        Line = self.env["account.move.line"]
+        orders = set()
+        for alloc in self.line_ids.prepmt_allocation_ids:
+            orders.add(alloc._order_line().order_id)
+        for order in orders:
+            items = Line.sudo().search([
+                ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
+                ("parent_state", "=", "posted"), ("reconciled", "=", False),
+                ("account_id.reconcile", "=", True)])
+            for _key, group in items.grouped(lambda l: (l.account_id, l.currency_id)).items():
+                if any(l.amount_residual > 0 for l in group) and \
+                        any(l.amount_residual < 0 for l in group):
+                    group.reconcile()
+        for credit in self.filtered(
+                lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
+            order = credit._prepmt_order()
+            if not order:
+                continue
+            invoices = order.prepmt_move_ids.filtered(
+                lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice"))
+            terms = (credit | invoices).line_ids.filtered(
+                lambda l: l.display_type == "payment_term" and not l.reconciled)
+            for _account, group in terms.grouped("account_id").items():
+                if len(group.move_id) > 1:
+                    group.sudo().reconcile()
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
@@ -415,13 +541,20 @@ class AccountMove(models.Model):
             order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
         return res
 
-    def button_draft(self):
+    def _check_draftable(self):
+        # called by button_draft, which button_cancel calls for posted documents
+        super()._check_draftable()
         self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
-        return super().button_draft()
 
-    def button_cancel(self):
-        self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
-        return super().button_cancel()
+    def action_switch_move_type(self):
+        # An invoice turned into a credit note (Odoo does it with a negative final invoice)
+        # keeps its lines with their quantities negated: its allocations change sign so that
+        # they keep meaning the same amounts.
+        allocs = self.line_ids.prepmt_allocation_ids.sudo()
+        res = super().action_switch_move_type()
+        for alloc in allocs:
+            alloc.amount = -alloc.amount
+        return res
 
     def _prepmt_message_orders(self):
         """Leave a trace on the orders: what was posted, and how much prepayment it moves."""

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 REFUND_TYPES = ("out_refund", "in_refund")
 
@@ -40,3 +41,41 @@ class PrepaymentAllocation(models.Model):
 
     def _posted(self):
         return self.filtered(lambda a: a.move_id.state == "posted")
+
+    def _order_line(self):
+        self.ensure_one()
+        return self.sale_line_id or self.purchase_line_id
+
+    # ------------------------------------------------------------------
+    # The audit trail: only the engine writes allocations
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        # the engine creates them with the lines of a draft document the user may edit
+        if records.filtered(lambda a: a.move_id.state == "posted"):
+            raise AccessError(_(
+                "Prepayment allocations of a posted document cannot be added: reset the "
+                "document to draft first."))
+        if not self.env.su:
+            records.move_id.check_access("write")
+        return records
+
+    def write(self, vals):
+        self._check_engine_only()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_engine_only()
+        return super().unlink()
+
+    def _check_engine_only(self):
+        if not self.env.su:
+            raise AccessError(_(
+                "Prepayment allocations are kept by the prepayment engine: change the "
+                "prepayment document or the final invoice instead."))
+        if self.filtered(lambda a: a.move_id.state == "posted") and \
+                not self.env.context.get("prepmt_migration"):
+            raise AccessError(_(
+                "The prepayment allocations of a posted document cannot change: reset the "
+                "document to draft, or reverse it."))

@@ -42,17 +42,31 @@ class PrepaymentLineMixin(models.AbstractModel):
     prepmt_amount_to_invoice = fields.Monetary(
         "Prepayment to Invoice", compute="_compute_prepmt_invoiced", store=True, copy=False)
     prepmt_amount_to_deduct = fields.Monetary(
-        "Prepayment to Deduct", compute="_compute_prepmt_amount_to_deduct",
-        help="What the next final invoice deducts for the quantity to invoice now.")
+        "Prepayment to Deduct", compute="_compute_prepmt_amount_to_deduct", store=True,
+        readonly=False, copy=False,
+        help="What the next final invoice deducts for this line. Proposed: the outstanding "
+             "prepayment in proportion to the quantity to invoice now (all of it with the last "
+             "quantity). You may change it, between 0 and the outstanding prepayment.")
 
     # ------------------------------------------------------------------
     # Adapter helpers
     # ------------------------------------------------------------------
     def _prepmt_taxes(self):
-        return self[self._prepmt_tax_field]
+        """Taxes of the prepayment and deduction lines: the line's taxes without fixed-amount
+        ones (an eco-fee per unit is due on the quantity, once, on the final invoice), as
+        Odoo's own down payments do."""
+        taxes = self[self._prepmt_tax_field].flatten_taxes_hierarchy()
+        return taxes.filtered(lambda tax: tax.amount_type != "fixed")
 
     def _prepmt_ordered_qty(self):
         return self[self._prepmt_qty_field]
+
+    def _prepmt_sign(self):
+        """1 for a line that adds to the order, -1 for a negative line (a discount or reward
+        line, a returned quantity): its prepayment, invoiced and deducted amounts are negative
+        too, and every bound below holds in the line's own direction."""
+        self.ensure_one()
+        return -1 if self.price_subtotal < 0 else 1
 
     def _prepmt_is_product_line(self):
         """Lines that can carry a prepayment (no sections, notes, down payments)."""
@@ -97,17 +111,19 @@ class PrepaymentLineMixin(models.AbstractModel):
 
     def _inverse_prepmt_amount(self):
         for line in self:
-            if line.prepmt_amount < 0:
-                raise ValidationError(_(
-                    "The prepayment amount of %(line)s cannot be negative.", line=line.name))
-            if line.price_subtotal <= 0:
-                if not line.currency_id.is_zero(line.prepmt_amount):
+            currency = line.currency_id or line.order_id.currency_id
+            sign = line._prepmt_sign()
+            if currency.is_zero(line.price_subtotal):
+                if not currency.is_zero(line.prepmt_amount):
                     raise ValidationError(_(
                         "Line %(line)s has no amount: it cannot carry a prepayment amount.",
                         line=line.name))
                 continue
-            if float_compare(line.prepmt_amount, line.price_subtotal,
-                             precision_rounding=line.currency_id.rounding) > 0:
+            if currency.compare_amounts(sign * line.prepmt_amount, 0) < 0:
+                raise ValidationError(_(
+                    "The prepayment amount of %(line)s must have the sign of the line's amount "
+                    "(%(subtotal)s).", line=line.name, subtotal=currency.format(line.price_subtotal)))
+            if currency.compare_amounts(sign * line.prepmt_amount, sign * line.price_subtotal) > 0:
                 raise ValidationError(_(
                     "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
                     "untaxed amount (%(subtotal)s).",
@@ -147,23 +163,55 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _prepmt_invoiceable(self, missing, outstanding):
         """What a prepayment invoice may still invoice on this line: what is missing, but no
         more than the final invoices still to come can deduct (nothing once the line is fully
-        invoiced)."""
+        invoiced). In the line's direction: negative for a negative line."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
-        if currency.compare_amounts(missing, 0) <= 0:
+        sign = self._prepmt_sign()
+        if currency.compare_amounts(sign * missing, 0) <= 0:
             return 0.0
         ordered = self._prepmt_ordered_qty()
         if not self.qty_invoiced or not ordered:
             return missing
         remaining_qty = ordered - self._prepmt_posted_invoiced_qty()
-        room = currency.round(self.price_subtotal * max(remaining_qty, 0.0) / ordered - outstanding)
-        return max(min(missing, room), 0.0)
+        room = currency.round(
+            sign * self.price_subtotal * max(remaining_qty / ordered, 0.0) - sign * outstanding)
+        return sign * max(min(sign * missing, room), 0.0)
 
     @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
                  if self._prepmt_order_type else [])
     def _compute_prepmt_amount_to_deduct(self):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+
+    @api.constrains("prepmt_amount_to_deduct")
+    def _check_prepmt_amount_to_deduct(self):
+        for line in self:
+            message = line._prepmt_deduction_error(line.prepmt_amount_to_deduct)
+            if message:
+                raise ValidationError(message)
+
+    def _prepmt_deduction_error(self, amount, outstanding=None, last=False):
+        """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
+        0 and what is outstanding (in the line's direction); the final document that invoices
+        the line's last quantity deducts all that is outstanding."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
+        outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
+        if currency.compare_amounts(sign * amount, 0) < 0 or \
+                currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0:
+            return _(
+                "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
+                "the %(outstanding)s still outstanding, not %(amount)s.",
+                line=self.name, order=self.order_id.name,
+                outstanding=currency.format(outstanding), amount=currency.format(amount))
+        if last and currency.compare_amounts(amount, outstanding) != 0:
+            return _(
+                "This document invoices the last quantity of line %(line)s of %(order)s: it "
+                "must deduct all of the %(outstanding)s of prepayment still outstanding, not "
+                "%(amount)s.", line=self.name, order=self.order_id.name,
+                outstanding=currency.format(outstanding), amount=currency.format(amount))
+        return False
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
@@ -199,27 +247,52 @@ class PrepaymentLineMixin(models.AbstractModel):
             qty += -line_qty if move.move_type in ("out_refund", "in_refund") else line_qty
         return qty
 
+    def _prepmt_deduction_edited(self, qty):
+        """The user's own *Prepayment to Deduct*, when a final document invoices ``qty``, the
+        quantity to invoice now, and the user changed what the line proposed."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        rounding = self.product_uom.rounding or 0.001
+        return not float_compare(qty, self.qty_to_invoice, precision_rounding=rounding) and \
+            not currency.is_zero(self.prepmt_amount_to_deduct
+                                 - self._prepmt_deduction_for_qty(self.qty_to_invoice))
+
+    def _prepmt_is_last_qty(self, qty, exclude_moves=None):
+        """Whether a final document invoicing ``qty`` invoices the line's last quantity."""
+        self.ensure_one()
+        rounding = self.product_uom.rounding or 0.001
+        ordered = self._prepmt_ordered_qty()
+        remaining = ordered - self._prepmt_posted_invoiced_qty(exclude_moves)
+        if float_is_zero(remaining, precision_rounding=rounding) or remaining * ordered < 0:
+            return True
+        return float_compare(qty / remaining, 1.0, precision_digits=6) >= 0
+
     def _prepmt_deduction_for_qty(self, qty, exclude_moves=None, cap=None):
         """What a final invoice that invoices ``qty`` (line UoM) must deduct.
 
         ``outstanding x qty / qty not yet invoiced``, rounded; the invoice that invoices the
         last quantity deducts all that is left, so no cent is lost to rounding.  Never more
-        than outstanding, nor than ``cap`` (the untaxed amount invoiced for the line).
+        than outstanding, nor than ``cap`` (the untaxed amount invoiced for the line); all in
+        the line's direction (negative for a negative line).
         """
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
         outstanding = self.prepmt_amount_outstanding
         rounding = self.product_uom.rounding or 0.001
-        if outstanding <= 0 or float_compare(qty, 0.0, precision_rounding=rounding) <= 0:
+        if currency.compare_amounts(sign * outstanding, 0) <= 0 or \
+                float_is_zero(qty, precision_rounding=rounding):
             return 0.0
         remaining = self._prepmt_ordered_qty() - self._prepmt_posted_invoiced_qty(exclude_moves)
-        if float_compare(qty, remaining, precision_rounding=rounding) >= 0 or \
-                float_is_zero(remaining, precision_rounding=rounding):
+        if self._prepmt_is_last_qty(qty, exclude_moves):
             amount = outstanding
+        elif qty / remaining <= 0:
+            return 0.0
         else:
-            amount = min(currency.round(outstanding * qty / remaining), outstanding)
+            amount = sign * min(sign * currency.round(outstanding * qty / remaining),
+                                sign * outstanding)
         if cap is not None:
-            amount = min(amount, max(currency.round(cap), 0.0))
+            amount = sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
         return amount
 
     # ------------------------------------------------------------------
@@ -235,7 +308,7 @@ class PrepaymentLineMixin(models.AbstractModel):
             return {}
         return {
             line: {f: line[f].ids for f in locked}
-            for line in self if line.prepmt_amount_outstanding > 0
+            for line in self if line._prepmt_has_outstanding()
         }
 
     def _prepmt_check_locked(self, snapshot):
@@ -256,13 +329,19 @@ class PrepaymentLineMixin(models.AbstractModel):
                     "The prepayment %% of line %(line)s must be between 0 and 100.",
                     line=line.name))
 
+    def _prepmt_has_outstanding(self):
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        return not currency.is_zero(self.prepmt_amount_outstanding)
+
     def _prepmt_check_amounts(self):
         """After a change: the required amount may not fall below what is invoiced."""
         for line in self:
             currency = line.currency_id or line.order_id.currency_id
-            if line.prepmt_amount_outstanding > 0 and float_compare(
-                    line.prepmt_amount, line.prepmt_amount_invoiced,
-                    precision_rounding=currency.rounding) < 0:
+            invoiced = line.prepmt_amount_invoiced
+            sign = -1 if invoiced < 0 else 1
+            if line._prepmt_has_outstanding() and currency.compare_amounts(
+                    sign * line.prepmt_amount, sign * invoiced) < 0:
                 raise UserError(_(
                     "Line %(line)s of %(order)s would require a prepayment of %(amount)s, less "
                     "than the %(invoiced)s already invoiced. Post a prepayment credit memo "
@@ -274,7 +353,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepmt_outstanding(self):
         for line in self:
-            if line.prepmt_amount_outstanding > 0:
+            if line._prepmt_has_outstanding():
                 raise UserError(_(
                     "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that "
                     "was not deducted: post a prepayment credit memo first, then delete the line.",

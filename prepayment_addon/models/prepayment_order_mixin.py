@@ -5,7 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import float_compare, float_round
+
+from ..tools import distribute
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -84,6 +85,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_lines(self):
         """Order lines that can carry a prepayment."""
         return self.order_line.filtered(lambda l: l._prepmt_is_product_line())
+
+    def _prepmt_allocations(self):
+        return self.order_line.prepmt_allocation_ids
 
     def _prepmt_invoice_partner(self):
         return self.partner_id
@@ -253,13 +257,15 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order._prepmt_spread_amount(order.prepmt_amount)
 
     def _prepmt_spread_amount(self, total):
-        """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts."""
+        """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts
+        (a negative line counts negatively), so that they all get the same %.  Nothing
+        changes when ``total`` is what the lines already require."""
         self.ensure_one()
         currency = self.currency_id
-        lines = self._prepmt_lines().filtered(lambda l: l.prepmt_percent > 0 and l.price_subtotal > 0)
-        current = sum(lines.mapped("prepmt_amount"))
-        if currency.compare_amounts(total, current) == 0:
+        if currency.compare_amounts(total, sum(self._prepmt_lines().mapped("prepmt_amount"))) == 0:
             return
+        lines = self._prepmt_lines().filtered(
+            lambda l: l.prepmt_percent > 0 and not currency.is_zero(l.price_subtotal))
         if total < 0:
             raise ValidationError(_("The prepayment amount of %(order)s cannot be negative.",
                                     order=self.name))
@@ -268,19 +274,15 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "No line of %(order)s has a prepayment %%: set a prepayment %% on the order or "
                 "on its lines before entering a prepayment amount.", order=self.name))
         base = sum(lines.mapped("price_subtotal"))
-        if currency.compare_amounts(total, base) > 0:
+        if currency.compare_amounts(total, base) > 0 or currency.compare_amounts(base, 0) <= 0:
             raise ValidationError(_(
                 "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the lines "
                 "that have a prepayment %% (%(base)s).",
                 amount=currency.format(total), base=currency.format(base)))
-        rest = total
-        for index, line in enumerate(lines):
-            if index == len(lines) - 1:
-                amount = currency.round(rest)
-            else:
-                amount = currency.round(total * line.price_subtotal / base)
-            rest -= amount
-            line.prepmt_amount = min(amount, line.price_subtotal)
+        shares = distribute(total, lines.mapped("price_subtotal"), currency.rounding,
+                            caps=lines.mapped("price_subtotal"))
+        for line, share in zip(lines, shares):
+            line.prepmt_amount = share
         lines._inverse_prepmt_amount()
 
     # ------------------------------------------------------------------
@@ -307,7 +309,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if not locked:
             return
         for order in self:
-            if order.prepmt_amount_outstanding <= 0:
+            if not any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
                 continue
             # all locked header fields are many2one fields
             changed = [f for f in locked if order[f].id != (vals[f] or False)]
@@ -317,6 +319,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     "change. Post a prepayment credit memo first.",
                     order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding),
                     fields=", ".join(self._fields[f].string for f in changed)))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("prepmt_check_override") for vals in vals_list):
+            self._prepmt_check_override_group()
+        return super().create(vals_list)
 
     def write(self, vals):
         self._prepmt_check_header_write(vals)
@@ -330,11 +338,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 lines.write({"prepmt_percent": order.prepmt_percent})
         return res
 
-    def _prepmt_check_override_rights(self, value):
-        group = self._prepmt_manager_group
-        if not self.env.su and not self.env.user.has_group(group):
+    def _prepmt_check_override_group(self):
+        if not self.env.su and not self.env.user.has_group(self._prepmt_manager_group):
             raise AccessError(_(
                 "Only managers can let an order through without its prepayment."))
+
+    def _prepmt_check_override_rights(self, value):
+        self._prepmt_check_override_group()
         for order in self:
             if bool(order.prepmt_check_override) != bool(value):
                 order.message_post(body=_(
@@ -345,7 +355,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def _prepmt_check_cancel(self):
         for order in self:
-            if order.prepmt_amount_outstanding > 0:
+            if any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
                 raise UserError(_(
                     "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: "
                     "post a prepayment credit memo first, then cancel the order.",
@@ -468,8 +478,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         lines = self._prepmt_lines()
         if doc == "invoice":
             amounts = {l: l.prepmt_amount_to_invoice for l in lines
-                       if currency.compare_amounts(l.prepmt_amount_to_invoice, 0) > 0}
-            if not amounts:
+                       if not currency.is_zero(l.prepmt_amount_to_invoice)}
+            if currency.compare_amounts(sum(amounts.values()), 0) <= 0:
                 raise UserError(_(
                     "There is no prepayment left to invoice on %(order)s: its prepayment amount "
                     "is fully invoiced. Raise a line's prepayment %% or quantity first.",
@@ -479,8 +489,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             move_type = "out_invoice" if self._prepmt_order_type == "sale" else "in_invoice"
         else:
             amounts = {l: l.prepmt_amount_outstanding for l in lines
-                       if currency.compare_amounts(l.prepmt_amount_outstanding, 0) > 0}
-            if not amounts:
+                       if not currency.is_zero(l.prepmt_amount_outstanding)}
+            if currency.compare_amounts(sum(amounts.values()), 0) <= 0:
                 raise UserError(_(
                     "There is no outstanding prepayment to credit on %(order)s: nothing was "
                     "invoiced, or the final invoices have deducted it all.", order=self.name))
@@ -512,12 +522,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return move.sudo(False)
 
     def _prepmt_lower_amounts(self, amounts, total):
-        """Spread a lower total over the lines in proportion to what each has to invoice.
-
-        Largest remainder: every share is rounded down to the currency's unit, then the
-        missing units go to the largest remainders, so the shares add up to ``total`` exactly
-        and none exceeds what its line has to invoice.
-        """
+        """Spread a lower total over the lines in proportion to what each has to invoice
+        (largest remainder: the shares add up to ``total`` exactly and none exceeds what its
+        line has to invoice)."""
         currency = self.currency_id
         due = sum(amounts.values())
         if currency.compare_amounts(total, 0) <= 0 or currency.compare_amounts(total, due) > 0:
@@ -528,21 +535,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
         total = currency.round(total)
         if currency.compare_amounts(total, due) == 0:
             return dict(amounts)
-        unit = currency.rounding
-        shares = {}
-        for line, line_due in amounts.items():
-            raw = total * line_due / due
-            floor = float_round(raw, precision_rounding=unit, rounding_method="DOWN")
-            shares[line] = [min(floor, line_due), raw - floor, line_due]
-        missing = round((total - sum(v[0] for v in shares.values())) / unit)
-        for line in sorted(shares, key=lambda l: -shares[l][1]):
-            if missing <= 0:
-                break
-            if currency.compare_amounts(shares[line][0] + unit, shares[line][2]) <= 0:
-                shares[line][0] = currency.round(shares[line][0] + unit)
-                missing -= 1
-        return {line: v[0] for line, v in shares.items()
-                if currency.compare_amounts(v[0], 0) > 0}
+        dues = list(amounts.values())
+        shares = distribute(total, dues, currency.rounding, caps=dues)
+        return {line: share for line, share in zip(amounts, shares)
+                if not currency.is_zero(share)}
 
     def _prepmt_line_commands(self, amounts, kind, sign=1):
         """Invoice line commands for ``{order line: untaxed amount}`` on the prepayment account.

@@ -35,9 +35,8 @@ class PurchaseOrder(models.Model):
 
     def action_create_invoice(self):
         before = self.invoice_ids
-        # the deduction lines go into the creation (see account.move._prepmt_add_deduction_vals)
-        action = super(PurchaseOrder, self.with_context(prepmt_deduct_on_create=True)) \
-            .action_create_invoice()
+        # the deduction lines went into the creation (account.move._prepmt_add_deduction_vals)
+        action = super().action_create_invoice()
         moves = self.invoice_ids - before
         moves._prepmt_complete_final_documents()
         return action

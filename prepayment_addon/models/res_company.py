@@ -101,6 +101,10 @@ class ResCompany(models.Model):
             Account_c = Account.with_company(company)
             for order_type, (field, account_type, name) in PREPMT_ACCOUNTS.items():
                 if company[field]:
+                    # its open items are the outstanding prepayments (see account.move
+                    # _prepmt_reconcile)
+                    if not company[field].reconcile:
+                        company[field].reconcile = True
                     continue
                 domain = [*Account_c._check_company_domain(company),
                           ("account_type", "=", account_type)]
@@ -116,7 +120,7 @@ class ResCompany(models.Model):
                     "name": name,
                     "code": code,
                     "account_type": account_type,
-                    "reconcile": False,
+                    "reconcile": True,
                     "company_ids": [(6, 0, [company.id])],
                 })
                 company[field] = account

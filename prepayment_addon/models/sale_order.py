@@ -40,9 +40,8 @@ class SaleOrder(models.Model):
         return super()._action_cancel()
 
     def _create_invoices(self, grouped=False, final=False, date=None):
-        # the deduction lines go into the creation (see account.move._prepmt_add_deduction_vals)
-        moves = super(SaleOrder, self.with_context(prepmt_deduct_on_create=True))._create_invoices(
-            grouped=grouped, final=final, date=date).with_env(self.env)
+        # the deduction lines went into the creation (account.move._prepmt_add_deduction_vals)
+        moves = super()._create_invoices(grouped=grouped, final=final, date=date)
         moves._prepmt_complete_final_documents()
         return moves
 

@@ -1,0 +1,352 @@
+"""Accounting truth on orders users make every day: discount lines, fixed taxes, credit memos
+that cancel open invoices, partial credit notes, edited deductions, moving exchange rates, and
+an audit trail nobody rewrites by RPC.  Every scenario runs on both sides where it applies, and
+``assertLedger`` checks the ledger (order and company currency) after each step."""
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user
+
+from .common import PurchasePrepaymentCase, SalePrepaymentCase
+
+
+class AccountingTruthScenarios:
+
+    def fixed_tax(self):
+        """A 5.00 eco-fee per unit that is part of the base of the percentage tax."""
+        base = self.side.taxes()
+        return self.env["account.tax"].create({
+            "name": "eco-fee 5.00", "amount_type": "fixed", "amount": 5.0,
+            "type_tax_use": base.type_tax_use, "include_base_amount": True, "sequence": 0,
+        })
+
+    def final_all(self, order):
+        self.deliver_all(order)
+        return self.side.final_invoice(order)
+
+    def reverse(self, move, lines=None):
+        """Credit note with Odoo's reversal wizard; ``lines``: {order line: qty to credit}."""
+        wizard = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "journal_id": move.journal_id.id, "date": fields.Date.today()})
+        action = wizard.refund_moves()
+        refund = self.env["account.move"].browse(action["res_id"])
+        if lines:
+            link = "sale_line_ids" if self.side.inbound else "purchase_line_id"
+            rows = list(refund.invoice_line_ids)
+            with Form(refund) as form:
+                for order_line, qty in lines.items():
+                    for index, row in enumerate(rows):
+                        if order_line in row[link] and not row.prepmt_allocation_ids:
+                            with form.invoice_line_ids.edit(index) as line_form:
+                                line_form.quantity = qty
+        refund.invoice_date = fields.Date.today()
+        return refund
+
+    # ------------------------------------------------------------------ 1. negative lines
+    def test_discount_line_follows_the_net_amount(self):
+        order = self.new_order([
+            {"product": self.product_a, "qty": 1, "price": 4000.0},
+            {"product": self.product_b, "qty": 1, "price": -400.0},
+        ], percent=100)
+        self.assertEqual(order.amount_untaxed, 3600.0)
+        self.assertEqual(order.prepmt_amount, 3600.0)
+        self.assertEqual(order.order_line[1].prepmt_amount, -400.0)
+        self.side.confirm(order)
+        self.assertEqual(order.prepmt_amount_to_invoice, 3600.0)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_untaxed, 3600.0)
+        self.assertLedger(order)
+        final = self.final_all(order)
+        self.assertEqual(final.state, "posted")
+        self.assertEqual(final.amount_total, 0.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        total = sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order))
+        self.assertAlmostEqual(total, order.amount_total, places=2)
+
+    def test_saving_the_form_keeps_the_line_percents(self):
+        """The form sends the order amount on every save: an unchanged amount must not
+        re-spread the prepayment over the lines (a discount line made it look changed)."""
+        order = self.new_order([
+            {"product": self.product_a, "qty": 1, "price": 4000.0},
+            {"product": self.product_b, "qty": 1, "price": -400.0},
+        ], percent=50)
+        order.order_line[0].prepmt_percent = 80
+        self.assertEqual(order.prepmt_amount, 3000.0)
+        order.write({"prepmt_amount": 3000.0})
+        self.assertEqual(order.order_line.mapped("prepmt_percent"), [80.0, 50.0])
+        # a new amount gives every line with a % the same %, the discount line included
+        order.write({"prepmt_amount": 1800.0})
+        self.assertEqual(order.order_line.mapped("prepmt_amount"), [2000.0, -200.0])
+        self.assertEqual(order.prepmt_amount, 1800.0)
+
+    def test_negative_quantity_line(self):
+        order = self.new_order([
+            {"product": self.product_a, "qty": 5, "price": 100.0},
+            {"product": self.product_b, "qty": -1, "price": 50.0},
+        ], percent=40)
+        self.assertEqual(order.prepmt_amount, 180.0)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.assertEqual(order.prepmt_amount_invoiced, 180.0)
+        self.assertLedger(order)
+        line_a, line_b = order.order_line
+        self.side.deliver(line_a, 5)
+        self.side.deliver(line_b, -1)
+        final = self.side.final_invoice(order)
+        self.assertEqual(final.move_type, "out_invoice" if self.side.inbound else "in_invoice")
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
+    def test_discount_line_cannot_be_deleted_once_invoiced(self):
+        self.company.prepmt_allow_quotation = True
+        order = self.new_order([
+            {"product": self.product_a, "qty": 1, "price": 4000.0},
+            {"product": self.product_b, "qty": 1, "price": -400.0},
+        ], percent=100)
+        order.action_create_prepmt_invoice()
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "prepayment credit memo first"):
+            order.order_line[1].unlink()
+        self.assertUnchanged(order, before)
+
+    # ------------------------------------------------------------------ 2. fixed taxes
+    def test_fixed_tax_is_charged_once(self):
+        taxes = self.fixed_tax() | self.side.taxes()
+        order = self.new_order([{"product": self.product_a, "qty": 2, "price": 100.0,
+                                 "taxes": taxes}], percent=50)
+        # order: 200 + 2 x 5.00 eco-fee + 15 % of 210
+        self.assertAlmostEqual(order.amount_tax, 10.0 + 31.5, places=2)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_untaxed, 100.0)
+        self.assertEqual(move.amount_tax, 15.0)  # the percentage only, no eco-fee
+        self.assertFalse(move.invoice_line_ids.tax_ids.filtered(lambda t: t.amount_type == "fixed"))
+        final = self.final_all(order)
+        self.assertAlmostEqual(final.amount_tax, 41.5 - 15.0, places=2)
+        docs = self.posted_docs(order)
+        self.assertAlmostEqual(sum(self.doc_sign(m) * m.amount_tax for m in docs), 41.5, places=2)
+        self.assertLedger(order)
+
+    # ------------------------------------------------------------------ 3. credit memo
+    def test_credit_memo_settles_the_open_prepayment_invoice(self):
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        credit = self.env["account.move"].browse(
+            order.action_create_prepmt_credit_memo()["res_id"])
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertEqual(credit.amount_residual, 0.0)
+        self.assertIn(invoice.payment_state, ("paid", "reversed"))
+        self.assertEqual(order.prepmt_state, "to_invoice")
+        self.assertLedger(order)
+
+    def test_credit_memo_after_partial_payment(self):
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.pay(invoice, 100.0)
+        credit = self.env["account.move"].browse(
+            order.action_create_prepmt_credit_memo()["res_id"])
+        self.assertEqual(invoice.amount_residual, 0.0)
+        # what the partner paid stays open on the credit memo, to refund or to use
+        self.assertAlmostEqual(credit.amount_residual, 100.0, places=2)
+        self.assertLedger(order)
+
+    # ------------------------------------------------------------------ 4. partial credit note
+    def test_partial_credit_note_of_a_final_invoice(self):
+        order = self.new_order(percent=40)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        final = self.final_all(order)
+        self.assertEqual(final.prepmt_deduction_amount, 400.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        refund = self.reverse(final, {order.order_line: 2})
+        # the refund gives back the deduction of 2 of the 10 units, visibly on the draft
+        self.assertEqual(refund.prepmt_deduction_amount, 80.0)
+        refund.action_post()
+        self.assertEqual(refund.state, "posted")
+        self.assertAlmostEqual(refund.amount_untaxed, 200.0 - 80.0, places=2)
+        self.assertEqual(order.prepmt_amount_deducted, 320.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 80.0)
+        self.assertLedger(order)
+
+    def test_full_credit_note_gives_back_all(self):
+        order = self.new_order(percent=40)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        final = self.final_all(order)
+        refund = self.reverse(final)
+        self.assertEqual(refund.prepmt_deduction_amount, 400.0)
+        refund.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 400.0)
+        self.assertLedger(order)
+
+    # ------------------------------------------------------------------ 5. edited deductions
+    def test_amount_to_deduct_is_editable_within_bounds(self):
+        order = self.new_order(percent=40)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        line = order.order_line
+        self.side.deliver(line, 5)
+        self.assertEqual(line.prepmt_amount_to_deduct, 200.0)
+        with self.assertRefused(ValidationError, "between 0 and"):
+            line.prepmt_amount_to_deduct = 450.0
+        line.prepmt_amount_to_deduct = 150.0
+        draft = self.side.final_invoice(order, post=False)
+        self.assertEqual(draft.prepmt_deduction_amount, 150.0)
+        draft.action_post()
+        self.assertEqual(order.prepmt_amount_deducted, 150.0)
+        self.side.deliver(line, 10)
+        self.assertEqual(line.prepmt_amount_to_deduct, 250.0)  # the last quantity: all
+        self.side.final_invoice(order)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
+    def test_edited_deduction_line_is_kept_or_refused(self):
+        order = self.new_order(percent=40)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.side.deliver(order.order_line, 5)
+        draft = self.side.final_invoice(order, post=False)
+        deduction = draft.invoice_line_ids.filtered("prepmt_allocation_ids")
+        self.assertEqual(deduction.price_subtotal, -200.0)
+        # beyond what is outstanding: refused at posting, nothing rewritten
+        with Form(draft) as form:
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as l:
+                l.price_unit = -500.0
+        with self.assertRefused(UserError, "between 0 and"):
+            draft.action_post()
+        self.assertEqual(draft.state, "draft")
+        self.assertEqual(deduction.price_subtotal, -500.0)
+        # within bounds: kept as the user typed it
+        with Form(draft) as form:
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as l:
+                l.price_unit = -120.0
+        draft.action_post()
+        self.assertEqual(draft.prepmt_deduction_amount, 120.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 280.0)
+        self.assertLedger(order)
+
+    def test_quantity_edited_on_the_draft_moves_the_deduction(self):
+        order = self.new_order(percent=40)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.side.deliver(order.order_line, 5)
+        draft = self.side.final_invoice(order, post=False)
+        product_line = draft.invoice_line_ids.filtered(lambda l: not l.prepmt_allocation_ids)
+        with Form(draft) as form:
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(product_line)) as l:
+                l.quantity = 2
+        self.assertEqual(draft.prepmt_deduction_amount, 80.0)
+        draft.action_post()
+        self.assertLedger(order)
+
+    # ------------------------------------------------------------------ 6. exchange rates
+    def set_rate(self, currency, rate):
+        today = fields.Date.today()
+        rates = currency.rate_ids.filtered(lambda r: r.name == today and r.company_id == self.company)
+        if rates:
+            rates.rate = rate
+        else:
+            self.env["res.currency.rate"].create({
+                "name": today, "rate": rate, "currency_id": currency.id,
+                "company_id": self.company.id})
+        self.env.invalidate_all()
+
+    def test_moving_exchange_rate_leaves_no_residue(self):
+        eur = self.setup_other_currency("EUR")
+        self.set_rate(eur, 3.0)
+        vals = {"currency_id": eur.id} if not self.side.inbound else {
+            "pricelist_id": self.env["product.pricelist"].create(
+                {"name": "EUR", "currency_id": eur.id}).id}
+        order = self.new_order(percent=30, **vals)
+        self.assertEqual(order.currency_id, eur)
+        self.side.confirm(order)
+        prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        account = self.prepmt_account()
+        line = prepmt.line_ids.filtered(lambda l: l.account_id == account)
+        self.assertAlmostEqual(abs(line.balance), 100.0, places=2)  # 300 EUR at 3.0
+        self.set_rate(eur, 2.0)
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        deduction = final.line_ids.filtered(lambda l: l.account_id == account)
+        self.assertAlmostEqual(abs(deduction.balance), 150.0, places=2)  # 300 EUR at 2.0
+        self.assertTrue(deduction.reconciled)
+        self.assertTrue(line.reconciled)
+        self.assertTrue(deduction.full_reconcile_id.exchange_move_id or
+                        (deduction.matched_debit_ids | deduction.matched_credit_ids).exchange_move_id)
+        self.assertLedger(order)  # zero residue in company currency
+        # resetting the final invoice undoes the exchange difference and reopens the prepayment
+        final.button_draft()
+        self.assertFalse(line.reconciled)
+        self.assertAlmostEqual(abs(line.amount_residual), 100.0, places=2)
+        self.assertLedger(order)
+        final.action_post()
+        self.assertLedger(order)
+
+    def test_prepayment_account_is_reconcilable(self):
+        self.assertTrue(self.prepmt_account().reconcile)
+
+    # ------------------------------------------------------------------ 8. audit trail
+    def user_of_side(self):
+        groups = "sales_team.group_sale_salesman" if self.side.inbound \
+            else "purchase.group_purchase_user"
+        return new_test_user(self.env, login=f"prepmt_audit_{self.side.order_model}",
+                             groups=f"base.group_user,{groups}",
+                             company_id=self.company.id, company_ids=[self.company.id])
+
+    def test_allocations_cannot_be_edited_by_rpc(self):
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        allocations = order.order_line.prepmt_allocation_ids
+        self.assertTrue(allocations)
+        before = self.snapshot(order)
+        for user in (self.user_of_side(), self.env.user):
+            with self.assertRefused(AccessError, "prepayment engine"):
+                allocations.with_user(user).write({"amount": 1.0})
+            with self.assertRefused(AccessError, "prepayment engine"):
+                allocations.with_user(user).unlink()
+        with self.assertRefused(AccessError, "posted document"):
+            allocations.sudo().write({"amount": 1.0})
+        self.assertUnchanged(order, before)
+
+    def test_only_managers_let_an_order_through_on_create(self):
+        user = self.user_of_side()
+        with self.assertRefused(AccessError, "Only managers"):
+            self.env[self.side.order_model].with_user(user).create({
+                "partner_id": self.partner_a.id, "prepmt_check_override": True})
+        manager = new_test_user(
+            self.env, login=f"prepmt_manager_{self.side.order_model}",
+            groups="base.group_user," + (self.env[self.side.order_model]._prepmt_manager_group),
+            company_id=self.company.id, company_ids=[self.company.id])
+        order = self.env[self.side.order_model].with_user(manager).create({
+            "partner_id": self.partner_a.id, "prepmt_check_override": True})
+        self.assertTrue(order.prepmt_check_override)
+
+
+class TestSaleAccountingTruth(AccountingTruthScenarios, SalePrepaymentCase):
+
+    def test_discount_wizard_line(self):
+        """Odoo 18's Discount button (fixed amount) adds a negative line: at 100 % the
+        prepayment is the order's untaxed total."""
+        order = self.new_order([{"product": self.product_a, "qty": 1, "price": 4000.0}],
+                               percent=100)
+        wizard = self.env["sale.order.discount"].with_context(active_id=order.id).create({
+            "sale_order_id": order.id, "discount_type": "amount", "discount_amount": 400.0})
+        wizard.action_apply_discount()
+        discount = order.order_line[-1]
+        self.assertEqual(discount.price_subtotal, -400.0)
+        self.assertEqual(order.prepmt_amount, 3600.0)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_untaxed, 3600.0)
+        final = self.final_all(order)
+        self.assertEqual(final.state, "posted")
+        self.assertLedger(order)
+
+
+class TestPurchaseAccountingTruth(AccountingTruthScenarios, PurchasePrepaymentCase):
+    pass
