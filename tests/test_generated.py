@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings, strateg
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
+from odoo.tests import Form
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -41,7 +42,7 @@ if PROFILE not in ("ci", "long"):
 
 REFUSED = UserError  # ValidationError and AccessError derive from it
 ACTIONS = ("invoice", "invoice_lower", "grow", "add_line", "credit", "pay", "final",
-           "reverse", "draft", "repost", "delete")
+           "reverse", "draft", "repost", "delete", "refund_partial", "edit_deduct", "rate")
 
 cents = st.integers(1, 250_000).map(lambda c: c / 100.0)
 percents = st.one_of(st.integers(0, 100).map(float), st.sampled_from([12.5, 33.33, 66.67, 99.99]))
@@ -50,7 +51,9 @@ line_st = st.fixed_dictionaries({
     "qty": st.one_of(st.integers(1, 15).map(float), st.sampled_from([0.5, 2.5, 7.25])),
     "price": cents,
     "discount": st.sampled_from([0.0, 0.0, 0.0, 5.0, 12.5, 33.33, 50.0]),
-    "taxes": st.integers(0, 3),
+    "taxes": st.integers(0, 4),
+    # a discount / reward line (negative price) or a returned quantity (negative quantity)
+    "negative": st.sampled_from([None, None, None, None, None, None, "price", "qty"]),
 })
 order_st = st.fixed_dictionaries({
     "lines": st.lists(line_st, min_size=1, max_size=20),
@@ -72,7 +75,10 @@ class GeneratedScenarios:
         incl = base.copy({"name": "gen 10% incl", "amount": 10.0,
                           "price_include_override": "tax_included"})
         extra = base.copy({"name": "gen 5%", "amount": 5.0})
-        cls.tax_sets = [cls.env["account.tax"], base, incl, base | extra]
+        eco = cls.env["account.tax"].create({
+            "name": "gen eco-fee 2.50", "amount_type": "fixed", "amount": 2.5, "sequence": 0,
+            "type_tax_use": base.type_tax_use, "include_base_amount": True})
+        cls.tax_sets = [cls.env["account.tax"], base, incl, base | extra, eco | base]
         cls.eur = cls.setup_other_currency("EUR")
         cls.eur_pricelist = cls.env["product.pricelist"].create(
             {"name": "gen EUR", "currency_id": cls.eur.id})
@@ -102,8 +108,13 @@ class GeneratedScenarios:
         return self.side.inbound
 
     def gen_line_vals(self, spec):
+        qty, price = spec["qty"], spec["price"]
+        if spec.get("negative") == "price":
+            price = -min(price, 500.0)
+        elif spec.get("negative") == "qty":
+            qty = -qty
         return self.side.line_vals(
-            self.products[spec["product"]], qty=spec["qty"], price=spec["price"],
+            self.products[spec["product"]], qty=qty, price=price,
             discount=spec["discount"], taxes=self.tax_sets[spec["taxes"]])
 
     def gen_order(self, spec):
@@ -125,7 +136,8 @@ class GeneratedScenarios:
         expected = self.eur if spec["foreign"] else self.company.currency_id
         self.assertEqual(order.currency_id, expected)
         for line, lspec in zip(order.order_line, spec["lines"]):
-            self.assertEqual(line.price_unit, lspec["price"])
+            self.assertEqual(abs(line.price_unit), min(lspec["price"], 500.0)
+                             if lspec["negative"] == "price" else lspec["price"])
             if spec["write_header"] or spec["rule"] is None or lspec["product"] == 1:
                 self.assertEqual(line.prepmt_percent, spec["header"])
             else:
@@ -151,7 +163,7 @@ class GeneratedScenarios:
     # ------------------------------------------------------------------
     def act_invoice(self, data, order):
         due = order.prepmt_amount_to_invoice
-        if order.currency_id.is_zero(due):
+        if order.currency_id.compare_amounts(due, 0) <= 0:
             with self.refused(order):
                 order.action_create_prepmt_invoice()
             return
@@ -162,7 +174,7 @@ class GeneratedScenarios:
 
     def act_invoice_lower(self, data, order):
         due = order.prepmt_amount_to_invoice
-        if order.currency_id.is_zero(due):
+        if order.currency_id.compare_amounts(due, 0) <= 0:
             with self.refused(order):
                 self.run_wizard(order, 1.0)
             return
@@ -177,7 +189,9 @@ class GeneratedScenarios:
         wizard.action_create_invoice()
 
     def act_grow(self, data, order):
-        lines = order._prepmt_lines()
+        lines = order._prepmt_lines().filtered(lambda l: l._prepmt_ordered_qty() > 0)
+        if not lines:
+            return
         index = data.draw(st.integers(0, len(lines) - 1), label="line index")
         line = lines[index]
         extra = data.draw(st.integers(1, 5), label="extra qty")
@@ -190,7 +204,7 @@ class GeneratedScenarios:
         order.write({"order_line": [Command.create(self.gen_line_vals(spec))]})
 
     def act_credit(self, data, order):
-        if order.prepmt_amount_outstanding <= 0:
+        if order.currency_id.compare_amounts(order.prepmt_amount_outstanding, 0) <= 0:
             with self.refused(order):
                 order.action_create_prepmt_credit_memo()
             return
@@ -217,13 +231,14 @@ class GeneratedScenarios:
             ordered = line._prepmt_ordered_qty()
             done = line.qty_delivered if self.is_sale else line.qty_received
             share = data.draw(st.sampled_from([0.0, 0.5, 1.0]), label="deliver share")
-            new = max(done, round(done + (ordered - done) * share, 2))
+            step = round(done + (ordered - done) * share, 2)
+            new = max(done, step) if ordered > 0 else min(done, step)
             if new != done:
                 self.side.deliver(line, new)
         order.invalidate_recordset()
         order.order_line.invalidate_recordset()
         lines = order._prepmt_lines()
-        if not any(l.qty_to_invoice > 0 for l in lines):
+        if not any(l.qty_to_invoice for l in lines):
             with self.refused(order):
                 self.side.final_invoice(order)
             return
@@ -238,7 +253,8 @@ class GeneratedScenarios:
         for line, before in outstanding.items():
             deducted_now = before - line.prepmt_amount_outstanding
             self.assertLessEqual(order.currency_id.compare_amounts(deducted_now, before), 0)
-            if self.posted_final_qty(line) >= line._prepmt_ordered_qty() - 1e-6:
+            ordered = line._prepmt_ordered_qty()
+            if (ordered - self.posted_final_qty(line)) * (1 if ordered > 0 else -1) <= 1e-6:
                 # once the last quantity is invoiced by posted documents, nothing is left
                 self.assertTrue(order.currency_id.is_zero(line.prepmt_amount_outstanding),
                                 f"{line.name}: {line.prepmt_amount_outstanding} left")
@@ -278,11 +294,76 @@ class GeneratedScenarios:
         if not drafts:
             return
         move = data.draw(st.sampled_from(drafts), label="draft to post")
-        move.action_post()
+        if data.draw(st.booleans(), label="update deductions first"):
+            move.action_prepmt_update_deductions()
+            move.action_post()
+        else:
+            # as it was left: posted if its deductions are still within bounds, else refused
+            # (nothing rewritten); the user then updates them
+            try:
+                with self.env.cr.savepoint():
+                    move.action_post()
+            except UserError as error:
+                self.assertIn("Update Prepayment Deductions", str(error))
+                self.env.invalidate_all()
+                event("repost refused")
+                move.action_prepmt_update_deductions()
+                move.action_post()
         self.assertEqual(move.state, "posted")
 
+    def act_refund_partial(self, data, order):
+        """A credit note of part of a final invoice, with Odoo's reversal wizard."""
+        finals = self._posted_finals(order)
+        if not finals:
+            return
+        move = data.draw(st.sampled_from(finals), label="final to credit")
+        wizard = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "journal_id": move.journal_id.id, "date": fields.Date.today()})
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        rows = list(refund.invoice_line_ids)
+        products = [i for i, r in enumerate(rows)
+                    if r.display_type == "product" and not r.prepmt_allocation_ids]
+        if products:
+            index = data.draw(st.sampled_from(products), label="line to credit in part")
+            share = data.draw(st.sampled_from([0.0, 0.25, 0.5]), label="share credited")
+            with Form(refund) as form:
+                with form.invoice_line_ids.edit(index) as line_form:
+                    line_form.quantity = round(rows[index].quantity * share, 2)
+        refund.invoice_date = fields.Date.today()
+        refund.action_post()
+        self.assertEqual(refund.state, "posted")
+
+    def act_edit_deduct(self, data, order):
+        """The user's own Prepayment to Deduct, within its bounds."""
+        lines = order._prepmt_lines().filtered(
+            lambda l: l._prepmt_has_outstanding() and l.qty_to_invoice
+            and not l._prepmt_is_last_qty(l.qty_to_invoice))
+        if not lines:
+            return
+        line = data.draw(st.sampled_from(lines), label="line to edit the deduction of")
+        cents = round(abs(line.prepmt_amount_outstanding) * 100)
+        amount = data.draw(st.integers(0, cents), label="deduct cents") / 100.0
+        line.prepmt_amount_to_deduct = line._prepmt_sign() * amount
+
+    def act_rate(self, data, order):
+        """The exchange rate moves between documents."""
+        if order.currency_id == self.company.currency_id:
+            return
+        rate = data.draw(st.sampled_from([1.5, 2.0, 2.5, 3.0, 4.0]), label="new rate")
+        today = fields.Date.today()
+        rates = order.currency_id.rate_ids.filtered(
+            lambda r: r.name == today and r.company_id == self.company)
+        if rates:
+            rates.rate = rate
+        else:
+            self.env["res.currency.rate"].create({
+                "name": today, "rate": rate, "currency_id": order.currency_id.id,
+                "company_id": self.company.id})
+        self.env.invalidate_all()
+
     def act_delete(self, data, order):
-        lines = order._prepmt_lines().filtered(lambda l: l.prepmt_amount_outstanding > 0)
+        lines = order._prepmt_lines().filtered(lambda l: l._prepmt_has_outstanding())
         if not lines:
             return
         line = data.draw(st.sampled_from(lines), label="line to delete")
