@@ -88,6 +88,14 @@ class ResCompany(models.Model):
                 company=self.name, type=order_type))
         return journal
 
+    def write(self, vals):
+        res = super().write(vals)
+        for field in {"prepmt_sale_account_id", "prepmt_purchase_account_id"} & set(vals):
+            # a chosen account becomes reconcilable, like the ones created on install: its
+            # open items are the outstanding prepayments
+            self[field].sudo().filtered(lambda a: not a.reconcile).reconcile = True
+        return res
+
     @api.model
     def _prepmt_ensure_accounts_all(self):
         self.sudo().search([])._prepmt_ensure_accounts()

@@ -4,8 +4,10 @@ from odoo import api, fields, models, tools
 class PrepaymentAnalysis(models.Model):
     """Open prepayments per order (sales and purchase), as an accountant reads them.
 
-    ``outstanding_company`` is read from the journal items on the prepayment accounts, so
-    that its total per company equals the balance of those accounts.
+    ``outstanding_company`` is the open amount of the order's journal items on the prepayment
+    accounts (they are reconciled as deductions consume them; Odoo's exchange differences close
+    what moving rates leave), so that its total per company equals the balance of those
+    accounts.
     """
 
     _name = "prepayment.analysis"
@@ -77,7 +79,7 @@ class PrepaymentAnalysis(models.Model):
             JOIN res_partner p ON p.id = o.partner_id
             JOIN res_company c ON c.id = o.company_id
             LEFT JOIN (
-                SELECT ids.order_id, SUM(aml.balance) AS balance
+                SELECT ids.order_id, SUM(aml.amount_residual) AS balance
                 FROM (
                     SELECT DISTINCT a.move_line_id,
                            COALESCE(l.order_id, m.{link}) AS order_id
