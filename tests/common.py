@@ -10,7 +10,8 @@ from contextlib import contextmanager
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
+from odoo.tests import Form, tagged  # noqa: F401  (tagged: re-exported for the test modules)
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -138,6 +139,15 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         if user:
             Wizard = Wizard.with_user(user)
         return Wizard.with_context(action["context"]).create({})
+
+    def prepmt_invoice_button_visible(self, order):
+        """Whether the order form shows a Prepayment Invoice / Bill button: the ``invisible``
+        conditions of the view's buttons, evaluated on the saved order as the web client does."""
+        form = Form(order)
+        context = form._get_eval_context()
+        buttons = form._view["tree"].xpath("//button[@name='action_open_prepmt_invoice_wizard']")
+        self.assertTrue(buttons)
+        return any(not safe_eval(b.get("invisible") or "False", context) for b in buttons)
 
     def snapshot(self, order):
         """What a refused action must leave as it was: the order, its lines, its documents."""
