@@ -365,6 +365,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     "first, then cancel the order.",
                     order=order.name, docs=", ".join(drafts.mapped("display_name"))))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_prepmt_outstanding(self):
+        # the lines of a deleted order go by cascade, without their own guard: ask it here
+        self.order_line._unlink_except_prepmt_outstanding()
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
