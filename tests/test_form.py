@@ -59,6 +59,37 @@ class FormScenarios:
         self.assertFalse(self.prepmt_invoice_button_visible(order))
         self.assertLedger(order)
 
+    def test_amount_typed_in_the_form(self):
+        order = self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 400.0},
+            {"product": self.product_b, "qty": 4, "price": 600.0},
+        ], partner=self.partner_30())
+        self.side.confirm(order)
+        with Form(order) as form:
+            form.prepmt_amount = 1600.0
+        self.assertEqual(order.order_line.mapped("prepmt_percent"), [25.0, 25.0])
+        self.assertToInvoice(order, [1000.0, 600.0])
+
+    def test_line_percent_kept_as_given(self):
+        # the form sends the lines' amounts back on save: their % stays what the partner gives
+        field = "customer_prepmt_percent" if self.side.inbound else "vendor_prepmt_percent"
+        self.partner_b[field] = 33.33
+        form = Form(self.env[self.side.order_model])
+        form.partner_id = self.partner_b
+        with form.order_line.new() as line:
+            line.product_id = self.product_a
+            line[self.side.qty_field] = 7
+            line.price_unit = 10.01
+        order = form.save()
+        line = order.order_line
+        self.assertEqual((line.prepmt_percent, line.prepmt_amount), (33.33, 23.35))
+        line.write({self.side.qty_field: 9, "price_unit": 10.01})
+        self.assertEqual((line.prepmt_percent, line.prepmt_amount), (33.33, 30.03))
+        # an amount typed on the line sets its %
+        line.prepmt_amount = 45.05
+        self.assertEqual(line.prepmt_amount, 45.05)
+        self.assertAlmostEqual(line.prepmt_percent, 45.05 / 90.09 * 100.0)
+
     def test_copy_of_an_invoiced_order(self):
         self.company.prepmt_allow_quotation = True
         order = self.new_order([
