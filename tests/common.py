@@ -10,7 +10,8 @@ from contextlib import contextmanager
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
+from odoo.tests import Form, tagged  # noqa: F401  (tagged: re-exported for the test modules)
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -30,14 +31,49 @@ class SaleSide:
         return self.case.tax_sale_a
 
     def create_order(self, partner, lines, **vals):
-        """``lines``: list of dicts with product, qty, price, taxes, discount."""
-        return self.env[self.order_model].create({
-            "partner_id": partner.id,
-            **vals,
-            "order_line": [Command.create(self.line_vals(**l)) for l in lines],
-        })
+        """Make the order in its form view and save it, as a user of the web client does
+        (``odoo.tests.Form`` saves the way the web client does: it sends every field an
+        onchange filled in, the editable computed ones too).
+
+        ``lines``: list of dicts for :meth:`fill_line` (product, qty, price, taxes, discount,
+        other line fields); ``vals``: other order fields, set in the form after the partner
+        (ids or records); the form must show them (see :meth:`set_field`).
+        """
+        form = Form(self.env[self.order_model])
+        form.partner_id = partner
+        for name, value in vals.items():
+            self.set_field(form, name, value)
+        for spec in lines:
+            with form.order_line.new() as line:
+                self.fill_line(line, **spec)
+        return form.save()
+
+    def fill_line(self, line, product, qty=1.0, price=100.0, taxes=None, discount=0.0, **extra):
+        """Fill a new line of the order form: the product (its onchanges propose the rest),
+        the quantity, then the price, discount and taxes typed over what was proposed."""
+        line.product_id = product
+        line[self.qty_field] = qty
+        line.price_unit = price
+        if discount:
+            line.discount = discount
+        taxes = taxes if taxes is not None else self.taxes()
+        if {tax.id for tax in line[self.tax_field]} != set(taxes.ids):
+            line[self.tax_field] = taxes
+        for name, value in extra.items():
+            self.set_field(line, name, value)
+
+    @staticmethod
+    def set_field(form, name, value):
+        """``form[name] = value``, with a many2one given as an id too. Form refuses fields
+        that its view does not show or makes readonly (a sales order's currency: give it a
+        pricelist, see ``currency_vals``); a test that needs such values uses create()."""
+        info = form._view["fields"].get(name)
+        if info and info["type"] == "many2one" and isinstance(value, int):
+            value = form._env[info["relation"]].browse(value)
+        form[name] = value
 
     def line_vals(self, product, qty=1.0, price=100.0, taxes=None, discount=0.0, **extra):
+        """Creation values of a line, for the tests that write lines with the ORM."""
         vals = {
             "product_id": product.id,
             self.qty_field: qty,
@@ -109,6 +145,9 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             {"invoice_policy": "delivery", "purchase_method": "receive"})
         cls.product_a.supplier_taxes_id = cls.tax_purchase_a
         cls.product_b.supplier_taxes_id = cls.tax_purchase_a
+        # the Discounts and Pricelists settings: the sales order form shows those fields
+        cls.env.user.groups_id |= (cls.env.ref("sale.group_discount_per_so_line")
+                                   | cls.env.ref("product.group_product_pricelist"))
 
     # ------------------------------------------------------------------
     def new_order(self, lines=None, partner=None, percent=None, **vals):
@@ -118,6 +157,14 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         if percent is not None:
             order.prepmt_percent = percent
         return order
+
+    def currency_vals(self, currency):
+        """Order values that give an order ``currency``: a sales order takes the currency of
+        its pricelist (the form does not show the currency), a purchase order has its own."""
+        if self.side.order_model == "sale.order":
+            return {"pricelist_id": self.env["product.pricelist"].create(
+                {"name": currency.name, "currency_id": currency.id})}
+        return {"currency_id": currency}
 
     def prepmt_account(self):
         return self.company._prepmt_account(
@@ -140,6 +187,15 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         if user:
             Wizard = Wizard.with_user(user)
         return Wizard.with_context(action["context"]).create({})
+
+    def prepmt_invoice_button_visible(self, order):
+        """Whether the order form shows a Prepayment Invoice / Bill button: the ``invisible``
+        conditions of the view's buttons, evaluated on the saved order as the web client does."""
+        form = Form(order)
+        context = form._get_eval_context()
+        buttons = form._view["tree"].xpath("//button[@name='action_open_prepmt_invoice_wizard']")
+        self.assertTrue(buttons)
+        return any(not safe_eval(b.get("invisible") or "False", context) for b in buttons)
 
     def snapshot(self, order):
         """What a refused action must leave as it was: the order, its lines, its documents."""

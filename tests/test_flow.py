@@ -244,11 +244,7 @@ class FlowScenarios:
     def test_foreign_currency(self):
         currency = self.setup_other_currency("EUR")
         order = self.new_order([{"product": self.product_a, "qty": 3, "price": 333.33}],
-                               percent=25, currency_id=currency.id)
-        if self.side.order_model == "sale.order":
-            order.pricelist_id = self.env["product.pricelist"].create(
-                {"name": "EUR", "currency_id": currency.id})
-            order.order_line.price_unit = 333.33
+                               percent=25, **self.currency_vals(currency))
         self.side.confirm(order)
         self.assertEqual(order.currency_id, currency)
         prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from hypothesis import HealthCheck, Phase, event, given, note, settings, strategies as st
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
@@ -107,15 +107,16 @@ class GeneratedScenarios:
     def is_sale(self):
         return self.side.inbound
 
-    def gen_line_vals(self, spec):
+    def gen_line(self, spec):
+        """A line of ``create_order``/``fill_line`` from a generated line: a discount or
+        reward line has a negative price, a returned quantity a negative quantity."""
         qty, price = spec["qty"], spec["price"]
         if spec.get("negative") == "price":
             price = -min(price, 500.0)
         elif spec.get("negative") == "qty":
             qty = -qty
-        return self.side.line_vals(
-            self.products[spec["product"]], qty=qty, price=price,
-            discount=spec["discount"], taxes=self.tax_sets[spec["taxes"]])
+        return {"product": self.products[spec["product"]], "qty": qty, "price": price,
+                "discount": spec["discount"], "taxes": self.tax_sets[spec["taxes"]]}
 
     def gen_order(self, spec):
         partner = self.partner_a
@@ -125,12 +126,12 @@ class GeneratedScenarios:
             self.env["prepayment.rule"].create({
                 "order_type": "sale" if self.is_sale else "purchase", "percent": spec["rule"],
                 "product_tmpl_id": self.product_a.product_tmpl_id.id})
-        vals = {"partner_id": partner.id, "prepmt_compress": spec["compress"]}
+        vals = {"prepmt_compress": spec["compress"]}
         if spec["foreign"]:
             vals["pricelist_id" if self.is_sale else "currency_id"] = (
-                self.eur_pricelist.id if self.is_sale else self.eur.id)
-        vals["order_line"] = [Command.create(self.gen_line_vals(l)) for l in spec["lines"]]
-        order = self.env[self.side.order_model].create(vals)
+                self.eur_pricelist if self.is_sale else self.eur)
+        # made in the form, as a user does (see SaleSide.create_order)
+        order = self.side.create_order(partner, [self.gen_line(l) for l in spec["lines"]], **vals)
         if spec["write_header"]:
             order.prepmt_percent = spec["header"]
         expected = self.eur if spec["foreign"] else self.company.currency_id
@@ -201,7 +202,9 @@ class GeneratedScenarios:
 
     def act_add_line(self, data, order):
         spec = data.draw(line_st, label="new line")
-        order.write({"order_line": [Command.create(self.gen_line_vals(spec))]})
+        # in the form of the order, as a user adds a line
+        with Form(order) as form, form.order_line.new() as line:
+            self.side.fill_line(line, **self.gen_line(spec))
 
     def act_credit(self, data, order):
         if order.currency_id.compare_amounts(order.prepmt_amount_outstanding, 0) <= 0:

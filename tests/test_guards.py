@@ -33,6 +33,31 @@ class GuardScenarios:
         self.assertEqual(len(order.order_line), 1)
         self.assertLedger(order, reduced_after_credit=True)
 
+    def test_delete_quotation_with_outstanding(self):
+        # the lines of a deleted order go by cascade: the order asks the line guard itself
+        self.company.prepmt_allow_quotation = True
+        order = self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 100.0},
+            {"product": self.product_b, "qty": 2, "price": 50.0},
+        ], percent=30)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual((order.state, move.state), ("draft", "posted"))
+        before = self.snapshot(order)
+        with self.assertRefused(
+                UserError, r"^Line .* of %s has an invoiced prepayment of .*300\.00 that was not "
+                           r"deducted: post a prepayment credit memo first, then delete the line\.$"
+                           % order.name):
+            order.unlink()
+        self.assertUnchanged(order, before)
+        self.assertEqual(move._prepmt_order(), order)
+        self.assertLedger(order)
+        # after the credit memo, the quotation can go
+        order.action_create_prepmt_credit_memo()
+        if not self.side.inbound:
+            order.button_cancel()  # Odoo deletes only cancelled purchase orders
+        order.unlink()
+        self.assertFalse(order.exists())
+
     def test_cancel_order_with_outstanding(self):
         order = self.invoiced_order()
         before = self.snapshot(order)

@@ -106,12 +106,8 @@ class StateScenarios:
         for percent, qty in ((30, 4), (50, 2), (10, 7)):
             orders |= self.confirmed(percent=percent,
                                      lines=[{"product": self.product_a, "qty": qty, "price": 90.0}])
-        foreign = self.new_order(percent=40, currency_id=currency.id,
+        foreign = self.new_order(percent=40, **self.currency_vals(currency),
                                  lines=[{"product": self.product_b, "qty": 3, "price": 111.11}])
-        if self.side.inbound:
-            foreign.pricelist_id = self.env["product.pricelist"].create(
-                {"name": "EUR", "currency_id": currency.id})
-            foreign.order_line.price_unit = 111.11
         self.side.confirm(foreign)
         orders |= foreign
         for order in orders:

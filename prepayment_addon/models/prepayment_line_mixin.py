@@ -105,9 +105,14 @@ class PrepaymentLineMixin(models.AbstractModel):
                  if self._prepmt_order_type else [])
     def _compute_prepmt_amount(self):
         for line in self:
-            currency = line.currency_id or line.order_id.currency_id
-            amount = line.price_subtotal * (line.prepmt_percent or 0.0) / 100.0
-            line.prepmt_amount = currency.round(amount) if currency else amount
+            line.prepmt_amount = line._prepmt_amount_of_percent()
+
+    def _prepmt_amount_of_percent(self):
+        """The prepayment amount that the line's % gives."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        amount = self.price_subtotal * (self.prepmt_percent or 0.0) / 100.0
+        return currency.round(amount) if currency else amount
 
     def _inverse_prepmt_amount(self):
         for line in self:
@@ -128,6 +133,10 @@ class PrepaymentLineMixin(models.AbstractModel):
                     "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
                     "untaxed amount (%(subtotal)s).",
                     line=line.name, amount=line.prepmt_amount, subtotal=line.price_subtotal))
+            if line.currency_id.compare_amounts(
+                    line.prepmt_amount, line._prepmt_amount_of_percent()) == 0:
+                # the amount the % gives (the form sends it back on save): keep the % as typed
+                continue
             line.prepmt_percent = line.prepmt_amount / line.price_subtotal * 100.0
 
     @api.depends(lambda self: [

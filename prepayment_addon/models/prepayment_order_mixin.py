@@ -33,9 +33,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
         precompute=True,
         help="Default prepayment % of the lines that no prepayment rule covers. Changing it "
              "applies it to every line.")
+    # its own compute: the form sends this editable field on save, and Odoo does not recompute
+    # the fields that share the compute of a field being written (the totals below would stay
+    # at their old values)
     prepmt_amount = fields.Monetary(
-        "Prepayment Amount", compute="_compute_prepmt_amounts", store=True, readonly=False,
-        inverse="_inverse_prepmt_amount",
+        "Prepayment Amount", compute="_compute_prepmt_amount", store=True, readonly=False,
+        inverse="_inverse_prepmt_amount", copy=False,
         help="Untaxed amount to invoice in advance. Changing it spreads the new total over "
              "the lines that have a prepayment %, in proportion to their amounts.")
     prepmt_amount_invoiced = fields.Monetary(
@@ -139,14 +142,18 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for order in self:
             order.prepmt_percent = order._prepmt_partner_percent()
 
+    @api.depends(lambda self: ["order_line.prepmt_amount"] if self._prepmt_order_type else [])
+    def _compute_prepmt_amount(self):
+        for order in self:
+            order.prepmt_amount = sum(order.order_line.mapped("prepmt_amount"))
+
     @api.depends(lambda self: [
-        "order_line.prepmt_amount", "order_line.prepmt_amount_invoiced",
-        "order_line.prepmt_amount_deducted",
+        "order_line.prepmt_amount_invoiced", "order_line.prepmt_amount_deducted",
+        "order_line.prepmt_amount_outstanding", "order_line.prepmt_amount_to_invoice",
     ] if self._prepmt_order_type else [])
     def _compute_prepmt_amounts(self):
         for order in self:
             lines = order.order_line
-            order.prepmt_amount = sum(lines.mapped("prepmt_amount"))
             order.prepmt_amount_invoiced = sum(lines.mapped("prepmt_amount_invoiced"))
             order.prepmt_amount_deducted = sum(lines.mapped("prepmt_amount_deducted"))
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
@@ -367,6 +374,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     "%(order)s has draft prepayment documents (%(docs)s): post or delete them "
                     "first, then cancel the order.",
                     order=order.name, docs=", ".join(drafts.mapped("display_name"))))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_prepmt_outstanding(self):
+        # the lines of a deleted order go by cascade, without their own guard: ask it here
+        self.order_line._unlink_except_prepmt_outstanding()
 
     # ------------------------------------------------------------------
     # Actions
