@@ -167,9 +167,10 @@ class AccountMove(models.Model):
         for line, (qty, cap) in invoiced.items():
             if not line._prepmt_has_outstanding():
                 continue
-            amount = line._prepmt_deduction_for_qty(qty, exclude_moves=exclude_moves, cap=cap)
-            if exclude_moves is None and line._prepmt_deduction_edited(qty):
-                amount = line.prepmt_amount_to_deduct
+            if exclude_moves is None:  # a new document: the line's own Prepayment to Deduct
+                amount = line._prepmt_deduction_on_create(qty, cap)
+            else:
+                amount = line._prepmt_deduction_for_qty(qty, exclude_moves=exclude_moves, cap=cap)
             if not line.currency_id.is_zero(amount):
                 by_order[line.order_id][line] = amount
         return by_order
@@ -201,9 +202,7 @@ class AccountMove(models.Model):
                       for line, amount in amounts.items()}
             existing = move.line_ids.filtered(
                 lambda l: any(a.kind == "deduction" for a in l.prepmt_allocation_ids))
-            current = defaultdict(float)
-            for alloc in existing.prepmt_allocation_ids:
-                current[alloc._order_line()] += alloc.amount
+            current = move._prepmt_deducted_by_line()
             if {l: round(a, 6) for l, a in wanted.items()} == \
                     {l: round(a, 6) for l, a in current.items()}:
                 continue
@@ -214,15 +213,26 @@ class AccountMove(models.Model):
                 {"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
 
+    def _prepmt_deducted_by_line(self):
+        """``{order line: amount}`` that this document's deduction lines carry."""
+        self.ensure_one()
+        deducted = defaultdict(float)
+        for alloc in self.line_ids.prepmt_allocation_ids:
+            if alloc.kind == "deduction":
+                deducted[alloc._order_line()] += alloc.amount
+        return deducted
+
+    def _prepmt_orders(self):
+        """Orders whose lines the prepayment and deduction lines of these documents cover."""
+        orders = {alloc._order_line().order_id for alloc in self.line_ids.prepmt_allocation_ids}
+        return {order for order in orders if order}
+
     def _prepmt_given_back_by_order(self):
         """``{order: {order line: amount}}`` that this credit note of a final invoice gives
         back: what the reversed invoice deducted, in proportion to the quantity credited."""
         self.ensure_one()
         original = self.reversed_entry_id
-        deducted = defaultdict(float)
-        for alloc in original.line_ids.prepmt_allocation_ids:
-            if alloc.kind == "deduction":
-                deducted[alloc._order_line()] += alloc.amount
+        deducted = original._prepmt_deducted_by_line()
         invoiced = original._prepmt_final_order_lines()
         credited = self._prepmt_final_order_lines()
         by_order = defaultdict(dict)
@@ -449,10 +459,7 @@ class AccountMove(models.Model):
         user edited is kept when it is within these bounds; otherwise posting is refused
         (nothing is rewritten behind the user's back)."""
         for move in self:
-            deducted = defaultdict(float)
-            for alloc in move.line_ids.prepmt_allocation_ids:
-                if alloc.kind == "deduction":
-                    deducted[alloc._order_line()] += alloc.amount
+            deducted = move._prepmt_deducted_by_line()
             invoiced = move._prepmt_final_order_lines()
             for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
@@ -486,7 +493,7 @@ class AccountMove(models.Model):
                 else _("post a final bill of %(order)s", order=order.name))
         # one user at a time on an order's prepayment (see _prepmt_lock)
         for order in final_orders:
-            if any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
+            if order._prepmt_has_outstanding():
                 order._prepmt_lock()
         to_post._prepmt_rescale_allocations()
         finals._prepmt_check_deductions()
@@ -504,10 +511,7 @@ class AccountMove(models.Model):
         it consumes (Odoo books the exchange difference of a foreign currency itself), and a
         prepayment credit memo with the open prepayment invoices it cancels."""
         Line = self.env["account.move.line"]
-        orders = set()
-        for alloc in self.line_ids.prepmt_allocation_ids:
-            orders.add(alloc._order_line().order_id)
-        for order in orders:
+        for order in self._prepmt_orders():
             items = Line.sudo().search([
                 ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
                 ("parent_state", "=", "posted"), ("reconciled", "=", False),
@@ -559,8 +563,7 @@ class AccountMove(models.Model):
     def _prepmt_message_orders(self):
         """Leave a trace on the orders: what was posted, and how much prepayment it moves."""
         for move in self:
-            orders = {alloc.sale_line_id.order_id or alloc.purchase_line_id.order_id
-                      for alloc in move.line_ids.prepmt_allocation_ids} - {False}
+            orders = move._prepmt_orders()
             amount = move.currency_id.format(
                 sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
             if move.is_prepayment and move.move_type in ("out_refund", "in_refund"):

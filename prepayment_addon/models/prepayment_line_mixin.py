@@ -256,15 +256,18 @@ class PrepaymentLineMixin(models.AbstractModel):
             qty += -line_qty if move.move_type in ("out_refund", "in_refund") else line_qty
         return qty
 
-    def _prepmt_deduction_edited(self, qty):
-        """The user's own *Prepayment to Deduct*, when a final document invoices ``qty``, the
-        quantity to invoice now, and the user changed what the line proposed."""
+    def _prepmt_deduction_on_create(self, qty, cap):
+        """What a new final document that invoices ``qty`` deducts: the line's *Prepayment to
+        Deduct* when it invoices the quantity to invoice now and the user changed what the
+        line proposed, else the proposal for ``qty`` (at most ``cap``)."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         rounding = self.product_uom.rounding or 0.001
-        return not float_compare(qty, self.qty_to_invoice, precision_rounding=rounding) and \
-            not currency.is_zero(self.prepmt_amount_to_deduct
-                                 - self._prepmt_deduction_for_qty(self.qty_to_invoice))
+        proposal = self._prepmt_deduction_for_qty(qty)
+        if not float_compare(qty, self.qty_to_invoice, precision_rounding=rounding) and \
+                not currency.is_zero(self.prepmt_amount_to_deduct - proposal):
+            return self.prepmt_amount_to_deduct
+        return self._prepmt_capped(proposal, cap)
 
     def _prepmt_is_last_qty(self, qty, exclude_moves=None):
         """Whether a final document invoicing ``qty`` invoices the line's last quantity."""
@@ -300,9 +303,16 @@ class PrepaymentLineMixin(models.AbstractModel):
         else:
             amount = sign * min(sign * currency.round(outstanding * qty / remaining),
                                 sign * outstanding)
-        if cap is not None:
-            amount = sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
-        return amount
+        return self._prepmt_capped(amount, cap)
+
+    def _prepmt_capped(self, amount, cap):
+        """``amount`` bounded by ``cap``, the untaxed amount a document invoices for the line
+        (a deduction never makes a document negative on its own), in the line's direction."""
+        if cap is None:
+            return amount
+        currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
+        return sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
 
     # ------------------------------------------------------------------
     # Guards (SPEC 7)

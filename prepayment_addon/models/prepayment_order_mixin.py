@@ -92,6 +92,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_allocations(self):
         return self.order_line.prepmt_allocation_ids
 
+    def _prepmt_has_outstanding(self):
+        """Whether a line of the order holds an invoiced prepayment not yet deducted (in
+        either direction: a discount line holds a negative one)."""
+        self.ensure_one()
+        return any(line._prepmt_has_outstanding() for line in self._prepmt_lines())
+
     def _prepmt_invoice_partner(self):
         return self.partner_id
 
@@ -316,7 +322,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if not locked:
             return
         for order in self:
-            if not any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
+            if not order._prepmt_has_outstanding():
                 continue
             # all locked header fields are many2one fields
             changed = [f for f in locked if order[f].id != (vals[f] or False)]
@@ -362,7 +368,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def _prepmt_check_cancel(self):
         for order in self:
-            if any(line._prepmt_has_outstanding() for line in order._prepmt_lines()):
+            if order._prepmt_has_outstanding():
                 raise UserError(_(
                     "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: "
                     "post a prepayment credit memo first, then cancel the order.",

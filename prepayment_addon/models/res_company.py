@@ -93,7 +93,7 @@ class ResCompany(models.Model):
         for field in {"prepmt_sale_account_id", "prepmt_purchase_account_id"} & set(vals):
             # a chosen account becomes reconcilable, like the ones created on install: its
             # open items are the outstanding prepayments
-            self[field].sudo().filtered(lambda a: not a.reconcile).reconcile = True
+            self.mapped(field).sudo().filtered(lambda a: not a.reconcile).reconcile = True
         return res
 
     @api.model
