@@ -464,12 +464,10 @@ class AccountMove(models.Model):
             for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
-                message = line._prepmt_deduction_error(deducted.get(line, 0.0), last=last)
+                message = line._prepmt_deduction_error(
+                    deducted.get(line, 0.0), last=last, move=move)
                 if message:
-                    raise UserError(_(
-                        "%(message)s Correct the deduction line of %(move)s, or click "
-                        "'Update Prepayment Deductions' to deduct what its quantities call "
-                        "for.", message=message, move=move_name(move)))
+                    raise UserError(message)
 
     # ------------------------------------------------------------------
     # Life cycle

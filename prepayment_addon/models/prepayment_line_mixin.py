@@ -199,27 +199,36 @@ class PrepaymentLineMixin(models.AbstractModel):
             if message:
                 raise ValidationError(message)
 
-    def _prepmt_deduction_error(self, amount, outstanding=None, last=False):
+    def _prepmt_deduction_error(self, amount, outstanding=None, last=False, move=None):
         """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
         0 and what is outstanding (in the line's direction); the final document that invoices
-        the line's last quantity deducts all that is outstanding."""
+        the line's last quantity deducts all that is outstanding. With ``move``, the message
+        says how to correct that draft document."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
         outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
+        values = {"line": self.name, "order": self.order_id.name,
+                  "outstanding": currency.format(outstanding), "amount": currency.format(amount),
+                  "move": move.name if move and move.name and move.name != "/"
+                  else _("the draft document")}
         if currency.compare_amounts(sign * amount, 0) < 0 or \
                 currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0:
+            if move:
+                return _(
+                    "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
+                    "and the %(outstanding)s still outstanding, not %(amount)s. Correct the "
+                    "deduction line of %(move)s, or click 'Update Prepayment Deductions' to "
+                    "deduct what its quantities call for.", **values)
             return _(
                 "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
-                "the %(outstanding)s still outstanding, not %(amount)s.",
-                line=self.name, order=self.order_id.name,
-                outstanding=currency.format(outstanding), amount=currency.format(amount))
+                "the %(outstanding)s still outstanding, not %(amount)s.", **values)
         if last and currency.compare_amounts(amount, outstanding) != 0:
             return _(
-                "This document invoices the last quantity of line %(line)s of %(order)s: it "
-                "must deduct all of the %(outstanding)s of prepayment still outstanding, not "
-                "%(amount)s.", line=self.name, order=self.order_id.name,
-                outstanding=currency.format(outstanding), amount=currency.format(amount))
+                "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
+                "deduct all of the %(outstanding)s of prepayment still outstanding, not "
+                "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
+                "Deductions' to deduct what its quantities call for.", **values)
         return False
 
     @api.model
