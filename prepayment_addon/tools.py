@@ -1,5 +1,9 @@
 """Pure helpers of the prepayment engine (no database, no ORM)."""
 
+# Move types of the documents that invoice and of those that credit (sales and purchase).
+INVOICE_TYPES = ("out_invoice", "in_invoice")
+REFUND_TYPES = ("out_refund", "in_refund")
+
 
 def distribute(total, weights, unit, caps=None):
     """Split ``total`` over ``weights`` in proportion, in whole ``unit`` s, exactly.

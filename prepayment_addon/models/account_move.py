@@ -6,11 +6,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
-from ..tools import distribute
+from ..tools import INVOICE_TYPES, REFUND_TYPES, distribute
 
 # The order line models that carry prepayments (see prepayment.line.mixin).
 PREPMT_LINE_MODELS = ("sale.order.line", "purchase.order.line")
-REFUND_TYPES = ("out_refund", "in_refund")
 
 
 class AccountMove(models.Model):
@@ -105,7 +104,7 @@ class AccountMove(models.Model):
         real subtotal (price-included taxes) gives another amount.
         """
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
-        if move_type not in ("out_invoice", "in_invoice") or \
+        if move_type not in INVOICE_TYPES or \
                 vals.get("prepmt_sale_order_id") or vals.get("prepmt_purchase_order_id") or \
                 vals.get("reversed_entry_id"):
             return
@@ -191,7 +190,7 @@ class AccountMove(models.Model):
         for move in self:
             if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
-            if move.move_type in ("out_invoice", "in_invoice"):
+            if move.move_type in INVOICE_TYPES:
                 by_order = self._prepmt_deductions_by_order(
                     move._prepmt_final_order_lines(), exclude_moves=move)
             elif move.reversed_entry_id:
@@ -328,7 +327,7 @@ class AccountMove(models.Model):
                     move.company_id.tax_calculation_rounding_method != "round_per_line":
                 continue
             own_lines = move.line_ids.filtered("prepmt_allocation_ids")
-            if move.move_type in ("out_invoice", "in_invoice") and \
+            if move.move_type in INVOICE_TYPES and \
                     "deduction" not in own_lines.prepmt_allocation_ids.mapped("kind"):
                 continue  # a prepayment invoice only adds to what is outstanding
             orders = {a.sale_line_id.order_id or a.purchase_line_id.order_id
@@ -417,7 +416,7 @@ class AccountMove(models.Model):
         the line's direction: a negative line has negative amounts)."""
         lines = set(self._prepmt_affected_lines())
         raises_invoiced = posting and any(
-            m.is_prepayment and m.move_type in ("out_invoice", "in_invoice") for m in self)
+            m.is_prepayment and m.move_type in INVOICE_TYPES for m in self)
         for line in lines:
             invoiced = deducted = 0.0
             for alloc in line.prepmt_allocation_ids:
@@ -482,13 +481,10 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         to_post = self.filtered(lambda m: m.state == "draft")
         finals = to_post.filtered(
-            lambda m: not m.is_prepayment and m.move_type in ("out_invoice", "in_invoice"))
+            lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
         final_orders = set(finals._prepmt_final_orders())
         for order in final_orders:
-            order._prepmt_check_release(
-                _("post a final invoice of %(order)s", order=order.name)
-                if order._prepmt_order_type == "sale"
-                else _("post a final bill of %(order)s", order=order.name))
+            order._prepmt_check_release(order._prepmt_final_posting_label())
         # one user at a time on an order's prepayment (see _prepmt_lock)
         for order in final_orders:
             if order._prepmt_has_outstanding():
@@ -524,7 +520,7 @@ class AccountMove(models.Model):
             if not order:
                 continue
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice"))
+                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES)
             terms = (credit | invoices).line_ids.filtered(
                 lambda l: l.display_type == "payment_term" and not l.reconciled)
             for _account, group in terms.grouped("account_id").items():
@@ -564,11 +560,11 @@ class AccountMove(models.Model):
             orders = move._prepmt_orders()
             amount = move.currency_id.format(
                 sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
-            if move.is_prepayment and move.move_type in ("out_refund", "in_refund"):
+            if move.is_prepayment and move.move_type in REFUND_TYPES:
                 body = _("Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited.")
             elif move.is_prepayment:
                 body = _("Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced.")
-            elif move.move_type in ("out_refund", "in_refund"):
+            elif move.move_type in REFUND_TYPES:
                 body = _("%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back.")
             else:
                 body = _("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-REFUND_TYPES = ("out_refund", "in_refund")
+from ..tools import REFUND_TYPES
 
 
 class PrepaymentAllocation(models.Model):

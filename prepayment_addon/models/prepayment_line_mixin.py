@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
+from ..tools import REFUND_TYPES
+
 
 class PrepaymentLineMixin(models.AbstractModel):
     """Prepayment amounts of an order line, shared by sales and purchase order lines.
@@ -156,7 +158,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                 move = alloc.move_id
                 if move.state != "posted":
                     continue
-                amount = -alloc.amount if move.move_type in ("out_refund", "in_refund") \
+                amount = -alloc.amount if move.move_type in REFUND_TYPES \
                     else alloc.amount
                 if alloc.kind == "prepayment":
                     invoiced += amount
@@ -262,7 +264,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                 continue
             line_qty = inv_line.product_uom_id._compute_quantity(
                 inv_line.quantity, self.product_uom) if inv_line.product_uom_id else inv_line.quantity
-            qty += -line_qty if move.move_type in ("out_refund", "in_refund") else line_qty
+            qty += -line_qty if move.move_type in REFUND_TYPES else line_qty
         return qty
 
     def _prepmt_deduction_on_create(self, qty, cap):

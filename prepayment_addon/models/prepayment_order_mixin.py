@@ -6,7 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
-from ..tools import distribute
+from ..tools import REFUND_TYPES, distribute
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -20,6 +20,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _description = "Prepayment fields and actions of an order"
 
     _prepmt_order_type = None  # 'sale' or 'purchase'
+    _prepmt_invoice_type = None  # move type of its prepayment invoices
+    _prepmt_refund_type = None  # move type of its prepayment credit memos
+    _prepmt_partner_percent_field = None  # field of res.partner with the default %
+    _prepmt_moves_action = None  # xmlid of the action listing its documents
+    _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
     _prepmt_move_link_field = None  # field of account.move pointing to the order
     _prepmt_locked_header_fields = ("partner_id", "currency_id", "fiscal_position_id")
     _prepmt_manager_group = None  # xmlid of the group that may override the payment check
@@ -89,6 +94,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
         """Order lines that can carry a prepayment."""
         return self.order_line.filtered(lambda l: l._prepmt_is_product_line())
 
+    def _prepmt_document_title(self):
+        """Title of the window that issues a prepayment document (adapters)."""
+        raise NotImplementedError
+
+    def _prepmt_final_posting_label(self):
+        """What posting a final document of this order is called, for the hold's message."""
+        raise NotImplementedError
+
     def _prepmt_allocations(self):
         return self.order_line.prepmt_allocation_ids
 
@@ -107,9 +120,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_partner_percent(self):
         partner = self._prepmt_invoice_partner().commercial_partner_id.with_company(
             self.company_id)
-        field = "customer_prepmt_percent" if self._prepmt_order_type == "sale" \
-            else "vendor_prepmt_percent"
-        return partner[field] if partner else 0.0
+        return partner[self._prepmt_partner_percent_field] if partner else 0.0
 
     def _prepmt_rule_percents(self, products):
         self.ensure_one()
@@ -131,7 +142,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "journal_id": company._prepmt_journal(self._prepmt_order_type).id,
             "company_id": company.id,
             "invoice_payment_term_id": (self.prepmt_payment_term_id.id
-                                        if move_type in ("out_invoice", "in_invoice") else False),
+                                        if move_type == self._prepmt_invoice_type else False),
             self._prepmt_move_link_field: self.id,
             "invoice_line_ids": [],
         }
@@ -181,7 +192,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 settled = move.payment_state in ("paid", "in_payment", "reversed")
                 share = 1.0 if settled or not move.amount_total else \
                     (move.amount_total - move.amount_residual) / move.amount_total
-                sign = -1 if move.move_type in ("out_refund", "in_refund") else 1
+                sign = -1 if move.move_type in REFUND_TYPES else 1
                 paid += sign * move.amount_untaxed * share
                 if sign > 0 and not settled:
                     unpaid = True
@@ -250,7 +261,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         today = fields.Date.context_today(self)
         for order in self:
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice"))
+                lambda m: m.state == "posted" and m.move_type == self._prepmt_invoice_type)
             if invoices:
                 order.prepmt_due_date = max(invoices.mapped("invoice_date_due"))
             elif order.prepmt_amount > 0:
@@ -419,8 +430,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         self._prepmt_check_can_invoice()
         return {
-            "name": _("Prepayment Invoice") if self._prepmt_order_type == "sale"
-            else _("Prepayment Bill"),
+            "name": self._prepmt_document_title(),
             "type": "ir.actions.act_window",
             "res_model": "prepayment.invoice.wizard",
             "view_mode": "form",
@@ -433,8 +443,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def _prepmt_action_view_moves(self, moves):
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type" if self._prepmt_order_type == "sale"
-            else "account.action_move_in_invoice_type")
+            self._prepmt_moves_action)
         action["name"] = _("Prepayment Documents")
         action["context"] = {"create": False}
         if len(moves) == 1:
@@ -468,8 +477,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def _prepmt_check_can_invoice(self):
         self.ensure_one()
-        allowed = ("sale", "purchase", "done")
-        if self.state not in allowed and not (
+        if self.state not in self._prepmt_confirmed_states and not (
                 self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")):
             raise UserError(_(
                 "Confirm %(order)s before issuing a prepayment document (or allow prepayment "
@@ -504,7 +512,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     order=self.name))
             if amount is not None:
                 amounts = self._prepmt_lower_amounts(amounts, amount)
-            move_type = "out_invoice" if self._prepmt_order_type == "sale" else "in_invoice"
+            move_type = self._prepmt_invoice_type
         else:
             amounts = {l: l.prepmt_amount_outstanding for l in lines
                        if not currency.is_zero(l.prepmt_amount_outstanding)}
@@ -512,7 +520,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 raise UserError(_(
                     "There is no outstanding prepayment to credit on %(order)s: nothing was "
                     "invoiced, or the final invoices have deducted it all.", order=self.name))
-            move_type = "out_refund" if self._prepmt_order_type == "sale" else "in_refund"
+            move_type = self._prepmt_refund_type
         vals = self._prepmt_move_vals(move_type)
         vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment")
         Move = self.env["account.move"]

@@ -7,12 +7,23 @@ class PurchaseOrder(models.Model):
     _inherit = ["purchase.order", "prepayment.order.mixin"]
 
     _prepmt_order_type = "purchase"
+    _prepmt_invoice_type = "in_invoice"
+    _prepmt_refund_type = "in_refund"
+    _prepmt_partner_percent_field = "vendor_prepmt_percent"
+    _prepmt_moves_action = "account.action_move_in_invoice_type"
+    _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
     _prepmt_manager_group = "purchase.group_purchase_manager"
 
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",
         readonly=True, copy=False)
+
+    def _prepmt_document_title(self):
+        return _("Prepayment Bill")
+
+    def _prepmt_final_posting_label(self):
+        return _("post a final bill of %(order)s", order=self.name)
 
     def _prepmt_move_vals(self, move_type):
         vals = super()._prepmt_move_vals(move_type)

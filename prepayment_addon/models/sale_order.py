@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 
 class SaleOrder(models.Model):
@@ -6,6 +6,11 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "prepayment.order.mixin"]
 
     _prepmt_order_type = "sale"
+    _prepmt_invoice_type = "out_invoice"
+    _prepmt_refund_type = "out_refund"
+    _prepmt_partner_percent_field = "customer_prepmt_percent"
+    _prepmt_moves_action = "account.action_move_out_invoice_type"
+    _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
     _prepmt_manager_group = "sales_team.group_sale_manager"
     _prepmt_locked_header_fields = (
@@ -14,6 +19,12 @@ class SaleOrder(models.Model):
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_sale_order_id", string="Prepayment Documents", readonly=True,
         copy=False)
+
+    def _prepmt_document_title(self):
+        return _("Prepayment Invoice")
+
+    def _prepmt_final_posting_label(self):
+        return _("post a final invoice of %(order)s", order=self.name)
 
     def _prepmt_invoice_partner(self):
         return self.partner_invoice_id or self.partner_id
