@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.tools import SQL
 
 from ..tools import REFUND_TYPES, distribute
 
@@ -471,9 +472,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             raise UserError(_(
                 "Another user is working on the prepayment of %(order)s right now. "
                 "Try again in a moment.", order=", ".join(self.mapped("name"))))
-        self.env.cr.execute(
-            f'UPDATE "{self._table}" SET write_date = write_date WHERE id IN %s',
-            [tuple(self.ids)])
+        self.env.cr.execute(SQL(
+            "UPDATE %s SET write_date = write_date WHERE id IN %s",
+            SQL.identifier(self._table), tuple(self.ids)))
 
     def _prepmt_check_can_invoice(self):
         self.ensure_one()
