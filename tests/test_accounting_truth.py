@@ -110,6 +110,22 @@ class AccountingTruthScenarios:
             order.order_line[1].unlink()
         self.assertUnchanged(order, before)
 
+    def test_negative_total_with_taxes_is_refused_clearly(self):
+        """A discount line that carries more tax than the lines it discounts: the prepayment
+        is positive untaxed but negative with taxes; refused with a message, nothing made."""
+        order = self.new_order([
+            {"product": self.product_a, "qty": 1, "price": 100.0,
+             "taxes": self.env["account.tax"]},
+            {"product": self.product_b, "qty": 1, "price": -90.0},
+        ], percent=100)
+        self.side.confirm(order)
+        self.assertEqual(order.prepmt_amount_to_invoice, 10.0)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "negative total with taxes"):
+            order.action_create_prepmt_invoice()
+        self.assertUnchanged(order, before)
+        self.assertFalse(order.prepmt_move_ids)
+
     # ------------------------------------------------------------------ 2. fixed taxes
     def test_fixed_tax_is_charged_once(self):
         taxes = self.fixed_tax() | self.side.taxes()

@@ -533,6 +533,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
         move = Move.with_company(self.company_id).create(vals)
         move._prepmt_fix_included_tax_rounding()
         move._prepmt_true_up_taxes()
+        if currency.compare_amounts(move.amount_total, 0) < 0:
+            # negative lines (discounts, returns) that carry more tax than the others
+            raise UserError(_(
+                "The prepayment document of %(order)s would have a negative total with taxes "
+                "(%(total)s): its negative lines carry more tax than the others. Change the "
+                "amount or the lines' prepayment %%.",
+                order=self.name, total=currency.format(move.amount_total)))
         can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
         if self.company_id.prepmt_auto_post and can_post:
             move.action_post()
