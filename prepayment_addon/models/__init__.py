@@ -9,3 +9,4 @@ from . import account_chart_template
 from . import account_move
 from . import sale_order
 from . import purchase_order
+from . import prepayment_issue_compat
