@@ -76,9 +76,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
              "settled prepayment credit memos.")
     prepmt_state = fields.Selection([
         ("none", "No Prepayment"),
-        ("to_invoice", "To Invoice"),
+        ("to_invoice", "Prepayment to Invoice"),
         ("waiting_payment", "Waiting for Prepayment"),
         ("paid", "Prepayment Paid"),
+        ("settled", "Settled"),
     ], string="Prepayment Status", compute="_compute_prepmt_state", store=True, index=True,
         help="Follows the prepayment documents and their payments the moment they change.")
     prepmt_check_override = fields.Boolean(
@@ -628,6 +629,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             prefix = _("Prepayment deduction")
         if len(lines) == 1:
             line = lines[0]
-            return _("%(prefix)s %(percent)s%% - %(order)s: %(line)s", prefix=prefix,
-                     percent="%g" % line.prepmt_percent, order=self.name, line=line.name)
-        return _("%(prefix)s - %(order)s", prefix=prefix, order=self.name)
+            label = _("%(prefix)s %(percent)s%% - %(order)s: %(line)s", prefix=prefix,
+                      percent="%g" % line.prepmt_percent, order=self.name, line=line.name)
+        else:
+            label = _("%(prefix)s - %(order)s", prefix=prefix, order=self.name)
+        return self._prepmt_label_documents(label, lines) if kind == "deduction" else label

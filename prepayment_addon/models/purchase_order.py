@@ -14,6 +14,7 @@ class PurchaseOrder(models.Model):
     _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
     _prepmt_manager_group = "purchase.group_purchase_manager"
+    _prepmt_lines_view = "prepayment_addon.purchase_order_line_view_list_prepayment"
 
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",

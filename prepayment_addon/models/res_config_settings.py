@@ -22,3 +22,5 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.prepmt_purchase_require_ref", readonly=False)
     prepmt_allow_quotation = fields.Boolean(
         related="company_id.prepmt_allow_quotation", readonly=False)
+    prepmt_sale_reminder_mail = fields.Boolean(
+        related="company_id.prepmt_sale_reminder_mail", readonly=False)

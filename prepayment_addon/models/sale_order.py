@@ -13,8 +13,13 @@ class SaleOrder(models.Model):
     _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
     _prepmt_manager_group = "sales_team.group_sale_manager"
+    _prepmt_lines_view = "prepayment_addon.sale_order_line_view_list_prepayment"
     _prepmt_locked_header_fields = (
         "partner_id", "partner_invoice_id", "currency_id", "pricelist_id", "fiscal_position_id")
+    _prepmt_invoice_mail_template = "prepayment_addon.email_template_prepayment_invoice"
+    _prepmt_credit_mail_template = "prepayment_addon.email_template_prepayment_credit_memo"
+    _prepmt_reminder_mail_template = "prepayment_addon.email_template_prepayment_reminder"
+    _prepmt_reminder_setting = "prepmt_sale_reminder_mail"
 
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_sale_order_id", string="Prepayment Documents", readonly=True,

@@ -27,9 +27,10 @@ class PrepaymentAnalysis(models.Model):
     company_currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
     prepmt_state = fields.Selection([
         ("none", "No Prepayment"),
-        ("to_invoice", "To Invoice"),
+        ("to_invoice", "Prepayment to Invoice"),
         ("waiting_payment", "Waiting for Prepayment"),
         ("paid", "Prepayment Paid"),
+        ("settled", "Settled"),
     ], string="Prepayment Status", readonly=True)
     required = fields.Monetary("Required", readonly=True)
     invoiced = fields.Monetary("Invoiced", readonly=True)

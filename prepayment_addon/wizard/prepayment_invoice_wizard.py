@@ -25,6 +25,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         "Vendor Reference", compute="_compute_vendor_ref", store=True, readonly=False,
         help="The vendor's reference (their invoice number) of the prepayment bill.")
     require_vendor_ref = fields.Boolean(compute="_compute_order")
+    can_send = fields.Boolean(compute="_compute_can_send")
 
     def _get_order(self):
         self.ensure_one()
@@ -42,6 +43,12 @@ class PrepaymentInvoiceWizard(models.TransientModel):
                 and order.company_id.prepmt_purchase_require_ref)
 
     @api.depends("res_model", "res_id")
+    def _compute_can_send(self):
+        for wizard in self:
+            order = wizard._get_order() if wizard.res_model and wizard.res_id else None
+            wizard.can_send = bool(order and order._prepmt_can_send())
+
+    @api.depends("res_model", "res_id")
     def _compute_vendor_ref(self):
         for wizard in self:
             order = wizard._get_order() if wizard.res_model == "purchase.order" and wizard.res_id \
@@ -54,11 +61,25 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.amount = wizard.amount_to_invoice
 
     def action_create_invoice(self):
+        order, move = self._create_invoice()
+        return order._prepmt_action_view_moves(move)
+
+    def action_create_and_send(self):
+        """Create the prepayment invoice, post it, and open Odoo's send window with the
+        prepayment invoice template. A user who may not post invoices gets the draft, as with
+        Create: an accountant posts and sends it."""
+        order, move = self._create_invoice()
+        if move.state == "draft" and self.env.user.has_group("account.group_account_invoice"):
+            move.action_post()
+        if move.state != "posted":
+            return order._prepmt_action_view_moves(move)
+        return move.action_send_and_print()
+
+    def _create_invoice(self):
         self.ensure_one()
         order = self._get_order()
         if not order:
             raise UserError(_("The order of this prepayment invoice no longer exists."))
         if self.res_model == "purchase.order" and self.vendor_ref:
             order = order.with_context(prepmt_vendor_ref=self.vendor_ref)
-        move = order._prepmt_create_document("invoice", amount=self.amount)
-        return order._prepmt_action_view_moves(move)
+        return order, order._prepmt_issue_invoice(amount=self.amount)
