@@ -13,3 +13,5 @@ from . import prepayment_issue_compat
 from . import prepayment_customer_mixin
 from . import account_move_customer
 from . import account_move_send
+from . import sale_order_payment
+from . import payment_transaction

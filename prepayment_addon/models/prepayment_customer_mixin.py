@@ -127,6 +127,79 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return domain if positive else ["!", *domain]
 
     # ------------------------------------------------------------------
+    # Amounts with taxes, as the partner reads them
+    # ------------------------------------------------------------------
+    def _prepmt_total_with_tax(self, amounts):
+        """Total with taxes of a prepayment document that would invoice ``amounts``
+        (``{order line: untaxed amount}``): its lines are built as the document's are (grouped
+        or not), and taxed the way an invoice is (the company's rounding method)."""
+        self.ensure_one()
+        amounts = {line: amount for line, amount in amounts.items()
+                   if not self.currency_id.is_zero(amount)}
+        if not amounts:
+            return 0.0
+        AccountTax = self.env["account.tax"]
+        base_lines = []
+        for command in self._prepmt_line_commands(amounts, "prepayment"):
+            vals = command[2]
+            base_lines.append(AccountTax._prepare_base_line_for_taxes_computation(
+                None,
+                price_unit=vals["price_unit"],
+                quantity=1.0,
+                tax_ids=AccountTax.browse(vals["tax_ids"][0][2]),
+                currency_id=self.currency_id,
+                partner_id=self._prepmt_invoice_partner(),
+            ))
+        AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
+        AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
+        totals = AccountTax._get_tax_totals_summary(
+            base_lines=base_lines, currency=self.currency_id, company=self.company_id)
+        return totals["total_amount_currency"]
+
+    def _prepmt_required_with_tax(self):
+        """The whole prepayment the order requires, taxes included."""
+        self.ensure_one()
+        return self._prepmt_total_with_tax(
+            {line: line.prepmt_amount for line in self._prepmt_lines()})
+
+    def _prepmt_to_invoice_with_tax(self):
+        """What the next prepayment invoice would ask, taxes included."""
+        self.ensure_one()
+        return self._prepmt_total_with_tax(
+            {line: line.prepmt_amount_to_invoice for line in self._prepmt_lines()})
+
+    def _prepmt_portal_documents(self):
+        """Posted prepayment invoices and credit memos, oldest first."""
+        self.ensure_one()
+        return self.prepmt_move_ids.filtered(
+            lambda m: m.state == "posted" and m.is_prepayment).sorted(
+            lambda m: (m.invoice_date or m.date, m.id))
+
+    def _prepmt_portal_values(self):
+        """What the partner's portal page of the order shows of its prepayment (taxes
+        included, order currency)."""
+        self.ensure_one()
+        documents = self._prepmt_portal_documents()
+        invoiced = paid = 0.0
+        for move in documents:
+            sign = 1 if move.move_type == self._prepmt_invoice_type else -1
+            invoiced += sign * move.amount_total
+            paid += sign * (move.amount_total - move.amount_residual)
+        currency = self.currency_id
+        states = dict(self._fields["prepmt_state"]._description_selection(self.env))
+        return {
+            "required": self._prepmt_required_with_tax(),
+            "invoiced": currency.round(invoiced),
+            "paid": currency.round(paid),
+            "to_pay": currency.round(max(invoiced - paid, 0.0)),
+            "due_date": self.prepmt_due_date,
+            "state": self.prepmt_state,
+            "state_label": states.get(self.prepmt_state, ""),
+            "documents": documents,
+            "overdue": self.prepmt_overdue,
+        }
+
+    # ------------------------------------------------------------------
     # Explaining the deductions
     # ------------------------------------------------------------------
     def _prepmt_label_documents(self, label, lines):
