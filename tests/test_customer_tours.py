@@ -35,3 +35,60 @@ class TestCustomerTours(PortalCase):
         self.assertFalse(order.invoice_ids)
         self.assertEqual(order.prepmt_state, "paid")
         self.assertEqual(order.transaction_ids.amount, 345.0)
+
+
+class TestFlowTours(PortalCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.user.groups_id |= env.ref("account.group_account_invoice")
+        cls.chair = env["product.product"].create({
+            "name": "Flow Chair", "list_price": 500.0, "invoice_policy": "order",
+            "purchase_method": "purchase", "taxes_id": [Command.clear()],
+            "supplier_taxes_id": [Command.clear()]})
+        cls.desk = env["product.product"].create({
+            "name": "Flow Desk", "list_price": 500.0, "standard_price": 500.0,
+            "invoice_policy": "order", "purchase_method": "purchase",
+            "taxes_id": [Command.clear()], "supplier_taxes_id": [Command.clear()]})
+        env["prepayment.rule"].create({
+            "order_type": "sale", "product_tmpl_id": cls.chair.product_tmpl_id.id,
+            "percent": 50.0, "company_id": env.company.id})
+        cls.flow_customer = env["res.partner"].create(
+            {"name": "Flow Customer", "customer_prepmt_percent": 30.0})
+        cls.flow_vendor = env["res.partner"].create(
+            {"name": "Flow Vendor", "vendor_prepmt_percent": 20.0})
+
+    def test_sale_flow_tour(self):
+        """From a new quotation to the final invoice: rules, the overall %, a lowered
+        prepayment invoice, its payment, the final invoice naming it in its deduction."""
+        self.start_tour("/odoo/action-sale.action_quotations_with_onboarding",
+                        "prepayment_addon_sale_flow_tour", login="admin")
+        order = self.env["sale.order"].search([("partner_id", "=", self.flow_customer.id)])
+        self.assertEqual(len(order), 1)
+        prepayment = order.prepmt_move_ids
+        self.assertEqual(prepayment.amount_total, 300.0)
+        self.assertIn(prepayment.payment_state, ("paid", "in_payment"))
+        final = order.invoice_ids
+        self.assertEqual((final.state, final.amount_total), ("posted", 700.0))
+        self.assertIn(prepayment.name, final.invoice_line_ids.filtered(
+            "prepmt_allocation_ids").name)
+        self.assertEqual(final._prepmt_deducted_documents(), prepayment)
+        # fully invoiced, nothing outstanding, a quarter never invoiced: settled
+        self.assertEqual(order.prepmt_state, "settled")
+
+    def test_purchase_flow_tour(self):
+        """From a new RFQ to the final bill: the prepayment bill (no mail to send), its
+        payment, the final bill deducting it."""
+        self.start_tour("/odoo/action-purchase.purchase_rfq",
+                        "prepayment_addon_purchase_flow_tour", login="admin")
+        order = self.env["purchase.order"].search([("partner_id", "=", self.flow_vendor.id)])
+        self.assertEqual(len(order), 1)
+        prepayment = order.prepmt_move_ids
+        self.assertEqual((prepayment.amount_total, prepayment.ref), (100.0, "VEND-PP-1"))
+        final = order.invoice_ids
+        self.assertEqual((final.state, final.amount_total), ("posted", 400.0))
+        self.assertIn(prepayment.name, final.invoice_line_ids.filtered(
+            "prepmt_allocation_ids").name)
+        self.assertEqual(order.prepmt_state, "settled")
