@@ -22,7 +22,6 @@ Prepayments on sales and purchase orders
     "data": [
         "security/prepayment_security.xml",
         "security/ir.model.access.csv",
-        "data/prepayment_data.xml",
         "views/prepayment_rule_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
@@ -43,6 +42,7 @@ Prepayments on sales and purchase orders
         "data/prepayment_demo.xml",
     ],
     "images": ["static/description/screenshot_order.png"],
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }
