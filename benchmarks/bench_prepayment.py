@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of prepayment_addon against Odoo's own documents (issue #6).
+"""Benchmark of prepayment_addon against Odoo's own documents.
 
 Run it with the Python that imports Odoo 18.0, on a database that has the addon installed
 (``bash scripts/bench.sh`` builds one and runs this)::
@@ -45,7 +45,7 @@ from datetime import datetime, timezone
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUTPUT = os.path.join(HERE, "results", "latest.json")
 
-TARGETS = {  # issue #6: ours / reference must stay at or below this
+TARGETS = {  # ours / reference must stay at or below this
     "sale_prepmt_invoice": 1.2,
     "sale_final_invoice": 1.3,
     "purchase_prepmt_bill": 1.2,
@@ -369,7 +369,7 @@ class Bench:
             Move = env["account.move"].with_context(tracking_disable=True)
             vals_list = []
             for order in orders:
-                vals = order._prepmt_move_vals("out_invoice")
+                vals = order._prepare_prepmt_invoice("out_invoice")
                 vals["invoice_line_ids"] = order._prepmt_line_commands(
                     {l: l.prepmt_amount_to_invoice for l in order._prepmt_lines()}, "prepayment")
                 vals_list.append(vals)
@@ -567,7 +567,7 @@ def main(argv=None):
     print(f"\nwrote {args.output}")
     failed = [r for r in result["rows"] if not r["meets_target"]]
     if failed:
-        print(f"{len(failed)} measurement(s) over the issue #6 target ratio")
+        print(f"{len(failed)} measurement(s) over its target ratio")
     return 0
 
 

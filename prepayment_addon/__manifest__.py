@@ -22,7 +22,6 @@ Prepayments on sales and purchase orders
     "data": [
         "security/prepayment_security.xml",
         "security/ir.model.access.csv",
-        "data/prepayment_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "views/prepayment_rule_views.xml",
@@ -47,6 +46,7 @@ Prepayments on sales and purchase orders
         "data/prepayment_demo.xml",
     ],
     "images": ["static/description/screenshot_order.png"],
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }

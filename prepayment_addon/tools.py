@@ -1,8 +1,29 @@
 """Pure helpers of the prepayment engine (no database, no ORM)."""
+from odoo.exceptions import UserError, ValidationError
 
 # Move types of the documents that invoice and of those that credit (sales and purchase).
 INVOICE_TYPES = ("out_invoice", "in_invoice")
 REFUND_TYPES = ("out_refund", "in_refund")
+
+
+def check_percent(records, message):
+    """Raise ``ValidationError(message(record))`` for the first of ``records`` whose
+    ``prepmt_percent`` is not a percentage from 0 to 100."""
+    bad = next((record for record in records if not 0 <= record.prepmt_percent <= 100), None)
+    if bad is not None:
+        raise ValidationError(message(bad))
+
+
+def refuse_if_engaged(records, outstanding_message, drafts_message):
+    """Raise a ``UserError`` for the first of ``records`` (order lines or orders) that holds
+    an invoiced prepayment not yet deducted (``outstanding_message(record)``) or lies on a
+    draft prepayment document (``drafts_message(record, "names of the drafts")``)."""
+    for record in records:
+        if record._prepmt_has_outstanding():
+            raise UserError(outstanding_message(record))
+        drafts = record._prepmt_draft_documents()
+        if drafts:
+            raise UserError(drafts_message(record, ", ".join(drafts.mapped("display_name"))))
 
 
 def distribute(total, weights, unit, caps=None):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of prepayment_addon against Odoo's own documents (issue #6).
+# Benchmark of prepayment_addon against Odoo's own documents.
 #
 #   bash scripts/bench.sh [benchmark args...]
 #       e.g. bash scripts/bench.sh --sizes 10,100 --repeat 5 --output /tmp/bench.json

@@ -3,7 +3,8 @@
     python scripts/check_lifecycle.py ODOO_CONF DBNAME
 
 1. Records every order's prepayment amounts and every posted journal item.
-2. Upgrades prepayment_addon in place (``-u``): the amounts must be unchanged.
+2. Upgrades prepayment_addon in place (``-u``): the amounts must be unchanged, and an account
+   that an administrator cleared is not created again.
 3. Uninstalls the addons: every posted journal item (prepayment documents and deductions
    included) must still be there, unchanged and posted.
 Prints PASS/FAIL lines and exits non-zero on a failure. (Odoo's log is silenced below
@@ -58,6 +59,11 @@ with registry.cursor() as cr:
     prepmt_moves = env["account.move"].search_count([("is_prepayment", "=", True),
                                                      ("state", "=", "posted")])
     check("the database has prepayment history to keep", prepmt_moves > 0)
+    # an administrator cleared a prepayment account: an upgrade must not create it again
+    company = env.ref("base.main_company")
+    company.prepmt_purchase_account_id = False
+    accounts_before = env["account.account"].search_count([])
+    cr.commit()
     module(env, "prepayment_addon").button_immediate_upgrade()
 
 registry = odoo.modules.registry.Registry(dbname)
@@ -66,6 +72,9 @@ with registry.cursor() as cr:
     check("upgrade in place keeps every order's prepayment amounts",
           orders_snapshot(env) == before_orders)
     check("upgrade in place keeps the ledger", ledger_snapshot(cr) == before_ledger)
+    check("upgrade in place creates no account and keeps a cleared one cleared",
+          env["account.account"].search_count([]) == accounts_before
+          and not env.ref("base.main_company").prepmt_purchase_account_id)
     to_remove = module(env, "prepayment_addon_stock").filtered(
         lambda m: m.state == "installed") | module(env, "prepayment_addon")
     to_remove.button_immediate_uninstall()

@@ -167,8 +167,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         return {"currency_id": currency}
 
     def prepmt_account(self):
-        return self.company._prepmt_account(
-            "sale" if self.side.order_model == "sale.order" else "purchase")
+        return self.env[self.side.order_model]._prepmt_company_account(self.company)
 
     def deliver_all(self, order, ratio=1.0):
         for line in order._prepmt_lines():
@@ -229,7 +228,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         self.env.invalidate_all()
 
     # ------------------------------------------------------------------
-    # SPEC 8 invariants
+    # The ledger invariants: what the documents say, the lines and the account hold
     # ------------------------------------------------------------------
     def posted_docs(self, order):
         """Every posted document of the order: prepayment documents and final ones."""
@@ -241,7 +240,9 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         return -1 if move.move_type in ("out_refund", "in_refund") else 1
 
     def assertLedger(self, order, reduced_after_credit=False):
-        """Check the SPEC 8 invariants of ``order`` to the cent."""
+        """Check the ledger of ``order`` to the cent: the posted documents against the
+        lines' invoiced and deducted amounts, 0 <= deducted <= invoiced <= required per line,
+        taxes, and the prepayment account in company currency."""
         order.invalidate_recordset()
         order.order_line.invalidate_recordset()
         cur = order.currency_id

@@ -2,7 +2,7 @@
 that cancel open invoices, partial credit notes, edited deductions, moving exchange rates, and
 an audit trail nobody rewrites by RPC.  Every scenario runs on both sides where it applies, and
 ``assertLedger`` checks the ledger (order and company currency) after each step."""
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 

@@ -5,7 +5,6 @@ payload whose ``data.name`` names that exception, never an HTTP 500 or a psycopg
 with a clear text, and must write nothing.
 """
 import json
-import unittest
 from datetime import timedelta
 
 from odoo import fields

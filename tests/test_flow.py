@@ -470,7 +470,7 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
             order.action_create_prepmt_invoice()
         self.assertFalse(order.prepmt_move_ids)
         wizard = self.open_prepmt_wizard(order)
-        self.assertTrue(wizard.require_vendor_ref)
-        wizard.vendor_ref = "CW-7781"
+        self.assertTrue(wizard.require_document_ref)
+        wizard.document_ref = "CW-7781"
         wizard.action_create_invoice()
         self.assertEqual(order.prepmt_move_ids.ref, "CW-7781")

@@ -1,4 +1,4 @@
-"""Issue #5: generated scenarios (hypothesis) that check the SPEC 8 ledger after every action.
+"""Generated scenarios (hypothesis) that check the ledger (see ``assertLedger``) after every action.
 
 Random orders on both sides (1-20 lines, quantities, prices with cents, discounts, header %
 or rule-based %, four tax set-ups, company or foreign currency), then a random sequence of
@@ -15,7 +15,6 @@ A failing example that hypothesis finds is kept as a plain regression test at th
 this file (``GeneratedRegressions``).
 """
 import os
-import unittest
 from contextlib import contextmanager
 
 from hypothesis import HealthCheck, Phase, event, given, note, settings, strategies as st

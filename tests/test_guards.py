@@ -1,4 +1,4 @@
-"""SPEC 7: each guard refuses with a clear message and changes nothing."""
+"""Each guard refuses with a clear message and changes nothing."""
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 

@@ -1,4 +1,4 @@
-"""SQL query budgets of the main prepayment operations (issue #6).
+"""SQL query budgets of the main prepayment operations.
 
 Each budget is what the operation needed when it was pinned plus a small margin, for a 1-line
 and a 20-line order; ``assertQueryCount`` fails when an operation needs more (and only logs

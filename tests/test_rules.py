@@ -1,4 +1,4 @@
-"""SPEC 2.3: which prepayment % a line gets, and the rule records' own checks."""
+"""Which prepayment % a line gets, and the rule records' own checks."""
 from datetime import timedelta
 
 from odoo import fields

@@ -1,6 +1,5 @@
-"""SPEC 3 / issue 4: prepayment status, payments, the check before final invoicing, the
+"""Prepayment status, payments, the check before final invoicing, the
 override, the open prepayments analysis and the partner's smart button."""
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 

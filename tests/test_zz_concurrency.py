@@ -1,4 +1,5 @@
-"""Issue #5: two real transactions on the same order (SPEC 7, last point).
+"""Two real transactions on the same order: two users cannot invoice or credit the same
+prepayment twice.
 
 The test cursor's data is invisible to other transactions, so each test builds its order in
 its own committed transaction, races two other transactions (two threads, each with its own
@@ -12,7 +13,6 @@ documents for the same amount, or a ledger that does not add up.
 """
 import threading
 import traceback
-import unittest
 import time
 from contextlib import contextmanager
 
@@ -114,7 +114,7 @@ class TestConcurrency(TransactionCase):
             self.assertRegex(str(outcome), regex)
 
     def committed_ledger(self):
-        """SPEC 8 on the committed data, from the journal items themselves."""
+        """The ledger of the committed data, from the journal items themselves."""
         with self.committed_env() as env:
             order = env["sale.order"].browse(self.created["order"])
             account = order.company_id.prepmt_sale_account_id

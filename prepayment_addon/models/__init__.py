@@ -9,7 +9,6 @@ from . import account_chart_template
 from . import account_move
 from . import sale_order
 from . import purchase_order
-from . import prepayment_issue_compat
 from . import prepayment_customer_mixin
 from . import account_move_customer
 from . import account_move_send

@@ -8,19 +8,12 @@ from odoo.fields import Command
 
 from ..tools import INVOICE_TYPES, REFUND_TYPES, distribute
 
-# The order line models that carry prepayments (see prepayment.line.mixin).
-PREPMT_LINE_MODELS = ("sale.order.line", "purchase.order.line")
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    prepmt_sale_order_id = fields.Many2one(
-        "sale.order", "Prepayment of Sales Order", readonly=True, index="btree_not_null",
-        help="The sales order whose prepayment this document invoices or credits.")
-    prepmt_purchase_order_id = fields.Many2one(
-        "purchase.order", "Prepayment of Purchase Order", readonly=True, index="btree_not_null",
-        help="The purchase order whose prepayment this bill or refund invoices or credits.")
+    # the link of a prepayment document to its order: one field per order model (declared
+    # by the adapters, see prepayment.order.mixin._prepmt_move_link_field)
     is_prepayment = fields.Boolean(
         "Prepayment Document", compute="_compute_is_prepayment", store=True,
         help="A prepayment invoice, bill or credit memo issued from an order.")
@@ -28,6 +21,9 @@ class AccountMove(models.Model):
         "Prepayment Deducted", compute="_compute_prepmt_deduction_amount",
         currency_field="currency_id")
 
+    # ------------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------------
     @api.depends("line_ids.prepmt_allocation_ids.kind")
     def _compute_is_prepayment(self):
         for move in self:
@@ -40,23 +36,9 @@ class AccountMove(models.Model):
             move.prepmt_deduction_amount = sum(
                 a.amount for a in move.line_ids.prepmt_allocation_ids if a.kind == "deduction")
 
-    def _prepmt_order(self):
-        self.ensure_one()
-        return self.prepmt_sale_order_id or self.prepmt_purchase_order_id
-
     # ------------------------------------------------------------------
-    # Deductions on final invoices
+    # CRUD
     # ------------------------------------------------------------------
-    def _prepmt_final_order_lines(self):
-        """``{order line: [quantity, untaxed amount]}`` this final document invoices."""
-        self.ensure_one()
-        product_lines = self.invoice_line_ids.filtered(
-            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
-        result = {}
-        for model in PREPMT_LINE_MODELS:
-            result.update(self.env[model]._prepmt_invoiced_by_line(product_lines))
-        return result
-
     @api.model_create_multi
     def create(self, vals_list):
         # A final invoice or bill shows what it deducts from its draft on, whichever way it is
@@ -73,6 +55,126 @@ class AccountMove(models.Model):
             self._prepmt_sync_deductions()
         return res
 
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_prepmt_update_deductions(self):
+        """Button of draft final documents: deduct again what their quantities call for."""
+        self._prepmt_sync_deductions()
+        self._prepmt_fix_included_tax_rounding()
+        self._prepmt_true_up_taxes()
+        return True
+
+    def action_switch_move_type(self):
+        # An invoice turned into a credit note (Odoo does it with a negative final invoice)
+        # keeps its lines with their quantities negated: its allocations change sign so that
+        # they keep meaning the same amounts.
+        allocs = self.line_ids.prepmt_allocation_ids.sudo()
+        res = super().action_switch_move_type()
+        for alloc in allocs:
+            alloc.amount = -alloc.amount
+        return res
+
+    # ------------------------------------------------------------------
+    # Business: Odoo's life cycle hooks
+    # ------------------------------------------------------------------
+    def _post(self, soft=True):
+        to_post = self.filtered(lambda m: m.state == "draft")
+        finals = to_post.filtered(
+            lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
+        final_orders = set(finals._prepmt_final_orders())
+        for order in final_orders:
+            order._prepmt_check_release(order._prepmt_final_posting_held())
+        # one user at a time on an order's prepayment (see _prepmt_lock)
+        for order in final_orders:
+            if order._prepmt_has_outstanding():
+                order._prepmt_lock()
+        to_post._prepmt_rescale_allocations()
+        finals._prepmt_check_deductions()
+        to_post._prepmt_true_up_taxes()
+        with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
+        with_allocs._prepmt_check_ledger(posting=True)
+        posted = super()._post(soft=soft)
+        (posted & with_allocs)._prepmt_reconcile()
+        (posted & with_allocs)._prepmt_message_orders()
+        return posted
+
+    def _check_draftable(self):
+        # called by button_draft, which button_cancel calls for posted documents
+        super()._check_draftable()
+        self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        for move in self.filtered(lambda m: m.is_prepayment and m._prepmt_order()):
+            order = move._prepmt_order()
+            if order.prepmt_state == "paid":
+                body = _("Prepayment document %(doc)s is paid: the prepayment of this order is "
+                         "fully paid.")
+            else:
+                body = _("Prepayment document %(doc)s is paid.")
+            order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
+        return res
+
+    # ------------------------------------------------------------------
+    # Business: what a document covers
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepmt_link_fields(self):
+        """The fields that link a prepayment document to its order, one per order model."""
+        return self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_move_link_field")
+
+    def _prepmt_order(self):
+        """The order whose prepayment this document invoices or credits."""
+        self.ensure_one()
+        for field in self._prepmt_link_fields():
+            if self[field]:
+                return self[field]
+        return None
+
+    def _prepmt_orders(self):
+        """Orders whose lines the prepayment and deduction lines of these documents cover."""
+        orders = {alloc._order_line().order_id for alloc in self.line_ids.prepmt_allocation_ids}
+        return {order for order in orders if order}
+
+    def _prepmt_final_orders(self):
+        """Orders whose lines this final document invoices."""
+        orders = []
+        for move in self:
+            orders += [line.order_id for line in move._prepmt_final_order_lines()]
+        return orders
+
+    def _prepmt_final_order_lines(self):
+        """``{order line: [quantity, untaxed amount]}`` this final document invoices."""
+        self.ensure_one()
+        product_lines = self.invoice_line_ids.filtered(
+            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
+        result = {}
+        for model in self.env["prepayment.line.mixin"]._prepmt_line_models():
+            result.update(self.env[model]._prepmt_invoiced_by_line(product_lines))
+        return result
+
+    def _prepmt_affected_lines(self):
+        """Order lines whose prepayment these documents change."""
+        return {alloc._order_line() for alloc in self.line_ids.prepmt_allocation_ids} - {None}
+
+    def _prepmt_deducted_by_line(self):
+        """``{order line: amount}`` that this document's deduction lines carry."""
+        self.ensure_one()
+        deducted = defaultdict(float)
+        for alloc in self.line_ids.prepmt_allocation_ids:
+            if alloc.kind == "deduction":
+                deducted[alloc._order_line()] += alloc.amount
+        return deducted
+
+    def _prepmt_display_name(self):
+        """The document's number, or "the draft document" before it has one."""
+        self.ensure_one()
+        return self.name if self.name and self.name != "/" else _("the draft document")
+
+    # ------------------------------------------------------------------
+    # Business: deductions on final documents
+    # ------------------------------------------------------------------
     def _prepmt_lines_changed(self, vals):
         """Whether ``vals`` changes the invoiced lines of a draft final document and leaves
         its prepayment lines alone (a user's edit of a deduction line is respected)."""
@@ -104,14 +206,14 @@ class AccountMove(models.Model):
         real subtotal (price-included taxes) gives another amount.
         """
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
-        if move_type not in INVOICE_TYPES or \
-                vals.get("prepmt_sale_order_id") or vals.get("prepmt_purchase_order_id") or \
-                vals.get("reversed_entry_id"):
+        if move_type not in INVOICE_TYPES or vals.get("reversed_entry_id") or \
+                any(vals.get(field) for field in self._prepmt_link_fields()):
             return
         commands = [c for c in vals.get("invoice_line_ids") or ()
                     if isinstance(c, (list, tuple)) and c[0] == Command.CREATE]
         if any(c[2].get("prepmt_allocation_ids") for c in commands):
             return  # a copy: it brings its own deductions
+        line_models = self.env["prepayment.line.mixin"]._prepmt_line_models()
         items = []  # (model, order line id, qty, uom id, untaxed cap)
         for command in vals.get("invoice_line_ids") or ():
             if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
@@ -120,14 +222,8 @@ class AccountMove(models.Model):
             if (line_vals.get("display_type") or "product") != "product" or \
                     line_vals.get("prepmt_allocation_ids"):
                 continue
-            ids = []
-            for sub in line_vals.get("sale_line_ids") or ():
-                if sub[0] == Command.LINK:
-                    ids.append(("sale.order.line", sub[1]))
-                elif sub[0] == Command.SET:
-                    ids += [("sale.order.line", i) for i in sub[2]]
-            if line_vals.get("purchase_line_id"):
-                ids = [("purchase.order.line", line_vals["purchase_line_id"])]
+            ids = [(model, line_id) for model in line_models
+                   for line_id in self.env[model]._prepmt_line_ids_of_vals(line_vals)]
             if len(ids) != 1:
                 continue
             qty = line_vals.get("quantity", 1.0)
@@ -136,7 +232,7 @@ class AccountMove(models.Model):
             items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
         # browse each model's lines together, so that their fields are read in batch
         records = {}
-        for model in PREPMT_LINE_MODELS:
+        for model in line_models:
             for line in self.env[model].browse([i[1] for i in items if i[0] == model]):
                 records[model, line.id] = line
         invoiced = {}  # order line: [qty (line UoM), untaxed cap]
@@ -154,8 +250,7 @@ class AccountMove(models.Model):
             vals.pop("tax_totals", None)
             vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
             for order, amounts in by_order.items():
-                vals["invoice_line_ids"] += order._prepmt_line_commands(
-                    amounts, "deduction", sign=-1)
+                vals["invoice_line_ids"] += order._prepmt_line_commands(amounts, "deduction")
 
     @api.model
     def _prepmt_deductions_by_order(self, invoiced, exclude_moves=None):
@@ -207,24 +302,10 @@ class AccountMove(models.Model):
                 continue
             commands = [Command.unlink(l.id) for l in existing]
             for order, amounts in by_order.items():
-                commands += order._prepmt_line_commands(amounts, "deduction", sign=-1)
+                commands += order._prepmt_line_commands(amounts, "deduction")
             move.with_context(prepmt_no_deduction=True).sudo().write(
                 {"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
-
-    def _prepmt_deducted_by_line(self):
-        """``{order line: amount}`` that this document's deduction lines carry."""
-        self.ensure_one()
-        deducted = defaultdict(float)
-        for alloc in self.line_ids.prepmt_allocation_ids:
-            if alloc.kind == "deduction":
-                deducted[alloc._order_line()] += alloc.amount
-        return deducted
-
-    def _prepmt_orders(self):
-        """Orders whose lines the prepayment and deduction lines of these documents cover."""
-        orders = {alloc._order_line().order_id for alloc in self.line_ids.prepmt_allocation_ids}
-        return {order for order in orders if order}
 
     def _prepmt_given_back_by_order(self):
         """``{order: {order line: amount}}`` that this credit note of a final invoice gives
@@ -247,15 +328,24 @@ class AccountMove(models.Model):
                 by_order[line.order_id][line] = share
         return by_order
 
-    def action_prepmt_update_deductions(self):
-        """Button of draft final documents: deduct again what their quantities call for."""
-        self._prepmt_sync_deductions()
-        self._prepmt_fix_included_tax_rounding()
-        self._prepmt_true_up_taxes()
-        return True
+    def _prepmt_check_deductions(self):
+        """Before final invoices and bills are posted: each deducts, per order line, between 0
+        and what is outstanding, and all of it with the line's last quantity. A deduction the
+        user edited is kept when it is within these bounds; otherwise posting is refused
+        (nothing is rewritten behind the user's back)."""
+        for move in self:
+            deducted = move._prepmt_deducted_by_line()
+            invoiced = move._prepmt_final_order_lines()
+            for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
+                qty = invoiced.get(line, [0.0])[0]
+                last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
+                message = line._prepmt_deduction_error(
+                    deducted.get(line, 0.0), last=last, move=move)
+                if message:
+                    raise UserError(message)
 
     # ------------------------------------------------------------------
-    # Keeping allocations true to the journal items
+    # Business: allocations true to the journal items, the ledger
     # ------------------------------------------------------------------
     def _prepmt_fix_included_tax_rounding(self):
         """With price-included taxes, make each line's subtotal equal its allocations."""
@@ -291,13 +381,95 @@ class AccountMove(models.Model):
                 raise UserError(_(
                     "The prepayment line '%(line)s' of %(move)s has the wrong sign: a prepayment "
                     "line goes in the direction of its order lines, and a deduction against it.",
-                    line=line.name, move=move_name(line.move_id)))
+                    line=line.name, move=line.move_id._prepmt_display_name()))
             shares = distribute(target, allocs.mapped("amount"), currency.rounding)
             for alloc, share in zip(allocs.sudo(), shares):
                 alloc.amount = share
 
+    def _prepmt_check_ledger(self, posting):
+        """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
+        ``self`` that would break 0 <= deducted <= invoiced <= required on an order line (in
+        the line's direction: a negative line has negative amounts)."""
+        lines = self._prepmt_affected_lines()
+        raises_invoiced = posting and any(
+            m.is_prepayment and m.move_type in INVOICE_TYPES for m in self)
+        for line in lines:
+            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals(
+                lambda move: posting if move in self else move.state == "posted")
+            currency = line.currency_id
+            sign = line._prepmt_sign()
+            if currency.compare_amounts(sign * invoiced, 0) < 0:
+                raise UserError(_(
+                    "This would credit more prepayment than was invoiced for line %(line)s of "
+                    "%(order)s.", line=line.name, order=line.order_id.name))
+            if currency.compare_amounts(sign * deducted, 0) < 0:
+                raise UserError(_(
+                    "This would give back more prepayment deduction than line %(line)s of "
+                    "%(order)s ever had deducted.", line=line.name, order=line.order_id.name))
+            if currency.compare_amounts(sign * deducted, sign * invoiced) > 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
+                    "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
+                    "deduct it first.", line=line.name, order=line.order_id.name,
+                    deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
+            if raises_invoiced and \
+                    currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0:
+                raise UserError(_(
+                    "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "
+                    "more than the %(required)s it requires. Lower the prepayment document or "
+                    "raise the line's prepayment %%.", line=line.name, order=line.order_id.name,
+                    invoiced=currency.format(invoiced),
+                    required=currency.format(line.prepmt_amount)))
+
+    def _prepmt_reconcile(self):
+        """Match what the prepayment accounts hold, so that their open items are exactly the
+        outstanding prepayments: each deduction or credit memo line with the prepayment lines
+        it consumes (Odoo books the exchange difference of a foreign currency itself), and a
+        prepayment credit memo with the open prepayment invoices it cancels."""
+        Line = self.env["account.move.line"]
+        for order in self._prepmt_orders():
+            items = Line.sudo().search([
+                ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
+                ("parent_state", "=", "posted"), ("reconciled", "=", False),
+                ("account_id.reconcile", "=", True)])
+            for _key, group in items.grouped(lambda l: (l.account_id, l.currency_id)).items():
+                if any(l.amount_residual > 0 for l in group) and \
+                        any(l.amount_residual < 0 for l in group):
+                    group.reconcile()
+        for credit in self.filtered(
+                lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
+            order = credit._prepmt_order()
+            if not order:
+                continue
+            invoices = order.prepmt_move_ids.filtered(
+                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES)
+            terms = (credit | invoices).line_ids.filtered(
+                lambda l: l.display_type == "payment_term" and not l.reconciled)
+            for _account, group in terms.grouped("account_id").items():
+                if len(group.move_id) > 1:
+                    group.sudo().reconcile()
+
+    def _prepmt_message_orders(self):
+        """Leave a trace on the orders: what was posted, and how much prepayment it moves."""
+        for move in self:
+            orders = move._prepmt_orders()
+            amount = move.currency_id.format(
+                sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
+            if move.is_prepayment and move.move_type in REFUND_TYPES:
+                body = _("Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited.")
+            elif move.is_prepayment:
+                body = _("Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced.")
+            elif move.move_type in REFUND_TYPES:
+                body = _("%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back.")
+            else:
+                body = _("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
+            for order in orders:
+                if order:
+                    order.message_post(body=Markup(body) % {
+                        "doc": move._get_html_link(), "amount": amount})
+
     # ------------------------------------------------------------------
-    # Taxes: a prepayment adds no tax of its own, to the cent
+    # Business: taxes (a prepayment adds no tax of its own, to the cent)
     # ------------------------------------------------------------------
     @staticmethod
     def _prepmt_line_taxes(line):
@@ -330,9 +502,7 @@ class AccountMove(models.Model):
             if move.move_type in INVOICE_TYPES and \
                     "deduction" not in own_lines.prepmt_allocation_ids.mapped("kind"):
                 continue  # a prepayment invoice only adds to what is outstanding
-            orders = {a.sale_line_id.order_id or a.purchase_line_id.order_id
-                      for a in own_lines.prepmt_allocation_ids} - {False}
-            for order in orders:
+            for order in move._prepmt_orders():
                 move._prepmt_true_up_order_taxes(order)
 
     def _prepmt_doc_prepayment_taxes(self, order):
@@ -340,10 +510,9 @@ class AccountMove(models.Model):
         the document's direction, as posted: its tax lines minus the taxes of its other
         lines (so that an earlier true-up counts)."""
         self.ensure_one()
-        alloc_field = order.order_line._prepmt_alloc_field
         prepmt_lines = self.line_ids.filtered("prepmt_allocation_ids")
         of_order = prepmt_lines.filtered(lambda l: any(
-            a[alloc_field].order_id == order for a in l.prepmt_allocation_ids))
+            a._order_line().order_id == order for a in l.prepmt_allocation_ids))
         others = self.invoice_line_ids.filtered(
             lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
         computed_order, computed_all, tax_lines = (defaultdict(float) for _i in range(3))
@@ -369,7 +538,7 @@ class AccountMove(models.Model):
         currency = self.currency_id
         alloc_field = order.order_line._prepmt_alloc_field
         mine = self.line_ids.filtered(lambda l: any(
-            a[alloc_field].order_id == order for a in l.prepmt_allocation_ids))
+            a._order_line().order_id == order for a in l.prepmt_allocation_ids))
         # outstanding of the order once this document is posted
         effect = 0.0
         for alloc in mine.prepmt_allocation_ids:
@@ -405,177 +574,6 @@ class AccountMove(models.Model):
                 Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
                 Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
             ]
-
-    def _prepmt_affected_lines(self):
-        allocs = self.line_ids.prepmt_allocation_ids
-        return list(allocs.sale_line_id) + list(allocs.purchase_line_id)
-
-    def _prepmt_check_ledger(self, posting):
-        """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
-        ``self`` that would break 0 <= deducted <= invoiced <= required on an order line (in
-        the line's direction: a negative line has negative amounts)."""
-        lines = set(self._prepmt_affected_lines())
-        raises_invoiced = posting and any(
-            m.is_prepayment and m.move_type in INVOICE_TYPES for m in self)
-        for line in lines:
-            invoiced = deducted = 0.0
-            for alloc in line.prepmt_allocation_ids:
-                is_posted = posting if alloc.move_id in self else alloc.move_id.state == "posted"
-                if not is_posted:
-                    continue
-                if alloc.kind == "prepayment":
-                    invoiced += alloc.signed_amount
-                else:
-                    deducted += alloc.signed_amount
-            currency = line.currency_id
-            sign = line._prepmt_sign()
-            if currency.compare_amounts(sign * invoiced, 0) < 0:
-                raise UserError(_(
-                    "This would credit more prepayment than was invoiced for line %(line)s of "
-                    "%(order)s.", line=line.name, order=line.order_id.name))
-            if currency.compare_amounts(sign * deducted, 0) < 0:
-                raise UserError(_(
-                    "This would give back more prepayment deduction than line %(line)s of "
-                    "%(order)s ever had deducted.", line=line.name, order=line.order_id.name))
-            if currency.compare_amounts(sign * deducted, sign * invoiced) > 0:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
-                    "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
-                    "deduct it first.", line=line.name, order=line.order_id.name,
-                    deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
-            if raises_invoiced and \
-                    currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "
-                    "more than the %(required)s it requires. Lower the prepayment document or "
-                    "raise the line's prepayment %%.", line=line.name, order=line.order_id.name,
-                    invoiced=currency.format(invoiced),
-                    required=currency.format(line.prepmt_amount)))
-
-    def _prepmt_check_deductions(self):
-        """Before final invoices and bills are posted: each deducts, per order line, between 0
-        and what is outstanding, and all of it with the line's last quantity. A deduction the
-        user edited is kept when it is within these bounds; otherwise posting is refused
-        (nothing is rewritten behind the user's back)."""
-        for move in self:
-            deducted = move._prepmt_deducted_by_line()
-            invoiced = move._prepmt_final_order_lines()
-            for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
-                qty = invoiced.get(line, [0.0])[0]
-                last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
-                message = line._prepmt_deduction_error(
-                    deducted.get(line, 0.0), last=last, move=move)
-                if message:
-                    raise UserError(message)
-
-    # ------------------------------------------------------------------
-    # Life cycle
-    # ------------------------------------------------------------------
-    def _prepmt_final_orders(self):
-        """Orders whose lines this final document invoices."""
-        orders = []
-        for move in self:
-            orders += [line.order_id for line in move._prepmt_final_order_lines()]
-        return orders
-
-    def _post(self, soft=True):
-        to_post = self.filtered(lambda m: m.state == "draft")
-        finals = to_post.filtered(
-            lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
-        final_orders = set(finals._prepmt_final_orders())
-        for order in final_orders:
-            order._prepmt_check_release(order._prepmt_final_posting_label())
-        # one user at a time on an order's prepayment (see _prepmt_lock)
-        for order in final_orders:
-            if order._prepmt_has_outstanding():
-                order._prepmt_lock()
-        to_post._prepmt_rescale_allocations()
-        finals._prepmt_check_deductions()
-        to_post._prepmt_true_up_taxes()
-        with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
-        with_allocs._prepmt_check_ledger(posting=True)
-        posted = super()._post(soft=soft)
-        (posted & with_allocs)._prepmt_reconcile()
-        (posted & with_allocs)._prepmt_message_orders()
-        return posted
-
-    def _prepmt_reconcile(self):
-        """Match what the prepayment accounts hold, so that their open items are exactly the
-        outstanding prepayments: each deduction or credit memo line with the prepayment lines
-        it consumes (Odoo books the exchange difference of a foreign currency itself), and a
-        prepayment credit memo with the open prepayment invoices it cancels."""
-        Line = self.env["account.move.line"]
-        for order in self._prepmt_orders():
-            items = Line.sudo().search([
-                ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
-                ("parent_state", "=", "posted"), ("reconciled", "=", False),
-                ("account_id.reconcile", "=", True)])
-            for _key, group in items.grouped(lambda l: (l.account_id, l.currency_id)).items():
-                if any(l.amount_residual > 0 for l in group) and \
-                        any(l.amount_residual < 0 for l in group):
-                    group.reconcile()
-        for credit in self.filtered(
-                lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
-            order = credit._prepmt_order()
-            if not order:
-                continue
-            invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES)
-            terms = (credit | invoices).line_ids.filtered(
-                lambda l: l.display_type == "payment_term" and not l.reconciled)
-            for _account, group in terms.grouped("account_id").items():
-                if len(group.move_id) > 1:
-                    group.sudo().reconcile()
-
-    def _invoice_paid_hook(self):
-        res = super()._invoice_paid_hook()
-        for move in self.filtered(lambda m: m.is_prepayment and m._prepmt_order()):
-            order = move._prepmt_order()
-            if order.prepmt_state == "paid":
-                body = _("Prepayment document %(doc)s is paid: the prepayment of this order is "
-                         "fully paid.")
-            else:
-                body = _("Prepayment document %(doc)s is paid.")
-            order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
-        return res
-
-    def _check_draftable(self):
-        # called by button_draft, which button_cancel calls for posted documents
-        super()._check_draftable()
-        self.filtered(lambda m: m.state == "posted")._prepmt_check_ledger(posting=False)
-
-    def action_switch_move_type(self):
-        # An invoice turned into a credit note (Odoo does it with a negative final invoice)
-        # keeps its lines with their quantities negated: its allocations change sign so that
-        # they keep meaning the same amounts.
-        allocs = self.line_ids.prepmt_allocation_ids.sudo()
-        res = super().action_switch_move_type()
-        for alloc in allocs:
-            alloc.amount = -alloc.amount
-        return res
-
-    def _prepmt_message_orders(self):
-        """Leave a trace on the orders: what was posted, and how much prepayment it moves."""
-        for move in self:
-            orders = move._prepmt_orders()
-            amount = move.currency_id.format(
-                sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
-            if move.is_prepayment and move.move_type in REFUND_TYPES:
-                body = _("Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited.")
-            elif move.is_prepayment:
-                body = _("Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced.")
-            elif move.move_type in REFUND_TYPES:
-                body = _("%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back.")
-            else:
-                body = _("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
-            for order in orders:
-                if order:
-                    order.message_post(body=Markup(body) % {
-                        "doc": move._get_html_link(), "amount": amount})
-
-
-def move_name(move):
-    return move.name if move.name and move.name != "/" else _("the draft document")
 
 
 class AccountMoveLine(models.Model):

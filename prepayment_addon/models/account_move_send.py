@@ -25,6 +25,9 @@ class AccountMoveSend(models.AbstractModel):
                 ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",
-                author_id=kwargs.get("author_id"),
+                # not the author_id of kwargs: the send wizard fills it with the user's id
+                # (Odoo 18 swaps author_user_id and author_partner_id), and Odoo's own
+                # _send_mail drops it too; the current user is the author
+                email_from=kwargs.get("email_from"),
             )
         return res

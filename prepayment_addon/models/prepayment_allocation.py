@@ -26,25 +26,46 @@ class PrepaymentAllocation(models.Model):
     currency_id = fields.Many2one(related="move_line_id.currency_id", store=True)
     kind = fields.Selection(
         [("prepayment", "Prepayment"), ("deduction", "Deduction")], required=True)
-    sale_line_id = fields.Many2one(
-        "sale.order.line", ondelete="set null", index="btree_not_null")
-    purchase_line_id = fields.Many2one(
-        "purchase.order.line", ondelete="set null", index="btree_not_null")
+    # the link to the order line: one field per order line model (declared by the adapters)
     amount = fields.Monetary(required=True)
     signed_amount = fields.Monetary(compute="_compute_signed_amount")
 
     @api.depends("amount", "move_id.move_type")
     def _compute_signed_amount(self):
         for alloc in self:
-            sign = -1 if alloc.move_id.move_type in REFUND_TYPES else 1
-            alloc.signed_amount = sign * alloc.amount
+            alloc.signed_amount = alloc._prepmt_sign() * alloc.amount
 
-    def _posted(self):
-        return self.filtered(lambda a: a.move_id.state == "posted")
+    def _prepmt_sign(self):
+        return -1 if self.move_id.move_type in REFUND_TYPES else 1
+
+    def _prepmt_totals(self, is_posted=None):
+        """``(invoiced, deducted)`` of these allocations, the one rule for what an order
+        line has invoiced and deducted: the allocations of posted documents, prepayments and
+        deductions apart, those of credit notes negatively.
+
+        :param is_posted: optional function of a move that says whether to count it as
+            posted (to check a posting or an unposting before it happens)
+        """
+        invoiced = deducted = 0.0
+        for alloc in self:
+            move = alloc.move_id
+            if not (is_posted(move) if is_posted else move.state == "posted"):
+                continue
+            amount = alloc._prepmt_sign() * alloc.amount
+            if alloc.kind == "prepayment":
+                invoiced += amount
+            else:
+                deducted += amount
+        return invoiced, deducted
 
     def _order_line(self):
+        """The order line of this allocation, whatever its model."""
         self.ensure_one()
-        return self.sale_line_id or self.purchase_line_id
+        for model in self.env["prepayment.line.mixin"]._prepmt_line_models():
+            line = self[self.env[model]._prepmt_alloc_field]
+            if line:
+                return line
+        return None
 
     # ------------------------------------------------------------------
     # The audit trail: only the engine writes allocations

@@ -1,8 +1,11 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
-from ..tools import REFUND_TYPES
+from ..tools import REFUND_TYPES, check_percent, refuse_if_engaged
 
 
 class PrepaymentLineMixin(models.AbstractModel):
@@ -51,55 +54,18 @@ class PrepaymentLineMixin(models.AbstractModel):
              "quantity). You may change it, between 0 and the outstanding prepayment.")
 
     # ------------------------------------------------------------------
-    # Adapter helpers
-    # ------------------------------------------------------------------
-    def _prepmt_taxes(self):
-        """Taxes of the prepayment and deduction lines: the line's taxes without fixed-amount
-        ones (an eco-fee per unit is due on the quantity, once, on the final invoice), as
-        Odoo's own down payments do."""
-        taxes = self[self._prepmt_tax_field].flatten_taxes_hierarchy()
-        return taxes.filtered(lambda tax: tax.amount_type != "fixed")
-
-    def _prepmt_ordered_qty(self):
-        return self[self._prepmt_qty_field]
-
-    def _prepmt_sign(self):
-        """1 for a line that adds to the order, -1 for a negative line (a discount or reward
-        line, a returned quantity): its prepayment, invoiced and deducted amounts are negative
-        too, and every bound below holds in the line's own direction."""
-        self.ensure_one()
-        return -1 if self.price_subtotal < 0 else 1
-
-    def _prepmt_is_product_line(self):
-        """Lines that can carry a prepayment (no sections, notes, down payments)."""
-        return not self.display_type and not self.is_downpayment
-
-    @api.model
-    def _prepmt_percent_depends(self):
-        if not self._prepmt_order_type:  # the abstract mixin itself
-            return []
-        return ["product_id", "order_id.prepmt_percent", "order_id.partner_id"]
-
-    # ------------------------------------------------------------------
-    # Computes
+    # Compute methods
     # ------------------------------------------------------------------
     @api.depends(lambda self: self._prepmt_percent_depends())
     def _compute_prepmt_percent(self):
-        for order, lines in self.grouped("order_id").items():
-            # Lines with an invoiced prepayment keep their %: the guards protect them.
-            # (read the allocations, not prepmt_amount_invoiced: that one depends on the
-            # % being computed here and would be computed too early)
-            lines = lines.filtered(
-                lambda l: l._prepmt_is_product_line() and not any(
-                    a.kind == "prepayment" and a.move_id.state == "posted"
-                    for a in l._origin.prepmt_allocation_ids))
-            if not lines:
-                continue
-            percents = order._prepmt_rule_percents(lines.product_id)
-            for line in lines:
-                rule_percent = percents.get(line.product_id.id)
-                line.prepmt_percent = (
-                    rule_percent if rule_percent is not None else order.prepmt_percent)
+        # Lines with an invoiced prepayment keep their %: the guards protect them.
+        # (read the allocations, not prepmt_amount_invoiced: that one depends on the
+        # % being computed here and would be computed too early)
+        free = self.filtered(lambda l: l._prepmt_is_product_line() and not any(
+            a.kind == "prepayment" and a.move_id.state == "posted"
+            for a in l._origin.prepmt_allocation_ids))
+        for line, percent in free._prepmt_default_percents().items():
+            line.prepmt_percent = percent
         for line in self.filtered(lambda l: not l._prepmt_is_product_line()):
             line.prepmt_percent = 0.0
 
@@ -108,13 +74,6 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _compute_prepmt_amount(self):
         for line in self:
             line.prepmt_amount = line._prepmt_amount_of_percent()
-
-    def _prepmt_amount_of_percent(self):
-        """The prepayment amount that the line's % gives."""
-        self.ensure_one()
-        currency = self.currency_id or self.order_id.currency_id
-        amount = self.price_subtotal * (self.prepmt_percent or 0.0) / 100.0
-        return currency.round(amount) if currency else amount
 
     def _inverse_prepmt_amount(self):
         for line in self:
@@ -153,23 +112,137 @@ class PrepaymentLineMixin(models.AbstractModel):
     ] if self._prepmt_order_type else [])
     def _compute_prepmt_invoiced(self):
         for line in self:
-            invoiced = deducted = 0.0
-            for alloc in line.prepmt_allocation_ids:
-                move = alloc.move_id
-                if move.state != "posted":
-                    continue
-                amount = -alloc.amount if move.move_type in REFUND_TYPES \
-                    else alloc.amount
-                if alloc.kind == "prepayment":
-                    invoiced += amount
-                else:
-                    deducted += amount
+            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals()
             currency = line.currency_id or line.order_id.currency_id
             line.prepmt_amount_invoiced = currency.round(invoiced)
             line.prepmt_amount_deducted = currency.round(deducted)
             line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
             line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
                 currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted))
+
+    @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
+                 if self._prepmt_order_type else [])
+    def _compute_prepmt_amount_to_deduct(self):
+        for line in self:
+            line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("prepmt_amount_to_deduct")
+    def _check_prepmt_amount_to_deduct(self):
+        for line in self:
+            message = line._prepmt_deduction_error(line.prepmt_amount_to_deduct)
+            if message:
+                raise ValidationError(message)
+
+    @api.constrains("prepmt_percent")
+    def _check_prepmt_percent(self):
+        check_percent(self, lambda line: _(
+            "The prepayment %% of line %(line)s must be between 0 and 100.", line=line.name))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_prepmt_outstanding(self):
+        refuse_if_engaged(self, lambda line: _(
+            "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
+            "deducted: post a prepayment credit memo first, then delete the line.",
+            line=line.name, order=line.order_id.name,
+            amount=line.currency_id.format(line.prepmt_amount_outstanding)
+        ), lambda line, docs: _(
+            "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
+            "draft first.", line=line.name, order=line.order_id.name, docs=docs))
+
+    def write(self, vals):
+        snapshot = self._prepmt_snapshot_locked(vals)
+        res = super().write(vals)
+        self._prepmt_check_locked(snapshot)
+        if self and {"prepmt_percent", "prepmt_amount", self._prepmt_qty_field, "price_unit",
+                     "discount", self._prepmt_tax_field} & set(vals):
+            self._prepmt_check_amounts()
+        return res
+
+    # ------------------------------------------------------------------
+    # Business: adapter hooks (overridden by the concrete line models)
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepmt_percent_depends(self):
+        if not self._prepmt_order_type:  # the abstract mixin itself
+            return []
+        return ["product_id", "order_id.prepmt_percent", "order_id.partner_id"]
+
+    @api.model
+    def _prepmt_line_models(self):
+        """Names of the concrete order line models that carry prepayments: the line models
+        of the order models."""
+        return tuple(self.env[model]._fields["order_line"].comodel_name
+                     for model in self.env["prepayment.order.mixin"]._prepmt_order_models())
+
+    @api.model
+    def _prepmt_lines_of_move_line(self, aml):
+        """The order lines of this model that journal item ``aml`` invoices."""
+        raise NotImplementedError
+
+    @api.model
+    def _prepmt_line_ids_of_vals(self, aml_vals):
+        """Ids of the order lines of this model that the values of a journal item about to
+        be created invoice."""
+        raise NotImplementedError
+
+    def _prepmt_ordered_qty(self):
+        return self[self._prepmt_qty_field]
+
+    def _prepmt_is_product_line(self):
+        """Lines that can carry a prepayment (no sections, notes, down payments)."""
+        return not self.display_type and not self.is_downpayment
+
+    # ------------------------------------------------------------------
+    # Business: the line's % and amounts
+    # ------------------------------------------------------------------
+    def _prepmt_default_percents(self, use_rules=True):
+        """``{line: %}``, the one place that says which % a line gets: the % of the
+        prepayment rule valid for its product (see ``prepayment.rule._get_percents``), else
+        its order's %. With ``use_rules=False``, the order's % (a % typed on the order
+        applies to every line)."""
+        result = {}
+        for order, lines in self.grouped("order_id").items():
+            percents = order._prepmt_rule_percents(lines.product_id) if use_rules else {}
+            for line in lines:
+                percent = percents.get(line.product_id.id)
+                result[line] = order.prepmt_percent if percent is None else percent
+        return result
+
+    def _prepmt_set_percent(self, use_rules=True):
+        """Give the lines the % of :meth:`_prepmt_default_percents` (one write per %)."""
+        by_percent = defaultdict(lambda: self.browse())
+        for line, percent in self._prepmt_default_percents(use_rules).items():
+            if line.prepmt_percent != percent:
+                by_percent[percent] |= line
+        for percent, lines in by_percent.items():
+            lines.prepmt_percent = percent
+
+    def _prepmt_amount_of_percent(self):
+        """The prepayment amount that the line's % gives."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        amount = self.price_subtotal * (self.prepmt_percent or 0.0) / 100.0
+        return currency.round(amount) if currency else amount
+
+    def _prepmt_sign(self):
+        """1 for a line that adds to the order, -1 for a negative line (a discount or reward
+        line, a returned quantity): its prepayment, invoiced and deducted amounts are negative
+        too, and every bound below holds in the line's own direction."""
+        self.ensure_one()
+        return -1 if self.price_subtotal < 0 else 1
+
+    def _prepmt_taxes(self):
+        """Taxes of the prepayment and deduction lines: the line's taxes without fixed-amount
+        ones (an eco-fee per unit is due on the quantity, once, on the final invoice), as
+        Odoo's own down payments do."""
+        taxes = self[self._prepmt_tax_field].flatten_taxes_hierarchy()
+        return taxes.filtered(lambda tax: tax.amount_type != "fixed")
 
     def _prepmt_invoiceable(self, missing, outstanding):
         """What a prepayment invoice may still invoice on this line: what is missing, but no
@@ -188,55 +261,15 @@ class PrepaymentLineMixin(models.AbstractModel):
             sign * self.price_subtotal * max(remaining_qty / ordered, 0.0) - sign * outstanding)
         return sign * max(min(sign * missing, room), 0.0)
 
-    @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
-                 if self._prepmt_order_type else [])
-    def _compute_prepmt_amount_to_deduct(self):
-        for line in self:
-            line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+    def _prepmt_draft_documents(self):
+        """Draft documents (prepayment or final) that carry a prepayment line of this line."""
+        self.ensure_one()
+        return self.prepmt_allocation_ids.move_id.filtered(lambda m: m.state == "draft")
 
-    @api.constrains("prepmt_amount_to_deduct")
-    def _check_prepmt_amount_to_deduct(self):
-        for line in self:
-            message = line._prepmt_deduction_error(line.prepmt_amount_to_deduct)
-            if message:
-                raise ValidationError(message)
-
-    def _prepmt_deduction_error(self, amount, outstanding=None, last=False, move=None):
-        """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
-        0 and what is outstanding (in the line's direction); the final document that invoices
-        the line's last quantity deducts all that is outstanding. With ``move``, the message
-        says how to correct that draft document."""
+    def _prepmt_has_outstanding(self):
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
-        sign = self._prepmt_sign()
-        outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
-        values = {"line": self.name, "order": self.order_id.name,
-                  "outstanding": currency.format(outstanding), "amount": currency.format(amount),
-                  "move": move.name if move and move.name and move.name != "/"
-                  else _("the draft document")}
-        if currency.compare_amounts(sign * amount, 0) < 0 or \
-                currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0:
-            if move:
-                return _(
-                    "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
-                    "and the %(outstanding)s still outstanding, not %(amount)s. Correct the "
-                    "deduction line of %(move)s, or click 'Update Prepayment Deductions' to "
-                    "deduct what its quantities call for.", **values)
-            return _(
-                "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
-                "the %(outstanding)s still outstanding, not %(amount)s.", **values)
-        if last and currency.compare_amounts(amount, outstanding) != 0:
-            return _(
-                "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
-                "deduct all of the %(outstanding)s of prepayment still outstanding, not "
-                "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
-                "Deductions' to deduct what its quantities call for.", **values)
-        return False
-
-    @api.model
-    def _prepmt_lines_of_move_line(self, aml):
-        """The order lines of this model that journal item ``aml`` invoices (adapters)."""
-        raise NotImplementedError
+        return not currency.is_zero(self.prepmt_amount_outstanding)
 
     @api.model
     def _prepmt_invoiced_by_line(self, move_lines):
@@ -252,7 +285,68 @@ class PrepaymentLineMixin(models.AbstractModel):
         return result
 
     # ------------------------------------------------------------------
-    # The deduction rule (one place for both sides)
+    # Business: prepayment and deduction lines of documents
+    # ------------------------------------------------------------------
+    def _prepmt_group_key(self):
+        """Lines of the same key share one prepayment (or deduction) line of a document when
+        their order groups prepayment lines: same taxes and analytic distribution."""
+        self.ensure_one()
+        if not self.order_id.prepmt_compress:
+            return (self.id,)
+        return (tuple(sorted(self._prepmt_taxes().ids)),
+                tuple(sorted((self.analytic_distribution or {}).items())))
+
+    def _prepare_prepmt_invoice_line(self, amounts, kind):
+        """Values of the journal item that carries ``amounts`` (``{order line: untaxed
+        amount}``) for these order lines (one, or several of one group key): a prepayment
+        line (``kind`` 'prepayment') or a deduction line of a final document ('deduction',
+        negative), on the prepayment account, with one allocation per order line."""
+        order = self.order_id
+        order.ensure_one()
+        first = self[0]
+        taxes = first._prepmt_taxes()
+        total = order.currency_id.round(sum(amounts[line] for line in self))
+        sign = -1 if kind == "deduction" else 1
+        return {
+            "name": self._prepmt_line_label(kind),
+            "account_id": order._prepmt_account().id,
+            "quantity": 1.0,
+            "price_unit": sign * first._prepmt_price_unit(total, taxes),
+            "tax_ids": [Command.set(taxes.ids)],
+            "analytic_distribution": first.analytic_distribution,
+            "prepmt_allocation_ids": [
+                Command.create({"kind": kind, self._prepmt_alloc_field: line.id,
+                                "amount": amounts[line]})
+                for line in self
+            ],
+        }
+
+    def _prepmt_price_unit(self, untaxed, taxes):
+        """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes."""
+        if not taxes or not any(taxes.mapped("price_include")):
+            return untaxed
+        currency = self.order_id.currency_id
+        res = taxes.compute_all(untaxed, currency=currency, handle_price_include=False)
+        included = sum(t["amount"] for t in res["taxes"] if t["price_include"])
+        return currency.round(untaxed + included)
+
+    def _prepmt_line_label(self, kind):
+        """Label of the prepayment or deduction line of these order lines."""
+        order = self.order_id
+        if len(self) == 1:
+            values = {"percent": "%g" % self.prepmt_percent, "order": order.name,
+                      "line": self.name}
+            if kind == "deduction":
+                return order._prepmt_label_documents(_(
+                    "Prepayment deduction %(percent)s%% - %(order)s: %(line)s", **values), self)
+            return _("Prepayment %(percent)s%% - %(order)s: %(line)s", **values)
+        if kind == "deduction":
+            return order._prepmt_label_documents(_(
+                "Prepayment deduction - %(order)s", order=order.name), self)
+        return _("Prepayment - %(order)s", order=order.name)
+
+    # ------------------------------------------------------------------
+    # Business: the deduction rule
     # ------------------------------------------------------------------
     def _prepmt_posted_invoiced_qty(self, exclude_moves=None):
         """Quantity invoiced by posted final documents (credit notes negatively)."""
@@ -325,8 +419,39 @@ class PrepaymentLineMixin(models.AbstractModel):
         sign = self._prepmt_sign()
         return sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
 
+    def _prepmt_deduction_error(self, amount, outstanding=None, last=False, move=None):
+        """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
+        0 and what is outstanding (in the line's direction); the final document that invoices
+        the line's last quantity deducts all that is outstanding. With ``move``, the message
+        says how to correct that draft document."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
+        outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
+        values = {"line": self.name, "order": self.order_id.name,
+                  "outstanding": currency.format(outstanding), "amount": currency.format(amount),
+                  "move": move._prepmt_display_name() if move else False}
+        if currency.compare_amounts(sign * amount, 0) < 0 or \
+                currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0:
+            if move:
+                return _(
+                    "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
+                    "and the %(outstanding)s still outstanding, not %(amount)s. Correct the "
+                    "deduction line of %(move)s, or click 'Update Prepayment Deductions' to "
+                    "deduct what its quantities call for.", **values)
+            return _(
+                "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
+                "the %(outstanding)s still outstanding, not %(amount)s.", **values)
+        if last and currency.compare_amounts(amount, outstanding) != 0:
+            return _(
+                "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
+                "deduct all of the %(outstanding)s of prepayment still outstanding, not "
+                "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
+                "Deductions' to deduct what its quantities call for.", **values)
+        return False
+
     # ------------------------------------------------------------------
-    # Guards (SPEC 7)
+    # Business: guards
     # ------------------------------------------------------------------
     def _prepmt_locked_fields(self):
         return ["product_id", self._prepmt_tax_field]
@@ -351,19 +476,6 @@ class PrepaymentLineMixin(models.AbstractModel):
                     line=line.name, order=line.order_id.name,
                     fields=", ".join(self._fields[f].string for f in changed)))
 
-    @api.constrains("prepmt_percent")
-    def _check_prepmt_percent(self):
-        for line in self:
-            if not 0 <= line.prepmt_percent <= 100:
-                raise ValidationError(_(
-                    "The prepayment %% of line %(line)s must be between 0 and 100.",
-                    line=line.name))
-
-    def _prepmt_has_outstanding(self):
-        self.ensure_one()
-        currency = self.currency_id or self.order_id.currency_id
-        return not currency.is_zero(self.prepmt_amount_outstanding)
-
     def _prepmt_check_amounts(self):
         """After a change: the required amount may not fall below what is invoiced."""
         for line in self:
@@ -379,28 +491,3 @@ class PrepaymentLineMixin(models.AbstractModel):
                     line=line.name, order=line.order_id.name,
                     amount=currency.format(line.prepmt_amount),
                     invoiced=currency.format(line.prepmt_amount_invoiced)))
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_prepmt_outstanding(self):
-        for line in self:
-            if line._prepmt_has_outstanding():
-                raise UserError(_(
-                    "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that "
-                    "was not deducted: post a prepayment credit memo first, then delete the line.",
-                    line=line.name, order=line.order_id.name,
-                    amount=line.currency_id.format(line.prepmt_amount_outstanding)))
-            drafts = line.prepmt_allocation_ids.move_id.filtered(lambda m: m.state == "draft")
-            if drafts:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete "
-                    "the draft first.", line=line.name, order=line.order_id.name,
-                    docs=", ".join(drafts.mapped("display_name"))))
-
-    def write(self, vals):
-        snapshot = self._prepmt_snapshot_locked(vals)
-        res = super().write(vals)
-        self._prepmt_check_locked(snapshot)
-        if self and {"prepmt_percent", "prepmt_amount", self._prepmt_qty_field, "price_unit",
-                     "discount", self._prepmt_tax_field} & set(vals):
-            self._prepmt_check_amounts()
-        return res

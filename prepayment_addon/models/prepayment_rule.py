@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-# Priority of the rule levels (SPEC 2.3): the first level that has a rule valid on the
+# Priority of the rule levels, most specific first: the first level that has a rule valid on the
 # order date wins.  Each entry is (product level, partner level).
 RULE_LEVELS = [
     ("product", "partner"),

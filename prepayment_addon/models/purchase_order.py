@@ -1,3 +1,5 @@
+"""The purchase adapter: everything the prepayment engine needs to know about purchase
+orders."""
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -13,33 +15,19 @@ class PurchaseOrder(models.Model):
     _prepmt_moves_action = "account.action_move_in_invoice_type"
     _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
+    _prepmt_account_field = "prepmt_purchase_account_id"
+    _prepmt_journal_field = "prepmt_purchase_journal_id"
+    _prepmt_journal_type = "purchase"
+    _prepmt_check_field = "prepmt_purchase_check"
     _prepmt_manager_group = "purchase.group_purchase_manager"
+    # the prepayment account of prepayments to vendors has a debit balance
+    _prepmt_balance_sign = 1
+    _prepmt_analysis_field = "purchase_order_id"
     _prepmt_lines_view = "prepayment_addon.purchase_order_line_view_list_prepayment"
 
     prepmt_move_ids = fields.One2many(
         "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",
         readonly=True, copy=False)
-
-    def _prepmt_document_title(self):
-        return _("Prepayment Bill")
-
-    def _prepmt_final_posting_label(self):
-        return _("post a final bill of %(order)s", order=self.name)
-
-    def _prepmt_move_vals(self, move_type):
-        vals = super()._prepmt_move_vals(move_type)
-        ref = self.env.context.get("prepmt_vendor_ref") or self.partner_ref
-        if not ref and self.company_id.prepmt_purchase_require_ref:
-            raise UserError(_(
-                "Enter the vendor's reference of the prepayment document for %(order)s (the "
-                "order's Vendor Reference, or the field of the Prepayment Bill window).",
-                order=self.name))
-        vals.update({
-            "ref": ref or "",
-            "invoice_date": fields.Date.context_today(self),
-            "invoice_user_id": self.user_id.id,
-        })
-        return vals
 
     def button_cancel(self):
         self._prepmt_check_cancel()
@@ -52,6 +40,55 @@ class PurchaseOrder(models.Model):
         moves = self.invoice_ids - before
         moves._prepmt_complete_final_documents()
         return action
+
+    # ------------------------------------------------------------------
+    # Prepayment adapter hooks
+    # ------------------------------------------------------------------
+    def _prepare_prepmt_invoice(self, move_type):
+        vals = super()._prepare_prepmt_invoice(move_type)
+        ref = self.env.context.get("prepmt_document_ref") or self.partner_ref
+        if not ref and self._prepmt_requires_document_ref():
+            raise UserError(_(
+                "Enter the vendor's reference of the prepayment document for %(order)s (the "
+                "order's Vendor Reference, or the field of the Prepayment Bill window).",
+                order=self.name))
+        vals.update({
+            "ref": ref or "",
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_user_id": self.user_id.id,
+        })
+        return vals
+
+    def _prepmt_document_title(self):
+        return _("Prepayment Bill")
+
+    def _prepmt_final_posting_held(self):
+        return _("The final bill of %(order)s cannot be posted yet.", order=self.name)
+
+    @api.model
+    def _prepmt_account_template(self):
+        """The purchase prepayment account created for a company that has none."""
+        return {"name": "Prepayments to Vendors", "account_type": "asset_prepayments",
+                "fallback_type": "asset_current", "code": "1470"}
+
+    @api.model
+    def _prepmt_missing_account_message(self, company):
+        return _("Company %(company)s has no purchase prepayment account: set one in Settings "
+                 "> Purchase > Prepayments.", company=company.name)
+
+    @api.model
+    def _prepmt_missing_journal_message(self, company):
+        return _("Company %(company)s has no purchase journal for prepayment bills: create one "
+                 "in Accounting > Configuration > Journals.", company=company.name)
+
+    def _prepmt_asks_document_ref(self):
+        return True
+
+    def _prepmt_requires_document_ref(self):
+        return self.company_id.prepmt_purchase_require_ref
+
+    def _prepmt_default_document_ref(self):
+        return self.partner_ref
 
 
 class PurchaseOrderLine(models.Model):
@@ -70,3 +107,23 @@ class PurchaseOrderLine(models.Model):
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
         return aml.purchase_line_id
+
+    @api.model
+    def _prepmt_line_ids_of_vals(self, aml_vals):
+        return [aml_vals["purchase_line_id"]] if aml_vals.get("purchase_line_id") else []
+
+
+class PrepaymentAllocation(models.Model):
+    _inherit = "prepayment.allocation"
+
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line", ondelete="set null", index="btree_not_null")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    prepmt_purchase_order_id = fields.Many2one(
+        "purchase.order", "Prepayment of Purchase Order", readonly=True,
+        index="btree_not_null",
+        help="The purchase order whose prepayment this bill or refund invoices or credits.")

@@ -1,15 +1,9 @@
 import logging
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
-
-# order type -> (company field of the account, account type, name of the created account)
-PREPMT_ACCOUNTS = {
-    "sale": ("prepmt_sale_account_id", "liability_current", "Customer Prepayments Received"),
-    "purchase": ("prepmt_purchase_account_id", "asset_prepayments", "Prepayments to Vendors"),
-}
 
 
 class ResCompany(models.Model):
@@ -62,78 +56,55 @@ class ResCompany(models.Model):
         help="Allow prepayment invoices on quotations and RFQs, before confirmation.")
 
     # ------------------------------------------------------------------
-    def _prepmt_account(self, order_type):
-        """The prepayment account of ``order_type``, or a UserError naming the setting."""
-        self.ensure_one()
-        account = self[PREPMT_ACCOUNTS[order_type][0]]
-        if not account:
-            setting = (_("Settings > Sales > Prepayments") if order_type == "sale"
-                       else _("Settings > Purchase > Prepayments"))
-            raise UserError(_(
-                "Company %(company)s has no %(kind)s prepayment account: set one in %(setting)s.",
-                company=self.name,
-                kind=_("sales") if order_type == "sale" else _("purchase"),
-                setting=setting))
-        return account
-
-    def _prepmt_journal(self, order_type):
-        self.ensure_one()
-        field = "prepmt_sale_journal_id" if order_type == "sale" else "prepmt_purchase_journal_id"
-        journal = self[field]
-        if not journal:
-            journal = self.env["account.journal"].search([
-                *self.env["account.journal"]._check_company_domain(self),
-                ("type", "=", order_type),
-            ], limit=1)
-        if not journal:
-            raise UserError(_(
-                "Company %(company)s has no %(type)s journal for prepayment documents: "
-                "create one in Accounting > Configuration > Journals.",
-                company=self.name, type=order_type))
-        return journal
-
     def write(self, vals):
         res = super().write(vals)
-        for field in {"prepmt_sale_account_id", "prepmt_purchase_account_id"} & set(vals):
+        for field in set(self._prepmt_account_fields()) & set(vals):
             # a chosen account becomes reconcilable, like the ones created on install: its
             # open items are the outstanding prepayments
             self.mapped(field).sudo().filtered(lambda a: not a.reconcile).reconcile = True
         return res
 
     @api.model
-    def _prepmt_ensure_accounts_all(self):
-        self.sudo().search([])._prepmt_ensure_accounts()
+    def _prepmt_account_fields(self):
+        """The company fields that hold a prepayment account, one per order model."""
+        return self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_account_field")
 
     def _prepmt_ensure_accounts(self):
-        """Create the sales and purchase prepayment accounts of companies with a chart."""
+        """Give the companies that have a chart of accounts the prepayment accounts they lack
+        (each order model says which, see ``_prepmt_account_template``), reconcilable."""
         Account = self.env["account.account"].sudo()
         for company in self.sudo():
             if not company.chart_template:
                 continue
-            Account_c = Account.with_company(company)
-            for order_type, (field, account_type, name) in PREPMT_ACCOUNTS.items():
+            for model in self.env["prepayment.order.mixin"]._prepmt_order_models():
+                Order = self.env[model]
+                field = Order._prepmt_account_field
                 if company[field]:
                     # its open items are the outstanding prepayments (see account.move
                     # _prepmt_reconcile)
                     if not company[field].reconcile:
                         company[field].reconcile = True
                     continue
-                domain = [*Account_c._check_company_domain(company),
-                          ("account_type", "=", account_type)]
-                start = Account_c.search(domain, order="code", limit=1)
-                if not start:
-                    start = Account_c.search([
-                        *Account_c._check_company_domain(company),
-                        ("account_type", "=", "asset_current" if order_type == "purchase"
-                         else "liability_current")], order="code", limit=1)
-                start_code = start.code if start else ("2170" if order_type == "sale" else "1470")
-                code = Account_c._search_new_account_code(start_code)
-                account = Account_c.create({
-                    "name": name,
-                    "code": code,
-                    "account_type": account_type,
+                template = Order._prepmt_account_template()
+                account = Account.with_company(company).create({
+                    "name": template["name"],
+                    "code": company._prepmt_new_account_code(template),
+                    "account_type": template["account_type"],
                     "reconcile": True,
-                    "company_ids": [(6, 0, [company.id])],
+                    "company_ids": [Command.set(company.ids)],
                 })
                 company[field] = account
-                _logger.info("Created prepayment account %s %s for %s", code, name, company.name)
+                _logger.info("Created prepayment account %s %s for %s",
+                             account.code, account.name, company.name)
+
+    def _prepmt_new_account_code(self, template):
+        """A free code next to the chart's first account of the template's type."""
+        self.ensure_one()
+        Account = self.env["account.account"].sudo().with_company(self)
+        start = Account.browse()
+        for account_type in (template["account_type"], template["fallback_type"]):
+            start = Account.search([*Account._check_company_domain(self),
+                                    ("account_type", "=", account_type)], order="code", limit=1)
+            if start:
+                break
+        return Account._search_new_account_code(start.code if start else template["code"])

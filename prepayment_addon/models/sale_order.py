@@ -1,3 +1,4 @@
+"""The sales adapter: everything the prepayment engine needs to know about sales orders."""
 from odoo import _, api, fields, models
 
 
@@ -12,10 +13,17 @@ class SaleOrder(models.Model):
     _prepmt_moves_action = "account.action_move_out_invoice_type"
     _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
+    _prepmt_account_field = "prepmt_sale_account_id"
+    _prepmt_journal_field = "prepmt_sale_journal_id"
+    _prepmt_journal_type = "sale"
+    _prepmt_check_field = "prepmt_sale_check"
     _prepmt_manager_group = "sales_team.group_sale_manager"
     _prepmt_lines_view = "prepayment_addon.sale_order_line_view_list_prepayment"
     _prepmt_locked_header_fields = (
         "partner_id", "partner_invoice_id", "currency_id", "pricelist_id", "fiscal_position_id")
+    # the prepayment account of customer prepayments has a credit balance
+    _prepmt_balance_sign = -1
+    _prepmt_analysis_field = "sale_order_id"
     _prepmt_invoice_mail_template = "prepayment_addon.email_template_prepayment_invoice"
     _prepmt_credit_mail_template = "prepayment_addon.email_template_prepayment_credit_memo"
     _prepmt_reminder_mail_template = "prepayment_addon.email_template_prepayment_reminder"
@@ -25,31 +33,9 @@ class SaleOrder(models.Model):
         "account.move", "prepmt_sale_order_id", string="Prepayment Documents", readonly=True,
         copy=False)
 
-    def _prepmt_document_title(self):
-        return _("Prepayment Invoice")
-
-    def _prepmt_final_posting_label(self):
-        return _("post a final invoice of %(order)s", order=self.name)
-
-    def _prepmt_invoice_partner(self):
-        return self.partner_invoice_id or self.partner_id
-
-    def _prepmt_pricelist(self):
-        return self.pricelist_id
-
     @api.model
     def _prepmt_percent_depends(self):
         return super()._prepmt_percent_depends() + ["partner_invoice_id"]
-
-    def _prepmt_move_vals(self, move_type):
-        vals = super()._prepmt_move_vals(move_type)
-        vals.update({
-            "ref": self.client_order_ref or "",
-            "partner_shipping_id": self.partner_shipping_id.id,
-            "team_id": self.team_id.id,
-            "invoice_user_id": self.user_id.id,
-        })
-        return vals
 
     def _action_cancel(self):
         self._prepmt_check_cancel()
@@ -60,6 +46,47 @@ class SaleOrder(models.Model):
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
         moves._prepmt_complete_final_documents()
         return moves
+
+    # ------------------------------------------------------------------
+    # Prepayment adapter hooks
+    # ------------------------------------------------------------------
+    def _prepmt_invoice_partner(self):
+        return self.partner_invoice_id or self.partner_id
+
+    def _prepmt_pricelist(self):
+        return self.pricelist_id
+
+    def _prepare_prepmt_invoice(self, move_type):
+        vals = super()._prepare_prepmt_invoice(move_type)
+        vals.update({
+            "ref": self.client_order_ref or "",
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "team_id": self.team_id.id,
+            "invoice_user_id": self.user_id.id,
+        })
+        return vals
+
+    def _prepmt_document_title(self):
+        return _("Prepayment Invoice")
+
+    def _prepmt_final_posting_held(self):
+        return _("The final invoice of %(order)s cannot be posted yet.", order=self.name)
+
+    @api.model
+    def _prepmt_account_template(self):
+        """The sales prepayment account created for a company that has none."""
+        return {"name": "Customer Prepayments Received", "account_type": "liability_current",
+                "fallback_type": "liability_current", "code": "2170"}
+
+    @api.model
+    def _prepmt_missing_account_message(self, company):
+        return _("Company %(company)s has no sales prepayment account: set one in Settings > "
+                 "Sales > Prepayments.", company=company.name)
+
+    @api.model
+    def _prepmt_missing_journal_message(self, company):
+        return _("Company %(company)s has no sales journal for prepayment invoices: create one "
+                 "in Accounting > Configuration > Journals.", company=company.name)
 
 
 class SaleOrderLine(models.Model):
@@ -83,3 +110,28 @@ class SaleOrderLine(models.Model):
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
         return aml.sale_line_ids
+
+    @api.model
+    def _prepmt_line_ids_of_vals(self, aml_vals):
+        ids = []
+        for command in aml_vals.get("sale_line_ids") or ():
+            if command[0] == fields.Command.LINK:
+                ids.append(command[1])
+            elif command[0] == fields.Command.SET:
+                ids += list(command[2])
+        return ids
+
+
+class PrepaymentAllocation(models.Model):
+    _inherit = "prepayment.allocation"
+
+    sale_line_id = fields.Many2one(
+        "sale.order.line", ondelete="set null", index="btree_not_null")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    prepmt_sale_order_id = fields.Many2one(
+        "sale.order", "Prepayment of Sales Order", readonly=True, index="btree_not_null",
+        help="The sales order whose prepayment this document invoices or credits.")

@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 
 
 class PrepaymentAnalysis(models.Model):
@@ -42,28 +42,28 @@ class PrepaymentAnalysis(models.Model):
 
     @property
     def _table_query(self):
-        return f"""
-            {self._select_order('sale')}
-            UNION ALL
-            {self._select_order('purchase')}
-        """
+        order_models = self.env["prepayment.order.mixin"]._prepmt_order_models()
+        return "\nUNION ALL\n".join(
+            self._select_order(model, index, len(order_models))
+            for index, model in enumerate(order_models))
 
     @api.model
-    def _select_order(self, order_type):
-        table = "sale_order" if order_type == "sale" else "purchase_order"
-        line_field = "sale_line_id" if order_type == "sale" else "purchase_line_id"
-        line_table = "sale_order_line" if order_type == "sale" else "purchase_order_line"
-        link = "prepmt_sale_order_id" if order_type == "sale" else "prepmt_purchase_order_id"
-        # customer prepayments are a credit balance, vendor prepayments a debit balance
-        sign = -1 if order_type == "sale" else 1
-        offset = 0 if order_type == "sale" else 1
+    def _select_order(self, model, index, count):
+        """The rows of the orders of ``model``, from what its adapter declares (tables and
+        fields of the ORM, no user input)."""
+        Order = self.env[model]
+        Line = Order.order_line
+        line_field = Line._prepmt_alloc_field
+        link = Order._prepmt_move_link_field
+        order_columns = ",\n".join(
+            f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
+            for field in self._prepmt_order_fields())
         return f"""
             SELECT
-                o.id * 2 + {offset} AS id,
-                '{order_type}' AS order_type,
+                o.id * {count} + {index} AS id,
+                '{Order._prepmt_order_type}' AS order_type,
                 o.name AS order_name,
-                {'o.id' if order_type == 'sale' else 'NULL::integer'} AS sale_order_id,
-                {'o.id' if order_type == 'purchase' else 'NULL::integer'} AS purchase_order_id,
+                {order_columns},
                 o.date_order AS date_order,
                 COALESCE(p.commercial_partner_id, p.id) AS partner_id,
                 o.company_id AS company_id,
@@ -75,8 +75,8 @@ class PrepaymentAnalysis(models.Model):
                 o.prepmt_amount_paid AS paid,
                 o.prepmt_amount_deducted AS deducted,
                 o.prepmt_amount_outstanding AS outstanding,
-                {sign} * COALESCE(bal.balance, 0) AS outstanding_company
-            FROM {table} o
+                {Order._prepmt_balance_sign} * COALESCE(bal.balance, 0) AS outstanding_company
+            FROM {Order._table} o
             JOIN res_partner p ON p.id = o.partner_id
             JOIN res_company c ON c.id = o.company_id
             LEFT JOIN (
@@ -86,7 +86,7 @@ class PrepaymentAnalysis(models.Model):
                            COALESCE(l.order_id, m.{link}) AS order_id
                     FROM prepayment_allocation a
                     JOIN account_move m ON m.id = a.move_id
-                    LEFT JOIN {line_table} l ON l.id = a.{line_field}
+                    LEFT JOIN {Line._table} l ON l.id = a.{line_field}
                     WHERE a.{line_field} IS NOT NULL OR m.{link} IS NOT NULL
                 ) ids
                 JOIN account_move_line aml ON aml.id = ids.move_line_id
@@ -96,3 +96,8 @@ class PrepaymentAnalysis(models.Model):
             WHERE o.prepmt_amount <> 0 OR o.prepmt_amount_invoiced <> 0
                   OR bal.balance IS NOT NULL
         """
+
+    @api.model
+    def _prepmt_order_fields(self):
+        """The fields of this report that point to an order, one per order model."""
+        return self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_analysis_field")

@@ -8,8 +8,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     _name = "prepayment.invoice.wizard"
     _description = "Create a Prepayment Invoice"
 
-    res_model = fields.Selection(
-        [("sale.order", "Sales Order"), ("purchase.order", "Purchase Order")], required=True)
+    res_model = fields.Selection(selection="_selection_res_model", required=True)
     res_id = fields.Integer(required=True)
     order_name = fields.Char(compute="_compute_order", string="Order")
     currency_id = fields.Many2one("res.currency", compute="_compute_order")
@@ -20,40 +19,45 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         "Amount to Invoice (untaxed)", compute="_compute_amount", store=True, readonly=False,
         help="Lower it to invoice a part only: it is spread over the lines in proportion to "
              "what each still has to invoice.")
-
-    vendor_ref = fields.Char(
-        "Vendor Reference", compute="_compute_vendor_ref", store=True, readonly=False,
+    ask_document_ref = fields.Boolean(compute="_compute_order")
+    require_document_ref = fields.Boolean(compute="_compute_order")
+    document_ref = fields.Char(
+        "Vendor Reference", compute="_compute_document_ref", store=True, readonly=False,
         help="The vendor's reference (their invoice number) of the prepayment bill.")
-    require_vendor_ref = fields.Boolean(compute="_compute_order")
     can_send = fields.Boolean(compute="_compute_can_send")
+
+    @api.model
+    def _selection_res_model(self):
+        return [(model, self.env["ir.model"]._get(model).name)
+                for model in self.env["prepayment.order.mixin"]._prepmt_order_models()]
 
     def _get_order(self):
         self.ensure_one()
+        if not self.res_model or not self.res_id:
+            return None
         return self.env[self.res_model].browse(self.res_id).exists()
 
     @api.depends("res_model", "res_id")
     def _compute_order(self):
         for wizard in self:
-            order = wizard._get_order() if wizard.res_model and wizard.res_id else None
+            order = wizard._get_order()
             wizard.order_name = order.name if order else False
             wizard.currency_id = order.currency_id if order else self.env.company.currency_id
             wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
-            wizard.require_vendor_ref = bool(
-                order and wizard.res_model == "purchase.order"
-                and order.company_id.prepmt_purchase_require_ref)
+            wizard.ask_document_ref = bool(order) and order._prepmt_asks_document_ref()
+            wizard.require_document_ref = bool(order) and order._prepmt_requires_document_ref()
 
     @api.depends("res_model", "res_id")
     def _compute_can_send(self):
         for wizard in self:
-            order = wizard._get_order() if wizard.res_model and wizard.res_id else None
-            wizard.can_send = bool(order and order._prepmt_can_send())
+            order = wizard._get_order()
+            wizard.can_send = bool(order) and order._prepmt_can_send()
 
     @api.depends("res_model", "res_id")
-    def _compute_vendor_ref(self):
+    def _compute_document_ref(self):
         for wizard in self:
-            order = wizard._get_order() if wizard.res_model == "purchase.order" and wizard.res_id \
-                else None
-            wizard.vendor_ref = order.partner_ref if order else False
+            order = wizard._get_order()
+            wizard.document_ref = order._prepmt_default_document_ref() if order else False
 
     @api.depends("amount_to_invoice")
     def _compute_amount(self):
@@ -80,6 +84,6 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         order = self._get_order()
         if not order:
             raise UserError(_("The order of this prepayment invoice no longer exists."))
-        if self.res_model == "purchase.order" and self.vendor_ref:
-            order = order.with_context(prepmt_vendor_ref=self.vendor_ref)
+        if self.document_ref:
+            order = order.with_context(prepmt_document_ref=self.document_ref)
         return order, order._prepmt_issue_invoice(amount=self.amount)

@@ -1,1 +1,2 @@
+from . import prepayment_order
 from . import stock_picking

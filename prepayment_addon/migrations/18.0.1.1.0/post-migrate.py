@@ -11,6 +11,6 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {"prepmt_migration": True})
-    env["res.company"]._prepmt_ensure_accounts_all()
+    env["res.company"].search([])._prepmt_ensure_accounts()
     moves = env["prepayment.allocation"].search([("move_id.state", "=", "posted")]).move_id
     moves.sorted(lambda m: (m.date, m.id))._prepmt_reconcile()

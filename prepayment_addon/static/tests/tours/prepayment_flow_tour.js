@@ -213,7 +213,7 @@ registry.category("web_tour.tours").add("prepayment_addon_purchase_flow_tour", {
         },
         {
             content: "No Create and Send for a bill: the vendor sends it",
-            trigger: ".modal:not(:has(button[name='action_create_and_send']:visible)) .o_field_widget[name='vendor_ref'] input",
+            trigger: ".modal:not(:has(button[name='action_create_and_send']:visible)) .o_field_widget[name='document_ref'] input",
             run: "edit VEND-PP-1",
         },
         {
