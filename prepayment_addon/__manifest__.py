@@ -32,6 +32,7 @@ Prepayments on sales and purchase orders
         "views/account_move_views.xml",
         "views/prepayment_line_views.xml",
         "views/sale_portal_templates.xml",
+        "views/crm_team_views.xml",
         "wizard/prepayment_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_order.xml",

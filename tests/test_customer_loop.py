@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import Form
+from odoo.tools.safe_eval import safe_eval
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -166,7 +167,6 @@ class LoopScenarios:
 
     def search_filter(self, name):
         """The domain of a filter of the order list's search view."""
-        from odoo.tools.safe_eval import safe_eval
         view = self.env[self.side.order_model].get_view(view_type="search")
         from lxml import etree
         node = etree.fromstring(view["arch"]).xpath(f"//filter[@name='{name}']")
@@ -274,6 +274,21 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         self.assertEqual(final._get_mail_template(),
                          self.env.ref("account.email_template_edi_invoice"))
 
+    def test_team_dashboard_counts_waiting_orders(self):
+        team = self.env["crm.team"].create({"name": "Prepayment Team"})
+        waiting = self.confirmed(team_id=team)
+        self.issue(waiting)
+        self.confirmed(team_id=team)  # only to invoice
+        paid = self.confirmed(team_id=team)
+        self.pay(self.issue(paid))
+        self.assertEqual(team.prepmt_waiting_count, 1)
+        action = self.env.ref("prepayment_addon.action_prepmt_waiting_salesteams")
+        found = self.env["sale.order"].search(safe_eval(action.domain))
+        self.assertEqual(found & (waiting | paid), waiting)
+        self.env["crm.team"].get_view(
+            self.env.ref("prepayment_addon.crm_team_view_kanban_dashboard_prepayment").id,
+            "kanban")
+
     def test_reminder_mail_setting(self):
         self.assertFalse(self.company.prepmt_sale_reminder_mail, "off by default")
         order = self.confirmed()
@@ -303,3 +318,20 @@ class TestPurchaseLoop(LoopScenarios, PurchasePrepaymentCase):
         self.assertFalse(wizard.can_send)
         self.assertFalse(order._prepmt_reminder_mail_enabled())
 
+
+    def test_purchase_order_mail_names_prepayment(self):
+        order = self.confirmed(percent=20)
+        action = order.action_rfq_send()
+        template = self.env.ref("prepayment_addon.email_template_purchase_prepayment")
+        self.assertEqual(action["context"]["default_template_id"], template.id)
+        composer = self.env["mail.compose.message"].with_context(action["context"]).create({})
+        body = str(composer.body)
+        self.assertIn(order.name, composer.subject)
+        # 20 % of 1,000.00 with its 15 % tax
+        self.assertIn(order.currency_id.format(230.0).replace("\xa0", "&nbsp;"), body)
+        self.assertIn("prepayment invoice", body)
+        # without a prepayment: Odoo's own template
+        plain = self.confirmed(percent=0)
+        action = plain.action_rfq_send()
+        self.assertEqual(action["context"]["default_template_id"],
+                         self.env.ref("purchase.email_template_edi_purchase_done").id)

@@ -14,3 +14,5 @@ from . import account_move_customer
 from . import account_move_send
 from . import sale_order_payment
 from . import payment_transaction
+from . import purchase_order_mail
+from . import crm_team
