@@ -3,9 +3,11 @@ daily reminder of overdue prepayments, the final invoice naming the prepayment i
 deducts, and the status words and filters."""
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import Form
+from odoo.tests import Form, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
@@ -168,7 +170,6 @@ class LoopScenarios:
     def search_filter(self, name):
         """The domain of a filter of the order list's search view."""
         view = self.env[self.side.order_model].get_view(view_type="search")
-        from lxml import etree
         node = etree.fromstring(view["arch"]).xpath(f"//filter[@name='{name}']")
         self.assertTrue(node, f"filter {name}")
         return safe_eval(node[0].get("domain"), {"context_today": fields.Date.context_today})
@@ -250,6 +251,22 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
                                           and "sent to" in m.body)
         self.assertEqual(len(note), 1)
         self.assertIn("partner_a", note.body)
+
+    def test_create_and_send_without_billing_rights(self):
+        """A salesperson who may not post invoices gets the draft, as with Create: an
+        accountant posts and sends it."""
+        salesman = new_test_user(
+            self.env, "loop_salesman", groups="sales_team.group_sale_salesman",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        order = self.confirmed()
+        order.user_id = salesman  # a salesperson sees their own orders
+        wizard = self.open_prepmt_wizard(order.with_user(salesman), user=salesman)
+        self.assertTrue(wizard.can_send)
+        action = wizard.action_create_and_send()
+        self.assertEqual(action["res_model"], "account.move")
+        move = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual((move.state, move.is_prepayment), ("draft", True))
+        self.assertFalse(move.message_ids.filtered(lambda m: m.message_type == "comment"))
 
     def test_credit_memo_sent_with_its_template(self):
         order = self.confirmed()
