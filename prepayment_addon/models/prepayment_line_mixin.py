@@ -19,7 +19,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     _description = "Prepayment fields of an order line"
 
     # Adapter configuration, set by the concrete models.
-    _prepmt_order_type = None  # 'sale' or 'purchase'
+    _prepmt_order_type = None  # the order type of its prepayment rules (prepayment.rule)
     _prepmt_qty_field = None  # ordered quantity
     _prepmt_tax_field = None  # taxes of the line
     _prepmt_alloc_field = None  # field of prepayment.allocation pointing to the line
