@@ -1,9 +1,8 @@
-# Part of prepayment_addon. License: LGPL-3 (see LICENSE file).
 {
     "name": "Order Prepayments",
     "version": "18.0.1.1.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
-               "(Dynamics NAV / Business Central style)",
+    "(Dynamics NAV / Business Central style)",
     "description": """
 Prepayments on sales and purchase orders
 ========================================
@@ -16,9 +15,10 @@ Prepayments on sales and purchase orders
 """,
     "category": "Accounting/Accounting",
     "author": "prepayment_addon developers",
-    "website": "https://example.com/prepayment_addon",
     "license": "LGPL-3",
-    "depends": ["sale", "purchase"],
+    # sale_management: the Sales app (its menu, the Sales section of the Settings where the
+    # sales prepayment settings live); sale alone has neither
+    "depends": ["sale_management", "purchase"],
     "data": [
         "security/prepayment_security.xml",
         "security/ir.model.access.csv",
@@ -48,6 +48,4 @@ Prepayments on sales and purchase orders
     ],
     "images": ["static/description/screenshot_order.png"],
     "post_init_hook": "post_init_hook",
-    "installable": True,
-    "application": False,
 }

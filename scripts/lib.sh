@@ -368,6 +368,17 @@ prepmt_ensure_chrome() {
     _prepmt_link_chrome "$c"
 }
 
+# wkhtmltopdf prints Odoo's PDFs (invoices, orders); Debian's package, as for PostgreSQL and
+# Chromium. PREPMT_NO_PDF=1 skips it (the PDF tests are then skipped with a message).
+prepmt_ensure_wkhtmltopdf() {
+    [ "${PREPMT_NO_PDF:-0}" = 1 ] && return 0
+    if ! command -v wkhtmltopdf >/dev/null 2>&1; then
+        prepmt_apt_install wkhtmltopdf
+    fi
+    command -v wkhtmltopdf >/dev/null 2>&1 || prepmt_die "wkhtmltopdf not found (install Debian's wkhtmltopdf, or set PREPMT_NO_PDF=1)"
+    prepmt_log "PDF printing: $(command -v wkhtmltopdf)"
+}
+
 _prepmt_link_chrome() {  # put $1 first on PATH as google-chrome, the first name Odoo looks for
     prepmt_tmpdir
     mkdir -p "$PREPMT_TMP/bin"

@@ -16,7 +16,7 @@
 # payment_demo): the portal payment tests and tour pay with it.
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
-# for/install Chromium), HYPOTHESIS_PROFILE (passed through to the tests).
+# for/install Chromium), PREPMT_NO_PDF=1 (do not look for/install wkhtmltopdf), HYPOTHESIS_PROFILE (passed through to the tests).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,6 +28,7 @@ prepmt_setup
 if [ "${PREPMT_NO_CHROME:-0}" != 1 ]; then
     prepmt_ensure_chrome
 fi
+prepmt_ensure_wkhtmltopdf
 prepmt_start_cluster
 PREPMT_ODOO_CONF_EXTRA="max_cron_threads = 0" prepmt_write_config "$DB"
 

@@ -1,6 +1,8 @@
 """Unit tests of the engine's pure helpers (no database)."""
+
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from odoo.addons.prepayment_addon.tools import distribute
 
@@ -28,7 +30,7 @@ def test_mixed_signs_follow_the_net():
 def test_caps_are_respected():
     shares = distribute(10.0, [5.0, 5.0, 0.01], 0.01, caps=[5.0, 5.0, 0.01])
     assert sum(cents(shares)) == 1000
-    assert all(s <= c + 1e-9 for s, c in zip(shares, [5.0, 5.0, 0.01]))
+    assert all(s <= c + 1e-9 for s, c in zip(shares, [5.0, 5.0, 0.01], strict=True))
 
 
 def test_negative_total_over_negative_weights():
@@ -50,7 +52,7 @@ def test_generated_splits_add_up_and_stay_under_the_caps(weights, share):
     total = round(sum(weights) * share, 2)
     shares = distribute(total, weights, 0.01, caps=weights)
     assert sum(cents(shares)) == round(total * 100)
-    for s, w in zip(shares, weights):
+    for s, w in zip(shares, weights, strict=True):
         assert -1e-9 <= s <= w + 1e-9
         # each share within a unit of its exact proportion
         assert abs(s - total * w / sum(weights)) < 0.01 + 1e-9

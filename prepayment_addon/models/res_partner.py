@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -6,42 +6,54 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     customer_prepmt_percent = fields.Float(
-        "Customer Prepayment %", company_dependent=True, digits=(5, 2),
+        "Customer Prepayment %",
+        company_dependent=True,
+        digits=(5, 2),
         help="Default share of a sales order that this customer must pay in advance "
-             "(used when no prepayment rule applies).",
+        "(used when no prepayment rule applies).",
     )
     vendor_prepmt_percent = fields.Float(
-        "Vendor Prepayment %", company_dependent=True, digits=(5, 2),
+        "Vendor Prepayment %",
+        company_dependent=True,
+        digits=(5, 2),
         help="Default share of a purchase order that is paid in advance to this vendor "
-             "(used when no prepayment rule applies).",
+        "(used when no prepayment rule applies).",
     )
     prepmt_payment_term_id = fields.Many2one(
-        "account.payment.term", "Prepayment Payment Terms", company_dependent=True,
+        "account.payment.term",
+        "Prepayment Payment Terms",
+        company_dependent=True,
         help="Payment terms of prepayment invoices and bills for this partner. "
-             "Empty: the order's payment terms.",
+        "Empty: the order's payment terms.",
     )
 
     prepmt_open_count = fields.Integer(
-        "Open Prepayments", compute="_compute_prepmt_open_count",
+        "Open Prepayments",
+        compute="_compute_prepmt_open_count",
         groups="sales_team.group_sale_salesman,purchase.group_purchase_user,"
-               "account.group_account_invoice,account.group_account_readonly")
+        "account.group_account_invoice,account.group_account_readonly",
+    )
 
     def _prepmt_open_domain(self):
         return [
             ("partner_id", "in", self.commercial_partner_id.ids),
-            "|", ("outstanding", "!=", 0), ("prepmt_state", "in", ("to_invoice", "waiting_payment")),
+            "|",
+            ("outstanding", "!=", 0),
+            ("prepmt_state", "in", ("to_invoice", "waiting_payment")),
         ]
 
     def _compute_prepmt_open_count(self):
         Analysis = self.env["prepayment.analysis"]
         for partner in self:
-            partner.prepmt_open_count = Analysis.search_count(
-                partner._prepmt_open_domain()) if partner.id else 0
+            partner.prepmt_open_count = (
+                Analysis.search_count(partner._prepmt_open_domain()) if partner.id else 0
+            )
 
     def action_view_prepmt_open(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "prepayment_addon.action_prepayment_analysis")
+            "prepayment_addon.action_prepayment_analysis"
+        )
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         action["context"] = {"search_default_open": 1}
         return action
@@ -51,11 +63,17 @@ class ResPartner(models.Model):
         for partner in self:
             for value in (partner.customer_prepmt_percent, partner.vendor_prepmt_percent):
                 if not 0 <= (value or 0.0) <= 100:
-                    raise ValidationError(_(
-                        "The prepayment %% of %(partner)s must be between 0 and 100.",
-                        partner=partner.display_name))
+                    raise ValidationError(
+                        self.env._(
+                            "The prepayment %% of %(partner)s must be between 0 and 100.",
+                            partner=partner.display_name,
+                        )
+                    )
 
     @api.model
     def _commercial_fields(self):
         return super()._commercial_fields() + [
-            "customer_prepmt_percent", "vendor_prepmt_percent", "prepmt_payment_term_id"]
+            "customer_prepmt_percent",
+            "vendor_prepmt_percent",
+            "prepmt_payment_term_id",
+        ]

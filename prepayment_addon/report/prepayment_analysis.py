@@ -21,31 +21,37 @@ class PrepaymentAnalysis(models.Model):
     sale_order_id = fields.Many2one("sale.order", readonly=True)
     purchase_order_id = fields.Many2one("purchase.order", readonly=True)
     date_order = fields.Datetime("Order Date", readonly=True)
-    partner_id = fields.Many2one("res.partner", "Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
-    company_currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
-    prepmt_state = fields.Selection([
-        ("none", "No Prepayment"),
-        ("to_invoice", "Prepayment to Invoice"),
-        ("waiting_payment", "Waiting for Prepayment"),
-        ("paid", "Prepayment Paid"),
-        ("settled", "Settled"),
-    ], string="Prepayment Status", readonly=True)
-    required = fields.Monetary("Required", readonly=True)
-    invoiced = fields.Monetary("Invoiced", readonly=True)
-    paid = fields.Monetary("Paid", readonly=True)
-    deducted = fields.Monetary("Deducted", readonly=True)
-    outstanding = fields.Monetary("Outstanding", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", readonly=True)
+    prepmt_state = fields.Selection(
+        [
+            ("none", "No Prepayment"),
+            ("to_invoice", "Prepayment to Invoice"),
+            ("waiting_payment", "Waiting for Prepayment"),
+            ("paid", "Prepayment Paid"),
+            ("settled", "Settled"),
+        ],
+        string="Prepayment Status",
+        readonly=True,
+    )
+    required = fields.Monetary(readonly=True)
+    invoiced = fields.Monetary(readonly=True)
+    paid = fields.Monetary(readonly=True)
+    deducted = fields.Monetary(readonly=True)
+    outstanding = fields.Monetary(readonly=True)
     outstanding_company = fields.Monetary(
-        "Outstanding (Company Currency)", currency_field="company_currency_id", readonly=True)
+        "Outstanding (Company Currency)", currency_field="company_currency_id", readonly=True
+    )
 
     @property
     def _table_query(self):
         order_models = self.env["prepayment.order.mixin"]._prepmt_order_models()
         return "\nUNION ALL\n".join(
             self._select_order(model, index, len(order_models))
-            for index, model in enumerate(order_models))
+            for index, model in enumerate(order_models)
+        )
 
     @api.model
     def _select_order(self, model, index, count):
@@ -57,7 +63,8 @@ class PrepaymentAnalysis(models.Model):
         link = Order._prepmt_move_link_field
         order_columns = ",\n".join(
             f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
-            for field in self._prepmt_order_fields())
+            for field in self._prepmt_order_fields()
+        )
         return f"""
             SELECT
                 o.id * {count} + {index} AS id,

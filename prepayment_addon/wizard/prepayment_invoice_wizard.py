@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -13,23 +13,35 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     order_name = fields.Char(compute="_compute_order", string="Order")
     currency_id = fields.Many2one("res.currency", compute="_compute_order")
     amount_to_invoice = fields.Monetary(
-        "Still to Invoice", compute="_compute_order",
-        help="Untaxed prepayment amount that the order still requires.")
+        "Still to Invoice",
+        compute="_compute_order",
+        help="Untaxed prepayment amount that the order still requires.",
+    )
     amount = fields.Monetary(
-        "Amount to Invoice (untaxed)", compute="_compute_amount", store=True, readonly=False,
+        "Amount to Invoice (untaxed)",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
         help="Lower it to invoice a part only: it is spread over the lines in proportion to "
-             "what each still has to invoice.")
+        "what each still has to invoice.",
+    )
     ask_document_ref = fields.Boolean(compute="_compute_order")
     require_document_ref = fields.Boolean(compute="_compute_order")
     document_ref = fields.Char(
-        "Vendor Reference", compute="_compute_document_ref", store=True, readonly=False,
-        help="The vendor's reference (their invoice number) of the prepayment bill.")
+        "Vendor Reference",
+        compute="_compute_document_ref",
+        store=True,
+        readonly=False,
+        help="The vendor's reference (their invoice number) of the prepayment bill.",
+    )
     can_send = fields.Boolean(compute="_compute_can_send")
 
     @api.model
     def _selection_res_model(self):
-        return [(model, self.env["ir.model"]._get(model).name)
-                for model in self.env["prepayment.order.mixin"]._prepmt_order_models()]
+        return [
+            (model, self.env["ir.model"]._get(model).name)
+            for model in self.env["prepayment.order.mixin"]._prepmt_order_models()
+        ]
 
     def _get_order(self):
         self.ensure_one()
@@ -83,7 +95,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         self.ensure_one()
         order = self._get_order()
         if not order:
-            raise UserError(_("The order of this prepayment invoice no longer exists."))
+            raise UserError(self.env._("The order of this prepayment invoice no longer exists."))
         if self.document_ref:
             order = order.with_context(prepmt_document_ref=self.document_ref)
         return order, order._prepmt_issue_invoice(amount=self.amount)
