@@ -1,6 +1,7 @@
 """Issue 11: the customer loop. Sending prepayment documents with their mail template, the
 daily reminder of overdue prepayments, the final invoice naming the prepayment invoices it
 deducts, and the status words and filters."""
+
 from datetime import timedelta
 
 from lxml import etree
@@ -14,7 +15,6 @@ from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class LoopScenarios:
-
     def confirmed(self, percent=30, **kw):
         order = self.new_order(percent=percent, **kw)
         self.side.confirm(order)
@@ -42,8 +42,11 @@ class LoopScenarios:
     # ------------------------------------------------------------------
     def activities(self, order):
         return order.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref(
-                "prepayment_addon.mail_activity_prepayment_overdue"))
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("prepayment_addon.mail_activity_prepayment_overdue")
+            )
+        )
 
     def test_reminder_once_per_order_and_due_date(self):
         order = self.confirmed()
@@ -65,18 +68,22 @@ class LoopScenarios:
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, user)
         self.assertIn(fields.Date.to_string(due), activity.summary)
-        self.assertIn(order.currency_id.format(move.amount_total + order.prepmt_move_ids[0].amount_total),
-                      str(activity.note).replace("&nbsp;", "\xa0"))
+        self.assertIn(
+            order.currency_id.format(move.amount_total + order.prepmt_move_ids[0].amount_total),
+            str(activity.note).replace("&nbsp;", "\xa0"),
+        )
         self.assertEqual(order.prepmt_reminded_due_date, due)
         # the next days: no second activity, even when the user marked the first one done
         Orders._cron_prepmt_remind()
         activity.action_done()
         Orders._cron_prepmt_remind()
         self.assertFalse(self.activities(order))
-        self.assertEqual(order.activity_ids.filtered(
-            lambda a: a.activity_type_id.name == "Prepayment overdue"), order.activity_ids.browse())
-        # a new due date (another invoice after more quantity) reminds again, once
-        second = self.issue(order, days_ago=1)
+        self.assertEqual(
+            order.activity_ids.filtered(lambda a: a.activity_type_id.name == "Prepayment overdue"),
+            order.activity_ids.browse(),
+        )
+        # a new due date (another prepayment invoice, due later) reminds again, once
+        self.issue(order, days_ago=1)
         Orders._cron_prepmt_remind()
         Orders._cron_prepmt_remind()
         self.assertEqual(len(self.activities(order)), 1)
@@ -116,16 +123,27 @@ class LoopScenarios:
         prepmt = self.issue(order)
         self.deliver_all(order)
         final = self.side.final_invoice(order)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "account.report_invoice", final.ids)[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.report_invoice", final.ids)[0]
+            .decode()
+        )
         self.assertIn("Prepayments deducted", html)
         self.assertIn(prepmt.name, html)
         # the prepayment invoice's amount with taxes (as the customer paid it)
-        self.assertIn(order.currency_id.format(prepmt.amount_total).replace("\xa0", "&nbsp;")
-                      .split("&nbsp;")[0].lstrip("$"), html)
+        self.assertIn(
+            order.currency_id.format(prepmt.amount_total)
+            .replace("\xa0", "&nbsp;")
+            .split("&nbsp;")[0]
+            .lstrip("$"),
+            html,
+        )
         # not on a prepayment invoice, nor on an invoice without deduction
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "account.report_invoice", prepmt.ids)[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.report_invoice", prepmt.ids)[0]
+            .decode()
+        )
         self.assertNotIn("Prepayments deducted", html)
 
     # ------------------------------------------------------------------
@@ -175,16 +193,21 @@ class LoopScenarios:
         return safe_eval(node[0].get("domain"), {"context_today": fields.Date.context_today})
 
     def test_effective_percent(self):
-        self.env["prepayment.rule"].create({
-            "order_type": "sale" if self.side.inbound else "purchase",
-            "product_tmpl_id": self.product_b.product_tmpl_id.id,
-            "percent": 50.0,
-            "company_id": self.company.id,
-        })
-        order = self.new_order(lines=[
-            {"product": self.product_a, "qty": 1, "price": 500.0},
-            {"product": self.product_b, "qty": 1, "price": 500.0},
-        ], percent=None)
+        self.env["prepayment.rule"].create(
+            {
+                "order_type": "sale" if self.side.inbound else "purchase",
+                "product_tmpl_id": self.product_b.product_tmpl_id.id,
+                "percent": 50.0,
+                "company_id": self.company.id,
+            }
+        )
+        order = self.new_order(
+            lines=[
+                {"product": self.product_a, "qty": 1, "price": 500.0},
+                {"product": self.product_b, "qty": 1, "price": 500.0},
+            ],
+            percent=None,
+        )
         order.prepmt_percent = 30.0
         order.action_apply_prepmt_rules()
         self.assertEqual(order.prepmt_amount, 400.0)
@@ -204,7 +227,6 @@ class LoopScenarios:
 
 
 class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -228,8 +250,10 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         self.assertEqual(move.state, "posted")
         self.assertTrue(move.is_prepayment)
         self.assertEqual(move.amount_untaxed, 200.0)
-        self.assertEqual(send.mail_template_id,
-                         self.env.ref("prepayment_addon.email_template_prepayment_invoice"))
+        self.assertEqual(
+            send.mail_template_id,
+            self.env.ref("prepayment_addon.email_template_prepayment_invoice"),
+        )
         # the subject and body name the order, the amount with taxes, the due date, the link
         self.assertIn(order.name, send.mail_subject)
         self.assertIn(move.name, send.mail_subject)
@@ -247,8 +271,9 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         self.assertIn(order.name, sent.subject)
         self.assertTrue(sent.attachment_ids, "the PDF went with the mail")
         # the order's chatter keeps the sent message
-        note = order.message_ids.filtered(lambda m: move.name in (m.body or "")
-                                          and "sent to" in m.body)
+        note = order.message_ids.filtered(
+            lambda m: move.name in (m.body or "") and "sent to" in m.body
+        )
         self.assertEqual(len(note), 1)
         self.assertIn("partner_a", note.body)
 
@@ -256,8 +281,12 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         """A salesperson who may not post invoices gets the draft, as with Create: an
         accountant posts and sends it."""
         salesman = new_test_user(
-            self.env, "loop_salesman", groups="sales_team.group_sale_salesman",
-            company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+            self.env,
+            "loop_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
         order = self.confirmed()
         order.user_id = salesman  # a salesperson sees their own orders
         wizard = self.open_prepmt_wizard(order.with_user(salesman), user=salesman)
@@ -271,25 +300,30 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
     def test_credit_memo_sent_with_its_template(self):
         order = self.confirmed()
         self.issue(order)
-        credit = self.env["account.move"].browse(
-            order.action_create_prepmt_credit_memo()["res_id"])
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
         self.assertEqual(credit.move_type, "out_refund")
         action = credit.action_send_and_print()
         send = self.env[action["res_model"]].with_context(action["context"]).create({})
-        self.assertEqual(send.mail_template_id, self.env.ref(
-            "prepayment_addon.email_template_prepayment_credit_memo"))
+        self.assertEqual(
+            send.mail_template_id,
+            self.env.ref("prepayment_addon.email_template_prepayment_credit_memo"),
+        )
         self.assertIn(order.name, send.mail_subject)
         send.action_send_and_print()
-        self.assertTrue(order.message_ids.filtered(
-            lambda m: credit.name in (m.body or "") and "sent to" in m.body))
+        self.assertTrue(
+            order.message_ids.filtered(
+                lambda m: credit.name in (m.body or "") and "sent to" in m.body
+            )
+        )
 
     def test_other_invoices_keep_odoo_template(self):
         order = self.confirmed()
         self.issue(order)
         self.deliver_all(order)
         final = self.side.final_invoice(order)
-        self.assertEqual(final._get_mail_template(),
-                         self.env.ref("account.email_template_edi_invoice"))
+        self.assertEqual(
+            final._get_mail_template(), self.env.ref("account.email_template_edi_invoice")
+        )
 
     def test_team_dashboard_counts_waiting_orders(self):
         team = self.env["crm.team"].create({"name": "Prepayment Team"})
@@ -303,8 +337,8 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         found = self.env["sale.order"].search(safe_eval(action.domain))
         self.assertEqual(found & (waiting | paid), waiting)
         self.env["crm.team"].get_view(
-            self.env.ref("prepayment_addon.crm_team_view_kanban_dashboard_prepayment").id,
-            "kanban")
+            self.env.ref("prepayment_addon.crm_team_view_kanban_dashboard_prepayment").id, "kanban"
+        )
 
     def test_reminder_mail_setting(self):
         self.assertFalse(self.company.prepmt_sale_reminder_mail, "off by default")
@@ -321,20 +355,19 @@ class TestSaleLoop(LoopScenarios, SalePrepaymentCase):
         mails = other.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(len(mails), 1)
         self.assertIn(other.name, mails.subject)
-        self.assertIn(other.currency_id.format(invoice.amount_total).replace("\xa0", "&nbsp;"),
-                      mails.body)
+        self.assertIn(
+            other.currency_id.format(invoice.amount_total).replace("\xa0", "&nbsp;"), mails.body
+        )
         self.assertIn(invoice.name, mails.body)
         self.assertIn(self.partner_a, mails.partner_ids)
 
 
 class TestPurchaseLoop(LoopScenarios, PurchasePrepaymentCase):
-
     def test_bill_has_nothing_to_send(self):
         order = self.confirmed()
         wizard = self.open_prepmt_wizard(order)
         self.assertFalse(wizard.can_send)
         self.assertFalse(order._prepmt_reminder_mail_enabled())
-
 
     def test_purchase_order_mail_names_prepayment(self):
         order = self.confirmed(percent=20)
@@ -350,5 +383,7 @@ class TestPurchaseLoop(LoopScenarios, PurchasePrepaymentCase):
         # without a prepayment: Odoo's own template
         plain = self.confirmed(percent=0)
         action = plain.action_rfq_send()
-        self.assertEqual(action["context"]["default_template_id"],
-                         self.env.ref("purchase.email_template_edi_purchase_done").id)
+        self.assertEqual(
+            action["context"]["default_template_id"],
+            self.env.ref("purchase.email_template_edi_purchase_done").id,
+        )

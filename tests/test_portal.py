@@ -3,6 +3,7 @@ its documents (only to that customer), and online payments (Odoo's payment_demo 
 pay our prepayment: a prepayment invoice paid from its portal page, and Odoo's "online payment
 to confirm quotations" asking for our prepayment and issuing our prepayment invoice instead of
 Odoo's down payment."""
+
 import re
 
 from odoo.fields import Command
@@ -12,7 +13,7 @@ from odoo.tests import HttpCase, new_test_user
 def amount_in(page, element_id):
     """The text of the element ``element_id`` of an HTML page, without its tags."""
     start = page.index(f'id="{element_id}"')
-    cell = page[page.index(">", start) + 1:page.index("</td>", start)]
+    cell = page[page.index(">", start) + 1 : page.index("</td>", start)]
     return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
 
 
@@ -26,32 +27,64 @@ class PortalCase(HttpCase):
         env = cls.env
         cls.company = env.company
         cls.company.prepmt_auto_post = True
-        cls.tax = env["account.tax"].create({
-            "name": "Portal Tax 15%", "amount": 15.0, "type_tax_use": "sale",
-            "company_id": cls.company.id})
-        cls.product = env["product.product"].create({
-            "name": "Portal Table", "list_price": 1000.0, "invoice_policy": "order",
-            "taxes_id": [Command.set(cls.tax.ids)]})
+        cls.tax = env["account.tax"].create(
+            {
+                "name": "Portal Tax 15%",
+                "amount": 15.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.product = env["product.product"].create(
+            {
+                "name": "Portal Table",
+                "list_price": 1000.0,
+                "invoice_policy": "order",
+                "taxes_id": [Command.set(cls.tax.ids)],
+            }
+        )
         cls.portal_user = new_test_user(
-            env, login="prepmt_portal", password="prepmt_portal", groups="base.group_portal",
-            name="Portal Customer", email="portal.customer@example.com")
+            env,
+            login="prepmt_portal",
+            password="prepmt_portal",
+            groups="base.group_portal",
+            name="Portal Customer",
+            email="portal.customer@example.com",
+        )
         cls.customer = cls.portal_user.partner_id
         cls.other_user = new_test_user(
-            env, login="prepmt_other", password="prepmt_other", groups="base.group_portal",
-            name="Other Customer", email="other.customer@example.com")
+            env,
+            login="prepmt_other",
+            password="prepmt_other",
+            groups="base.group_portal",
+            name="Other Customer",
+            email="other.customer@example.com",
+        )
 
     def new_order(self, percent=30.0, partner=None):
         partner = partner or self.customer
         partner.customer_prepmt_percent = percent
-        return self.env["sale.order"].create({
-            "partner_id": partner.id,
-            "order_line": [Command.create({"product_id": self.product.id,
-                                           "product_uom_qty": 1.0, "price_unit": 1000.0})],
-        })
+        return self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 1.0,
+                            "price_unit": 1000.0,
+                        }
+                    )
+                ],
+            }
+        )
 
     def issue(self, order):
-        wizard = self.env["prepayment.invoice.wizard"].with_context(
-            order.action_open_prepmt_invoice_wizard()["context"]).create({})
+        wizard = (
+            self.env["prepayment.invoice.wizard"]
+            .with_context(order.action_open_prepmt_invoice_wizard()["context"])
+            .create({})
+        )
         return self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
 
     def demo_provider(self):
@@ -66,24 +99,30 @@ class PortalCase(HttpCase):
         """A done transaction of the demo provider, post-processed as Odoo does."""
         provider = self.demo_provider()
         record = links.get("sale_order_ids") or links.get("invoice_ids")
-        tx = self.env["payment.transaction"].sudo().create({
-            "provider_id": provider.id,
-            "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
-            "amount": amount,
-            "operation": "online_direct",
-            "currency_id": self.company.currency_id.id,
-            "partner_id": record.partner_id.id,
-            "reference": self.env["payment.transaction"]._compute_reference(
-                "demo", prefix=record.name),
-            **{field: [Command.set(records.ids)] for field, records in links.items()},
-        })
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                    "amount": amount,
+                    "operation": "online_direct",
+                    "currency_id": self.company.currency_id.id,
+                    "partner_id": record.partner_id.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "demo", prefix=record.name
+                    ),
+                    **{field: [Command.set(records.ids)] for field, records in links.items()},
+                }
+            )
+        )
         tx._set_done()
         tx._post_process()
         return tx
 
 
 class TestPortalPage(PortalCase):
-
     def test_order_page_shows_prepayment_and_documents(self):
         order = self.new_order()
         order.action_confirm()
@@ -106,7 +145,8 @@ class TestPortalPage(PortalCase):
         self.assertIn(invoice.name, response.text)
         # after the payment: paid, nothing to pay
         self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids).create({})._create_payments()
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
         self.assertEqual(order.prepmt_state, "paid")
         page = self.url_open(f"/my/orders/{order.id}").text
         self.assertIn("Prepayment Paid", page)
@@ -144,13 +184,13 @@ class TestPortalPage(PortalCase):
         # a wrong token, logged out: the same
         self.authenticate(None, None)
         response = self.url_open(
-            f"/my/orders/{order.id}?access_token=not-the-token", allow_redirects=False)
+            f"/my/orders/{order.id}?access_token=not-the-token", allow_redirects=False
+        )
         self.assertIn(response.status_code, (302, 303, 403, 404))
         self.assertNotIn("prepmt_portal", response.text)
 
 
 class TestOnlinePayment(PortalCase):
-
     def setUp(self):
         super().setUp()
         # Settings > Sales > Online Payment, with Odoo's own prepayment of 50 %
@@ -178,7 +218,8 @@ class TestOnlinePayment(PortalCase):
         for auto_invoice in (False, True):
             with self.subTest(auto_invoice=auto_invoice):
                 self.env["ir.config_parameter"].sudo().set_param(
-                    "sale.automatic_invoice", auto_invoice)
+                    "sale.automatic_invoice", auto_invoice
+                )
                 quote = order.copy() if auto_invoice else order
                 tx = self.pay_online(345.0, sale_order_ids=quote)
                 self.assertEqual(quote.state, "sale")

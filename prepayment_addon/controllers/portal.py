@@ -4,10 +4,17 @@ from odoo.addons.sale.controllers.portal import CustomerPortal
 
 
 class PrepaymentCustomerPortal(CustomerPortal):
-
     @http.route()
-    def portal_order_page(self, order_id, report_type=None, access_token=None, message=False,
-                          download=False, downpayment=None, **kw):
+    def portal_order_page(
+        self,
+        order_id,
+        report_type=None,
+        access_token=None,
+        message=False,
+        download=False,
+        downpayment=None,
+        **kw,
+    ):
         """A quotation that carries our prepayment and must be paid online to be confirmed
         asks for that prepayment by default (Odoo asks for its down payment only when its
         own % is below 100 %)."""
@@ -16,5 +23,11 @@ class PrepaymentCustomerPortal(CustomerPortal):
             if order and order._prepmt_online_amount():
                 downpayment = "true"
         return super().portal_order_page(
-            order_id, report_type=report_type, access_token=access_token, message=message,
-            download=download, downpayment=downpayment, **kw)
+            order_id,
+            report_type=report_type,
+            access_token=access_token,
+            message=message,
+            download=download,
+            downpayment=downpayment,
+            **kw,
+        )

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, models
+from odoo import api, models
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -15,8 +15,10 @@ class AccountMoveSend(models.AbstractModel):
         if order:
             partners = self.env["res.partner"].browse(kwargs.get("partner_ids") or [])
             order.message_post(
-                body=Markup("%s<br/>%s") % (
-                    Markup(_("%(doc)s sent to %(partners)s: %(subject)s")) % {
+                body=Markup("%s<br/>%s")
+                % (
+                    Markup(self.env._("%(doc)s sent to %(partners)s: %(subject)s"))
+                    % {
                         "doc": move._get_html_link(),
                         "partners": ", ".join(partners.mapped("display_name")) or "-",
                         "subject": kwargs.get("subject") or "",

@@ -16,8 +16,11 @@ class PaymentTransaction(models.Model):
     def _prepmt_invoice_order(self):
         self.ensure_one()
         order = self.sale_order_ids
-        if len(order) != 1 or order.state not in order._prepmt_confirmed_states or \
-                order.currency_id.compare_amounts(order.prepmt_amount_to_invoice, 0) <= 0:
+        if (
+            len(order) != 1
+            or order.state not in order._prepmt_confirmed_states
+            or order.currency_id.compare_amounts(order.prepmt_amount_to_invoice, 0) <= 0
+        ):
             return
         order = order.with_company(self.company_id).sudo()
         invoice = order._prepmt_issue_invoice()
@@ -30,5 +33,7 @@ class PaymentTransaction(models.Model):
     def _invoice_sale_orders(self):
         # Odoo's down payment invoice ("automatic invoice") is for orders without our
         # prepayment: the transactions that issued our prepayment invoice are done
-        return super(PaymentTransaction, self.filtered(
-            lambda tx: not any(tx.invoice_ids.mapped("is_prepayment"))))._invoice_sale_orders()
+        return super(
+            PaymentTransaction,
+            self.filtered(lambda tx: not any(tx.invoice_ids.mapped("is_prepayment"))),
+        )._invoice_sale_orders()

@@ -13,8 +13,11 @@ class SaleOrder(models.Model):
         """What the customer pays online to confirm this quotation: the prepayment still to
         invoice, taxes included; 0.0 when Odoo's own rule applies."""
         self.ensure_one()
-        if self.state not in ("draft", "sent") or not self.require_payment \
-                or self.currency_id.compare_amounts(self.prepmt_amount_to_invoice, 0) <= 0:
+        if (
+            self.state not in ("draft", "sent")
+            or not self.require_payment
+            or self.currency_id.compare_amounts(self.prepmt_amount_to_invoice, 0) <= 0
+        ):
             return 0.0
         return self._prepmt_to_invoice_with_tax()
 
