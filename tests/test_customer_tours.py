@@ -15,6 +15,23 @@ class TestCustomerTours(PortalCase):
         self.assertEqual(invoice.amount_total, 345.0)
         self.start_tour(order.get_portal_url(), "prepayment_addon_portal_tour")
 
+    def test_portal_invoice_pay_tour(self):
+        """The customer pays the prepayment invoice from its portal page with the demo
+        provider: the order's prepayment is paid the moment the transaction is done."""
+        self.demo_provider()
+        order = self.new_order()
+        order.action_confirm()
+        invoice = self.issue(order)
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        self.start_tour(
+            invoice.get_portal_url(),
+            "prepayment_addon_portal_invoice_pay_tour",
+            login="prepmt_portal",
+        )
+        self.assertEqual(invoice.transaction_ids.state, "done")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(order.prepmt_state, "paid")
+
     def test_portal_pay_tour(self):
         """Online payment to confirm a quotation, with the demo provider: the customer pays
         our prepayment; the order is confirmed, our prepayment invoice posted and paid."""

@@ -64,3 +64,29 @@ registry.category("web_tour.tours").add("prepayment_addon_portal_pay_tour", {
         },
     ],
 });
+
+// A confirmed order's posted prepayment invoice (345.00), paid from its own portal page.
+registry.category("web_tour.tours").add("prepayment_addon_portal_invoice_pay_tour", {
+    steps: () => [
+        {
+            content: "Pay the prepayment invoice",
+            trigger: "a[data-bs-target='#pay_with']",
+            run: "click",
+        },
+        {
+            content: "Choose the demo payment method",
+            trigger: "#pay_with.show input[name='o_payment_radio'][data-payment-method-code='demo']",
+            run: "click",
+        },
+        {
+            content: "Pay",
+            trigger: "#pay_with.show button[name='o_payment_submit_button']:enabled",
+            run: "click",
+        },
+        {
+            content: "Back on the invoice, paid",
+            trigger: ".o_portal_sidebar .badge:contains('Paid'), .o_portal_sidebar .badge:contains('Processing Payment')",
+            timeout: 20000,
+        },
+    ],
+});
