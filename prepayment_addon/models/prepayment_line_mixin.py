@@ -138,7 +138,7 @@ class PrepaymentLineMixin(models.AbstractModel):
 
     @api.constrains("prepmt_percent")
     def _check_prepmt_percent(self):
-        check_percent(self, lambda line: _(
+        check_percent(self, lambda line: line.env._(
             "The prepayment %% of line %(line)s must be between 0 and 100.", line=line.name))
 
     # ------------------------------------------------------------------
@@ -146,12 +146,12 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepmt_outstanding(self):
-        refuse_if_engaged(self, lambda line: _(
+        refuse_if_engaged(self, lambda line: line.env._(
             "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
             "deducted: post a prepayment credit memo first, then delete the line.",
             line=line.name, order=line.order_id.name,
             amount=line.currency_id.format(line.prepmt_amount_outstanding)
-        ), lambda line, docs: _(
+        ), lambda line, docs: line.env._(
             "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
             "draft first.", line=line.name, order=line.order_id.name, docs=docs))
 

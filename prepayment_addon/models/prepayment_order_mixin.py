@@ -198,7 +198,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.constrains("prepmt_percent")
     def _check_prepmt_percent(self):
-        check_percent(self, lambda order: _(
+        check_percent(self, lambda order: order.env._(
             "The prepayment %% of %(order)s must be between 0 and 100.", order=order.name))
 
     @api.onchange("prepmt_percent")
@@ -414,11 +414,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     user=self.env.user.name))
 
     def _prepmt_check_cancel(self):
-        refuse_if_engaged(self, lambda order: _(
+        refuse_if_engaged(self, lambda order: order.env._(
             "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: post a "
             "prepayment credit memo first, then cancel the order.",
             order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding)
-        ), lambda order, docs: _(
+        ), lambda order, docs: order.env._(
             "%(order)s has draft prepayment documents (%(docs)s): post or delete them first, "
             "then cancel the order.", order=order.name, docs=docs))
 
