@@ -8,7 +8,10 @@
 For each addon (prepayment_addon, prepayment_addon_stock) and each shipped language (de, fr,
 es, nl), ``i18n/<lang>.po`` must translate every msgid of ``i18n/<addon>.pot``:
 
-* untranslated: a msgid of the .pot that the .po lacks, or has with an empty or fuzzy msgstr;
+* untranslated: a msgid of the .pot that the .po lacks, or has with a fuzzy msgstr or an empty
+  one; an empty msgstr is right only for the msgids of SAME_AS_SOURCE (the word is the same in
+  that language, and OCA's po-pretty-format hook empties a msgstr equal to its msgid: Odoo then
+  shows the source, which is the translation);
 * placeholders: the msgstr must keep the msgid's ``%(name)s`` / ``%s`` / ``%%`` and HTML tags
   exactly (same multiset), and a message of the Python code (``odoo-python``) must survive
   ``msgstr % values`` (a lone ``%`` would break the message at run time);
@@ -16,15 +19,21 @@ es, nl), ``i18n/<lang>.po`` must translate every msgid of ``i18n/<addon>.pot``:
 
 After new strings were added to the code and the .pot regenerated, ``--update`` adds them to
 every .po with an empty msgstr (and refreshes the references, drops what the .pot no longer
-has, keeps every existing translation); translate the entries this script then lists as
-untranslated (``msgstr ""``), and run it again. Needs polib (an Odoo 18 dependency).
+has, keeps every existing translation, sorts and wraps as OCA's po-pretty-format does);
+translate the entries this script then lists as untranslated (``msgstr ""``; a word that stays
+the same goes into SAME_AS_SOURCE), and run it again. Needs polib (an Odoo 18 dependency: run
+it with the Python that imports Odoo, or .venv/bin/python).
 """
 import argparse
 import os
 import re
 import sys
 
-import polib
+try:
+    import polib
+except ImportError:  # pragma: no cover
+    sys.exit("polib is missing: run this with the Python that imports Odoo (e.g. /usr/bin/python3 "
+             "or .venv/bin/python), or pip install polib")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDONS = ("prepayment_addon", "prepayment_addon_stock")
@@ -34,6 +43,13 @@ LANGS = {
     "fr": ("French", "nplurals=2; plural=(n > 1);"),
     "es": ("Spanish", "nplurals=2; plural=(n != 1);"),
     "nl": ("Dutch", "nplurals=2; plural=(n != 1);"),
+}
+# msgids whose translation is the source itself, per language (their msgstr may be empty)
+SAME_AS_SOURCE = {
+    "de": {"ID", "Journal", "SO123", "Transfer"},
+    "fr": {"Contact", "Documents", "ID", "Journal", "SO123", "Total"},
+    "es": {"ID", "SO123", "Total"},
+    "nl": {"Contact", "ID", "Order", "Product", "SO123"},
 }
 PLACEHOLDER = re.compile(r"%%|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -82,6 +98,8 @@ def check(addon, lang):
     result = {"untranslated": [], "placeholders": [], "obsolete": []}
     for tmpl in pot:
         entry = by_id.get((tmpl.msgctxt, tmpl.msgid))
+        if entry is not None and not entry.msgstr and tmpl.msgid in SAME_AS_SOURCE.get(lang, ()):
+            continue
         if entry is None or not entry.msgstr.strip() or "fuzzy" in entry.flags:
             result["untranslated"].append(tmpl.msgid)
             continue
@@ -121,11 +139,12 @@ def update(addon, lang):
     })
     po.metadata = metadata
     added = 0
-    for tmpl in pot:
+    for tmpl in sorted(pot, key=lambda e: e.msgid):
         prev = kept.get((tmpl.msgctxt, tmpl.msgid))
         added += prev is None
+        msgstr = prev.msgstr if prev else ""
         po.append(polib.POEntry(
-            msgctxt=tmpl.msgctxt, msgid=tmpl.msgid, msgstr=prev.msgstr if prev else "",
+            msgctxt=tmpl.msgctxt, msgid=tmpl.msgid, msgstr="" if msgstr == tmpl.msgid else msgstr,
             occurrences=tmpl.occurrences, comment=tmpl.comment,
             tcomment=prev.tcomment if prev else tmpl.tcomment,
             flags=[f for f in (prev.flags if prev else tmpl.flags) if f != "fuzzy"]
