@@ -1,4 +1,4 @@
-"""Checks, in a database built by scripts/wheels.sh, that the addons came from the wheels and are complete.
+"""Checks, in the database scripts/wheels.sh built, that the addons came from the wheels, complete.
 
     python check_wheels.py ODOO_CONF DB WHEEL_VENV REPO_ROOT
 
@@ -11,6 +11,8 @@ migration scripts are there. German is activated and the two addons' translation
 """
 import os
 import sys
+
+ADDONS = ("prepayment_addon", "prepayment_addon_stock")
 
 
 def main(conf, db, venv, repo):
@@ -28,19 +30,19 @@ def main(conf, db, venv, repo):
         if not ok:
             failures.append(what)
 
-    if repo in {os.path.realpath(p) for p in odoo.addons.__path__}:
-        failures.append(f"the repository {repo} is on the addons path")
+    check(repo not in {os.path.realpath(p) for p in odoo.addons.__path__},
+          f"the repository {repo} is not on the addons path")
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         # German, as Settings > Languages installs it, for the two addons only (loading it for
         # every Odoo module would cost a minute); rolled back at the end
         env["res.lang"]._activate_lang("de_DE")
-        env["ir.module.module"].search([("name", "in", ("prepayment_addon", "prepayment_addon_stock"))]) \
-            ._update_translations(["de_DE"])
-        for addon in ("prepayment_addon", "prepayment_addon_stock"):
+        env["ir.module.module"].search([("name", "in", ADDONS)])._update_translations(["de_DE"])
+        for addon in ADDONS:
             path = os.path.realpath(get_module_path(addon) or "")
-            check(path.startswith(venv + os.sep) and f"{os.sep}odoo{os.sep}addons{os.sep}{addon}" in path,
+            check(path.startswith(venv + os.sep)
+                  and path.endswith(os.path.join("", "odoo", "addons", addon)),
                   f"{addon} is loaded from the wheel venv ({path})")
             check(not path.startswith(repo + os.sep), f"{addon} is not loaded from the repository")
             module = env["ir.module.module"].search([("name", "=", addon)])
@@ -53,12 +55,14 @@ def main(conf, db, venv, repo):
             if os.path.isfile(po):
                 with open(po, "rb") as f:
                     entries = [e for e in TranslationFileReader(f, fileformat="po")
-                               if e["type"] == "model" and e["name"] == "ir.model,name" and e["value"]]
+                               if e["type"] == "model" and e["name"] == "ir.model,name"
+                               and e["value"]]
                 model = env["ir.model"].with_context(lang="de_DE")
                 loaded = [e for e in entries
                           if model.env.ref(f"{e['module']}.{e['imd_name']}").name == e["value"]]
                 check(entries and len(loaded) == len(entries),
-                      f"{addon}: German model names loaded from the wheel's de.po ({len(loaded)}/{len(entries)})")
+                      f"{addon}: German model names loaded from the wheel's de.po "
+                      f"({len(loaded)}/{len(entries)})")
 
         path = get_module_path("prepayment_addon")
         data = env["ir.model.data"].search([("module", "=", "prepayment_addon")])
@@ -67,18 +71,21 @@ def main(conf, db, venv, repo):
             by_model[d.model] = by_model.get(d.model, 0) + 1
         for model, least in (("ir.ui.view", 15), ("ir.actions.act_window", 3), ("ir.ui.menu", 4),
                              ("ir.model.access", 4), ("ir.rule", 1)):
-            check(by_model.get(model, 0) >= least, f"prepayment_addon: {by_model.get(model, 0)} {model} records (>= {least})")
+            n = by_model.get(model, 0)
+            check(n >= least, f"prepayment_addon: {n} {model} records (>= {least})")
         view = env.ref("prepayment_addon.view_order_form_prepayment", raise_if_not_found=False)
-        check(bool(view) and "prepmt_amount" in (view.arch_db or ""), "the order form view of the wheel is in the database")
+        check(bool(view) and "prepmt_amount" in (view.arch_db or ""),
+              "the order form view of the wheel is in the database")
         reports = env["ir.ui.view"].search([("key", "like", "prepayment_addon.")])
         check(len(reports) >= 1, f"prepayment_addon: {len(reports)} QWeb templates")
-        label = env["ir.model.fields"].with_context(lang="de_DE")._get("sale.order", "prepmt_amount").field_description
-        check(label and label != "Prepayment Amount", f"sale.order.prepmt_amount in German: {label!r}")
-        check(os.path.isdir(os.path.join(path, "migrations")) and any(
-            f.endswith(".py") for _, _, fs in os.walk(os.path.join(path, "migrations")) for f in fs),
-            "prepayment_addon: migration scripts")
-        check(os.path.isfile(os.path.join(path, "static", "tests", "tours", "prepayment_tour.js")),
-              "prepayment_addon: static/tests (the tour)")
+        field = env["ir.model.fields"].with_context(lang="de_DE")._get("sale.order", "prepmt_amount")
+        label = field.field_description
+        check(label == "Vorauszahlungsbetrag", f"sale.order.prepmt_amount in German: {label!r}")
+        migrations = os.path.join(path, "migrations")
+        check(any(f.endswith(".py") for _, _, fs in os.walk(migrations) for f in fs),
+              "prepayment_addon: migration scripts")
+        tour = os.path.join(path, "static", "tests", "tours", "prepayment_tour.js")
+        check(os.path.isfile(tour), "prepayment_addon: static/tests (the tour)")
         check(os.path.isfile(os.path.join(path, "static", "description", "index.html")),
               "prepayment_addon: static/description/index.html")
         cr.rollback()
