@@ -110,3 +110,17 @@ class TestTranslatedOrder(SalePrepaymentCase):
                     order.order_line[0].with_context(lang=lang).unlink()
         with self.assertRefused(UserError, "post a prepayment credit memo first, then delete the line"):
             order.order_line[0].with_context(lang="en_US").unlink()
+
+    def test_locked_field_named_in_the_users_language(self):
+        # the guard names the locked field by its label in the user's language (Odoo's Sales
+        # translation of the product field), not by its English string
+        self.env["ir.module.module"].search([("name", "=", "sale")])._update_translations(["de_DE"])
+        label = self.env["sale.order.line"].with_context(lang="de_DE").fields_get(
+            ["product_id"], ["string"])["product_id"]["string"]
+        self.assertNotEqual(label, "Product")
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        with self.assertRefused(UserError, r"^Die Vorauszahlung der Zeile .* ist abgerechnet: Änderungen an "
+                                           r"%s sind nicht möglich\. Buchen Sie zuerst" % re.escape(label)):
+            order.order_line[0].with_context(lang="de_DE").write({"product_id": self.product_b.id})

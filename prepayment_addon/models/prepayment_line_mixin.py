@@ -472,7 +472,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                     "The prepayment of line %(line)s of %(order)s is invoiced: its %(fields)s "
                     "cannot change. Post a prepayment credit memo first.",
                     line=line.name, order=line.order_id.name,
-                    fields=", ".join(self._fields[f].string for f in changed)))
+                    fields=", ".join(self._fields[f]._description_string(self.env) for f in changed)))
 
     def _prepmt_check_amounts(self):
         """After a change: the required amount may not fall below what is invoiced."""

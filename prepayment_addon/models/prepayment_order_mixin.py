@@ -396,7 +396,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     "A prepayment of %(amount)s is invoiced on %(order)s: its %(fields)s cannot "
                     "change. Post a prepayment credit memo first.",
                     order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding),
-                    fields=", ".join(self._fields[f].string for f in changed)))
+                    fields=", ".join(self._fields[f]._description_string(self.env) for f in changed)))
 
     def _prepmt_check_override_group(self):
         if not self.env.su and not self.env.user.has_group(self._prepmt_manager_group):
