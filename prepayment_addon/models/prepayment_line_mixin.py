@@ -590,7 +590,9 @@ class PrepaymentLineMixin(models.AbstractModel):
                         "cannot change. Post a prepayment credit memo first.",
                         line=line.name,
                         order=line.order_id.name,
-                        fields=", ".join(self._fields[f].string for f in changed),
+                        fields=", ".join(
+                            self._fields[f]._description_string(self.env) for f in changed
+                        ),
                     )
                 )
 

@@ -504,7 +504,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
                         "change. Post a prepayment credit memo first.",
                         order=order.name,
                         amount=order.currency_id.format(order.prepmt_amount_outstanding),
-                        fields=", ".join(self._fields[f].string for f in changed),
+                        fields=", ".join(
+                            self._fields[f]._description_string(self.env) for f in changed
+                        ),
                     )
                 )
 

@@ -4,6 +4,8 @@ These tests run on a database where Inventory is installed (scripts/test.sh buil
 they are skipped elsewhere.
 """
 
+import re
+
 from odoo.exceptions import UserError
 
 from ..common import PurchasePrepaymentCase, SalePrepaymentCase
@@ -53,6 +55,28 @@ class StockCheckScenarios:
         self.pay(prepmt)
         self.validate(picking)
         self.assertEqual(picking.state, "done")
+
+    def test_held_message_in_german(self):
+        # the bridge's sentence (its i18n/de.po) and the main addon's reason, in the user's language
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"].search(
+            [("name", "in", ("prepayment_addon", "prepayment_addon_stock"))]
+        )._update_translations(["de_DE"])
+        field = "prepmt_sale_check" if self.side.inbound else "prepmt_purchase_check"
+        self.company[field] = True
+        self.stock_up()
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        picking = self.picking(order)
+        held = "Die Lieferung" if self.side.inbound else "Der Wareneingang"
+        with self.assertRefused(
+            UserError,
+            r"(?s)^%s %s von %s kann noch nicht validiert werden\..*%s hat noch .* "
+            r"Vorauszahlung abzurechnen"
+            % (held, re.escape(picking.name), re.escape(order.name), re.escape(order.name)),
+        ):
+            self.validate(picking.with_context(lang="de_DE"))
+        self.assertNotEqual(picking.state, "done")
 
     def test_override_lets_picking_through(self):
         field = "prepmt_sale_check" if self.side.inbound else "prepmt_purchase_check"
