@@ -12,6 +12,8 @@
 # tests/stock, then scripts/check_lifecycle.py upgrades the addons in place and uninstalls them)
 # and prepmt_test (the addon alone, without Inventory: every other test).
 # PREPMT_SKIP_STOCK=1 skips the first one, PREPMT_SKIP_LIFECYCLE=1 the upgrade/uninstall check.
+# prepmt_test also gets Odoo's payment_demo provider (PREPMT_TEST_EXTRA_ADDONS, default
+# payment_demo): the portal payment tests and tour pay with it.
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
 # for/install Chromium), PREPMT_NO_PDF=1 (do not look for/install wkhtmltopdf), HYPOTHESIS_PROFILE (passed through to the tests).
@@ -84,7 +86,7 @@ fi
 
 # 2. The main addon alone (no Inventory): every other test. Last, so that pytest's summary of
 #    the main suite closes the output.
-prepmt_create_db "$DB"
+PREPMT_ADDON="$PREPMT_ADDON${PREPMT_TEST_EXTRA_ADDONS-,payment_demo}" prepmt_create_db "$DB"
 if [ "${CI:-}" = true ]; then
     export PREPMT_QUIET_TAIL=1
 fi

@@ -427,12 +427,17 @@ class PrepaymentLineMixin(models.AbstractModel):
         if len(self) == 1:
             values = {"percent": "%g" % self.prepmt_percent, "order": order.name, "line": self.name}
             if kind == "deduction":
-                return self.env._(
-                    "Prepayment deduction %(percent)s%% - %(order)s: %(line)s", **values
+                return order._prepmt_label_documents(
+                    self.env._(
+                        "Prepayment deduction %(percent)s%% - %(order)s: %(line)s", **values
+                    ),
+                    self,
                 )
             return self.env._("Prepayment %(percent)s%% - %(order)s: %(line)s", **values)
         if kind == "deduction":
-            return self.env._("Prepayment deduction - %(order)s", order=order.name)
+            return order._prepmt_label_documents(
+                self.env._("Prepayment deduction - %(order)s", order=order.name), self
+            )
         return self.env._("Prepayment - %(order)s", order=order.name)
 
     # ------------------------------------------------------------------

@@ -110,9 +110,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
     prepmt_state = fields.Selection(
         [
             ("none", "No Prepayment"),
-            ("to_invoice", "To Invoice"),
+            ("to_invoice", "Prepayment to Invoice"),
             ("waiting_payment", "Waiting for Prepayment"),
             ("paid", "Prepayment Paid"),
+            ("settled", "Settled"),
         ],
         string="Prepayment Status",
         compute="_compute_prepmt_state",

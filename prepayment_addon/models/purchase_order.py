@@ -24,6 +24,7 @@ class PurchaseOrder(models.Model):
     # the prepayment account of prepayments to vendors has a debit balance
     _prepmt_balance_sign = 1
     _prepmt_analysis_field = "purchase_order_id"
+    _prepmt_lines_view = "prepayment_addon.purchase_order_line_view_list_prepayment"
 
     prepmt_move_ids = fields.One2many(
         "account.move",

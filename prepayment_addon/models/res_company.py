@@ -63,6 +63,11 @@ class ResCompany(models.Model):
         help="Ask for the vendor's reference (their invoice number) when issuing a prepayment "
         "bill or refund.",
     )
+    prepmt_sale_reminder_mail = fields.Boolean(
+        "E-mail Overdue Prepayment Reminders",
+        help="The daily reminder of overdue prepayments also e-mails the customer (the "
+        "salesperson always gets an activity).",
+    )
     prepmt_allow_quotation = fields.Boolean(
         "Prepayment Invoices on Quotations",
         help="Allow prepayment invoices on quotations and RFQs, before confirmation.",

@@ -30,3 +30,6 @@ class ResConfigSettings(models.TransientModel):
     prepmt_allow_quotation = fields.Boolean(
         related="company_id.prepmt_allow_quotation", readonly=False
     )
+    prepmt_sale_reminder_mail = fields.Boolean(
+        related="company_id.prepmt_sale_reminder_mail", readonly=False
+    )

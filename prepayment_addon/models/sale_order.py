@@ -19,6 +19,7 @@ class SaleOrder(models.Model):
     _prepmt_journal_type = "sale"
     _prepmt_check_field = "prepmt_sale_check"
     _prepmt_manager_group = "sales_team.group_sale_manager"
+    _prepmt_lines_view = "prepayment_addon.sale_order_line_view_list_prepayment"
     _prepmt_locked_header_fields = (
         "partner_id",
         "partner_invoice_id",
@@ -29,6 +30,10 @@ class SaleOrder(models.Model):
     # the prepayment account of customer prepayments has a credit balance
     _prepmt_balance_sign = -1
     _prepmt_analysis_field = "sale_order_id"
+    _prepmt_invoice_mail_template = "prepayment_addon.email_template_prepayment_invoice"
+    _prepmt_credit_mail_template = "prepayment_addon.email_template_prepayment_credit_memo"
+    _prepmt_reminder_mail_template = "prepayment_addon.email_template_prepayment_reminder"
+    _prepmt_reminder_setting = "prepmt_sale_reminder_mail"
 
     prepmt_move_ids = fields.One2many(
         "account.move",

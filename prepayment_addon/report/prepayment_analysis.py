@@ -28,9 +28,10 @@ class PrepaymentAnalysis(models.Model):
     prepmt_state = fields.Selection(
         [
             ("none", "No Prepayment"),
-            ("to_invoice", "To Invoice"),
+            ("to_invoice", "Prepayment to Invoice"),
             ("waiting_payment", "Waiting for Prepayment"),
             ("paid", "Prepayment Paid"),
+            ("settled", "Settled"),
         ],
         string="Prepayment Status",
         readonly=True,

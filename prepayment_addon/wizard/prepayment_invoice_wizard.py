@@ -34,6 +34,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         readonly=False,
         help="The vendor's reference (their invoice number) of the prepayment bill.",
     )
+    can_send = fields.Boolean(compute="_compute_can_send")
 
     @api.model
     def _selection_res_model(self):
@@ -59,6 +60,12 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.require_document_ref = bool(order) and order._prepmt_requires_document_ref()
 
     @api.depends("res_model", "res_id")
+    def _compute_can_send(self):
+        for wizard in self:
+            order = wizard._get_order()
+            wizard.can_send = bool(order) and order._prepmt_can_send()
+
+    @api.depends("res_model", "res_id")
     def _compute_document_ref(self):
         for wizard in self:
             order = wizard._get_order()
@@ -70,11 +77,25 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.amount = wizard.amount_to_invoice
 
     def action_create_invoice(self):
+        order, move = self._create_invoice()
+        return order._prepmt_action_view_moves(move)
+
+    def action_create_and_send(self):
+        """Create the prepayment invoice, post it, and open Odoo's send window with the
+        prepayment invoice template. A user who may not post invoices gets the draft, as with
+        Create: an accountant posts and sends it."""
+        order, move = self._create_invoice()
+        if move.state == "draft" and self.env.user.has_group("account.group_account_invoice"):
+            move.action_post()
+        if move.state != "posted":
+            return order._prepmt_action_view_moves(move)
+        return move.action_send_and_print()
+
+    def _create_invoice(self):
         self.ensure_one()
         order = self._get_order()
         if not order:
             raise UserError(self.env._("The order of this prepayment invoice no longer exists."))
         if self.document_ref:
             order = order.with_context(prepmt_document_ref=self.document_ref)
-        move = order._prepmt_issue_invoice(amount=self.amount)
-        return order._prepmt_action_view_moves(move)
+        return order, order._prepmt_issue_invoice(amount=self.amount)

@@ -27,7 +27,7 @@ registry.category("web_tour.tours").add("prepayment_addon_order_tour", {
         },
         {
             content: "The saved quotation has its prepayment to invoice",
-            trigger: ".o_field_widget[name='prepmt_state'] .badge:contains('To Invoice')",
+            trigger: ".o_field_widget[name='prepmt_state'] .badge:contains('Prepayment to Invoice')",
         },
         {
             content: "Confirm the quotation",
@@ -49,7 +49,7 @@ registry.category("web_tour.tours").add("prepayment_addon_order_tour", {
         },
         {
             content: "The status still says so after the confirmation",
-            trigger: ".o_field_widget[name='prepmt_state'] .badge:contains('To Invoice')",
+            trigger: ".o_field_widget[name='prepmt_state'] .badge:contains('Prepayment to Invoice')",
         },
         {
             content: "Issue the prepayment invoice",
