@@ -24,6 +24,7 @@ Prepayments on sales and purchase orders
         "security/ir.model.access.csv",
         "views/prepayment_rule_views.xml",
         "views/res_partner_views.xml",
+        "views/product_category_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",

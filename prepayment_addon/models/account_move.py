@@ -94,6 +94,10 @@ class AccountMove(models.Model):
         to_post._prepmt_true_up_taxes()
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         with_allocs._prepmt_check_ledger(posting=True)
+        # the open items of a prepayment account are the outstanding prepayments: an account
+        # it reaches otherwise (a fiscal position's mapping) becomes reconcilable as well
+        with_allocs.line_ids.filtered("prepmt_allocation_ids").account_id.filtered(
+            lambda a: not a.reconcile).sudo().reconcile = True
         posted = super()._post(soft=soft)
         (posted & with_allocs)._prepmt_reconcile()
         (posted & with_allocs)._prepmt_message_orders()
@@ -165,6 +169,15 @@ class AccountMove(models.Model):
         for alloc in self.line_ids.prepmt_allocation_ids:
             if alloc.kind == "deduction":
                 deducted[alloc._order_line()] += alloc.amount
+        return deducted
+
+    def _prepmt_deducted_by_account(self):
+        """``{order line: {account: amount}}`` that this document's deduction lines carry."""
+        self.ensure_one()
+        deducted = defaultdict(lambda: defaultdict(float))
+        for alloc in self.line_ids.prepmt_allocation_ids:
+            if alloc.kind == "deduction":
+                deducted[alloc._order_line()][alloc.move_line_id.account_id] += alloc.amount
         return deducted
 
     def _prepmt_display_name(self):
@@ -285,11 +298,14 @@ class AccountMove(models.Model):
         for move in self:
             if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
+            held = None  # a deduction takes from the accounts that hold the prepayment
             if move.move_type in INVOICE_TYPES:
                 by_order = self._prepmt_deductions_by_order(
                     move._prepmt_final_order_lines(), exclude_moves=move)
             elif move.reversed_entry_id:
                 by_order = move._prepmt_given_back_by_order()
+                # given back to the accounts the reversed invoice deducted from
+                held = move.reversed_entry_id._prepmt_deducted_by_account()
             else:
                 continue
             wanted = {line: amount for amounts in by_order.values()
@@ -302,7 +318,7 @@ class AccountMove(models.Model):
                 continue
             commands = [Command.unlink(l.id) for l in existing]
             for order, amounts in by_order.items():
-                commands += order._prepmt_line_commands(amounts, "deduction")
+                commands += order._prepmt_line_commands(amounts, "deduction", held=held)
             move.with_context(prepmt_no_deduction=True).sudo().write(
                 {"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
@@ -389,13 +405,17 @@ class AccountMove(models.Model):
     def _prepmt_check_ledger(self, posting):
         """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
         ``self`` that would break 0 <= deducted <= invoiced <= required on an order line (in
-        the line's direction: a negative line has negative amounts)."""
+        the line's direction: a negative line has negative amounts), or take back from a
+        prepayment account more than it holds for the line."""
         lines = self._prepmt_affected_lines()
         raises_invoiced = posting and any(
             m.is_prepayment and m.move_type in INVOICE_TYPES for m in self)
+
+        def is_posted(move):
+            return posting if move in self else move.state == "posted"
+
         for line in lines:
-            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals(
-                lambda move: posting if move in self else move.state == "posted")
+            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals(is_posted)
             currency = line.currency_id
             sign = line._prepmt_sign()
             if currency.compare_amounts(sign * invoiced, 0) < 0:
@@ -412,6 +432,16 @@ class AccountMove(models.Model):
                     "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
                     "deduct it first.", line=line.name, order=line.order_id.name,
                     deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
+            for account, (on_invoiced, on_deducted) in \
+                    line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
+                if currency.compare_amounts(sign * on_deducted, sign * on_invoiced) > 0:
+                    raise UserError(_(
+                        "Line %(line)s of %(order)s would have %(deducted)s of prepayment "
+                        "taken back from account %(account)s, which holds only %(invoiced)s "
+                        "of its prepayment. Deduct or credit it on the account of its "
+                        "prepayment lines.", line=line.name, order=line.order_id.name,
+                        account=account.display_name, deducted=currency.format(on_deducted),
+                        invoiced=currency.format(on_invoiced)))
             if raises_invoiced and \
                     currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0:
                 raise UserError(_(

@@ -31,6 +31,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
     _prepmt_move_link_field = None  # field of account.move pointing to the order
     _prepmt_account_field = None  # field of res.company: the prepayment account
+    _prepmt_category_account_field = None  # field of product.category: its prepayment account
     _prepmt_journal_field = None  # field of res.company: the prepayment journal
     _prepmt_journal_type = None  # type of the default journal of its documents
     _prepmt_check_field = None  # field of res.company: hold until the prepayment is paid
@@ -438,7 +439,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         self._prepmt_begin_document()
         amounts = self._prepmt_amounts_to_credit()
-        return self._prepmt_create_move(self._prepmt_refund_type, amounts)
+        held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
+        return self._prepmt_create_move(self._prepmt_refund_type, amounts, held=held)
 
     def _prepmt_begin_document(self):
         """Lock the order and read it afresh before computing a document's amounts."""
@@ -521,13 +523,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "invoiced, or the final invoices have deducted it all.", order=self.name))
         return amounts
 
-    def _prepmt_create_move(self, move_type, amounts):
+    def _prepmt_create_move(self, move_type, amounts, held=None):
         """Create the prepayment document of ``move_type`` for ``amounts`` (``{order line:
-        untaxed amount}``), and post it unless the company reviews drafts first."""
+        untaxed amount}``, on the accounts ``held`` says, see ``_prepmt_line_commands``), and
+        post it unless the company reviews drafts first."""
         self.ensure_one()
         currency = self.currency_id
         vals = self._prepare_prepmt_invoice(move_type)
-        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment")
+        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment", held=held)
         Move = self.env["account.move"]
         if not Move.has_access("create"):
             # Like Odoo's down payments: a salesperson without billing rights may invoice
@@ -577,22 +580,43 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "invoice_line_ids": [],
         }
 
-    def _prepmt_line_commands(self, amounts, kind):
+    def _prepmt_line_commands(self, amounts, kind, held=None):
         """Invoice line commands for ``{order line: untaxed amount}``: the prepayment lines
         of a prepayment document (``kind`` 'prepayment') or the deduction lines of a final
-        document ('deduction'). Lines are grouped by taxes and analytic distribution when the
-        order groups them (see ``prepayment.line.mixin._prepmt_group_key``)."""
-        self.ensure_one()
-        groups = defaultdict(lambda: self.order_line.browse())
-        for line in amounts:
-            groups[line._prepmt_group_key()] |= line
-        return [Command.create(lines._prepare_prepmt_invoice_line(amounts, kind))
-                for lines in groups.values()]
+        document ('deduction'). Lines are grouped by account, taxes and analytic distribution
+        when the order groups them (see ``prepayment.line.mixin._prepmt_group_key``), one
+        per account and order line otherwise.
 
-    def _prepmt_account(self):
-        """The prepayment account of the order's documents (fiscal position applied)."""
+        ``held`` (``{order line: {account: amount}}``) says on which accounts the amounts
+        are taken back: a prepayment credit memo and a deduction take back what the accounts
+        credited for the line still hold (the default for deductions), a credit note of a
+        final invoice gives back to the accounts that invoice deducted from. Without it, a
+        prepayment goes to each line's prepayment account (``_prepmt_new_account``)."""
         self.ensure_one()
-        account = self._prepmt_company_account(self.company_id)
+        if held is None and kind == "deduction":
+            held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
+        groups = defaultdict(dict)
+        accounts = {}
+        for line, amount in amounts.items():
+            for account, share in line._prepmt_split_by_account(amount, (held or {}).get(line)):
+                key = (account.id, *line._prepmt_group_key())
+                accounts[key] = account
+                groups[key][line] = share
+        return [Command.create(self.order_line.browse([line.id for line in group])
+                               ._prepare_prepmt_invoice_line(group, kind, accounts[key]))
+                for key, group in groups.items()]
+
+    def _prepmt_account(self, category=None):
+        """The prepayment account of the order's documents for products of ``category``:
+        the category's own (or its nearest parent's), else the company's, with the fiscal
+        position's account mapping applied."""
+        self.ensure_one()
+        account = self.env["account.account"]
+        if category and self._prepmt_category_account_field:
+            account = category.with_company(self.company_id)._prepmt_category_account(
+                self._prepmt_category_account_field)
+        if not account:
+            account = self._prepmt_company_account(self.company_id)
         return self.fiscal_position_id.map_account(account) if self.fiscal_position_id else account
 
     @api.model

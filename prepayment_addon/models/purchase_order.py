@@ -16,6 +16,7 @@ class PurchaseOrder(models.Model):
     _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
     _prepmt_account_field = "prepmt_purchase_account_id"
+    _prepmt_category_account_field = "prepmt_purchase_account_id"
     _prepmt_journal_field = "prepmt_purchase_journal_id"
     _prepmt_journal_type = "purchase"
     _prepmt_check_field = "prepmt_purchase_check"

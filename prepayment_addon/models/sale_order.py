@@ -14,6 +14,7 @@ class SaleOrder(models.Model):
     _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
     _prepmt_account_field = "prepmt_sale_account_id"
+    _prepmt_category_account_field = "prepmt_sale_account_id"
     _prepmt_journal_field = "prepmt_sale_journal_id"
     _prepmt_journal_type = "sale"
     _prepmt_check_field = "prepmt_sale_check"

@@ -1,0 +1,167 @@
+"""What an accountant coming from NAV / Business Central relies on (issue 12): prepayment
+accounts by product category, amounts with tax, payment terms with an early-payment
+discount, no false duplicate warning between a prepayment bill and its final bill, and the
+open prepayments as of a date. Both sides, exact amounts, ``assertLedger`` after each step."""
+from odoo import Command, fields
+from odoo.exceptions import UserError
+from odoo.tests import Form
+
+from .common import PurchasePrepaymentCase, SalePrepaymentCase
+
+
+class AccountantScenarios:
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Order = cls.env[cls.side.order_model]
+        cls.categ_field = Order._prepmt_category_account_field
+        account_type = "liability_current" if cls.side.inbound else "asset_current"
+        cls.account_goods, cls.account_services, cls.account_services_2, cls.account_fp = (
+            cls.env["account.account"].create({
+                "name": name, "code": code, "account_type": account_type,
+                "company_ids": [Command.set(cls.company.ids)]})
+            for name, code in (("Prepayments goods", "PRG001"),
+                               ("Prepayments services", "PRS001"),
+                               ("Prepayments services (new)", "PRS002"),
+                               ("Prepayments EU", "PRE001")))
+        Category = cls.env["product.category"]
+        cls.categ_goods = Category.create({
+            "name": "Goods", cls.categ_field: cls.account_goods.id})
+        cls.categ_services = Category.create({
+            "name": "Services", cls.categ_field: cls.account_services.id})
+        # a sub-category without an account of its own takes its parent's
+        cls.categ_consulting = Category.create({
+            "name": "Consulting", "parent_id": cls.categ_services.id})
+        cls.product_a.categ_id = cls.categ_goods
+        cls.product_b.categ_id = cls.categ_consulting
+
+    def two_category_order(self, **vals):
+        return self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 100.0},
+            {"product": self.product_b, "qty": 5, "price": 200.0},
+        ], percent=40, **vals)
+
+    def prepmt_lines(self, move):
+        return move.invoice_line_ids.filtered("prepmt_allocation_ids")
+
+    def by_account(self, lines):
+        return {line.account_id: line.price_subtotal for line in lines}
+
+    # ------------------------------------------------------------------ 1. accounts
+    def test_category_accounts_one_line_per_account_deducted_where_credited(self):
+        self.assertTrue(self.account_goods.reconcile)  # made reconcilable when set
+        order = self.two_category_order()
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(self.by_account(self.prepmt_lines(move)), {
+            self.account_goods: 400.0, self.account_services: 400.0})
+        self.assertEqual(move.amount_untaxed, 800.0)
+        self.assertEqual(move.amount_tax, 120.0)
+        self.assertEqual(move.amount_total, 920.0)
+        self.assertLedger(order)
+        # the services account changes: what was credited is deducted from where it is
+        self.categ_services[self.categ_field] = self.account_services_2
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        self.assertEqual(self.by_account(self.prepmt_lines(final)), {
+            self.account_goods: -400.0, self.account_services: -400.0})
+        self.assertEqual(final.amount_untaxed, 1200.0)
+        self.assertEqual(final.amount_total, 1380.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        for account in (self.account_goods, self.account_services):
+            items = (move | final).line_ids.filtered(lambda l: l.account_id == account)
+            self.assertTrue(all(items.mapped("reconciled")), account.code)
+            self.assertEqual(sum(items.mapped("balance")), 0.0)
+        self.assertLedger(order)
+        # a new order takes the new account
+        order2 = self.two_category_order()
+        self.side.confirm(order2)
+        move2 = self.env["account.move"].browse(order2.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(self.by_account(self.prepmt_lines(move2)), {
+            self.account_goods: 400.0, self.account_services_2: 400.0})
+
+    def test_company_account_default_and_fiscal_position_on_top(self):
+        categ_none = self.env["product.category"].create({"name": "No account"})
+        self.product_b.categ_id = categ_none
+        fpos = self.env["account.fiscal.position"].create({
+            "name": "EU", "account_ids": [Command.create({
+                "account_src_id": self.account_goods.id,
+                "account_dest_id": self.account_fp.id})]})
+        order = self.two_category_order(fiscal_position_id=fpos.id)
+        self.assertEqual(order.fiscal_position_id, fpos)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(self.by_account(self.prepmt_lines(move)), {
+            self.account_fp: 400.0, self.prepmt_account(): 400.0})
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        self.assertEqual(self.by_account(self.prepmt_lines(final)), {
+            self.account_fp: -400.0, self.prepmt_account(): -400.0})
+        self.assertLedger(order)
+
+    def test_lines_not_grouped_and_credit_memo_on_the_credited_accounts(self):
+        order = self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 100.0},
+            {"product": self.product_a, "qty": 1, "price": 300.0},
+            {"product": self.product_b, "qty": 5, "price": 200.0},
+        ], percent=40, prepmt_compress=False)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(
+            sorted((l.account_id.code, l.price_subtotal) for l in self.prepmt_lines(move)),
+            [("PRG001", 120.0), ("PRG001", 400.0), ("PRS001", 400.0)])
+        self.categ_goods[self.categ_field] = self.account_services_2
+        credit = self.env["account.move"].browse(
+            order.action_create_prepmt_credit_memo()["res_id"])
+        self.assertEqual(
+            sorted((l.account_id.code, l.price_subtotal) for l in self.prepmt_lines(credit)),
+            [("PRG001", 120.0), ("PRG001", 400.0), ("PRS001", 400.0)])
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order, reduced_after_credit=True)
+        # invoiced again: on the goods category's new account
+        move2 = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(
+            sorted((l.account_id.code, l.price_subtotal) for l in self.prepmt_lines(move2)),
+            [("PRS001", 400.0), ("PRS002", 120.0), ("PRS002", 400.0)])
+        self.assertLedger(order)
+
+    def test_credit_note_gives_back_to_the_accounts_deducted_from(self):
+        order = self.two_category_order()
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        self.categ_goods[self.categ_field] = self.account_services_2
+        wizard = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=final.ids).create({
+                "journal_id": final.journal_id.id, "date": fields.Date.today()})
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund._prepmt_sync_deductions()
+        self.assertEqual(self.by_account(self.prepmt_lines(refund)), {
+            self.account_goods: -400.0, self.account_services: -400.0})
+        refund.invoice_date = fields.Date.today()
+        refund.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 800.0)
+        self.assertLedger(order)
+
+    def test_deduction_moved_to_another_account_is_refused(self):
+        order = self.two_category_order()
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        goods = self.prepmt_lines(final).filtered(lambda l: l.account_id == self.account_goods)
+        final.write({"invoice_line_ids": [
+            Command.update(goods.id, {"account_id": self.account_services.id})]})
+        with self.assertRefused(UserError, "taken back from account PRS001"):
+            final.action_post()
+        self.assertEqual(final.state, "draft")
+
+
+class TestAccountantSale(AccountantScenarios, SalePrepaymentCase):
+    pass
+
+
+class TestAccountantPurchase(AccountantScenarios, PurchasePrepaymentCase):
+    pass
