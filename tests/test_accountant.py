@@ -159,6 +159,37 @@ class AccountantScenarios:
         self.assertEqual(final.state, "draft")
 
 
+    # ------------------------------------------------------------------ 5. duplicates
+    def test_no_false_duplicate_between_prepayment_and_final_document(self):
+        ref_field = "client_order_ref" if self.side.inbound else "partner_ref"
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}],
+                               percent=50, **{ref_field: "V-100"})
+        self.side.confirm(order)
+        prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual((prepmt.ref, prepmt.amount_total), ("V-100", 575.0))
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        final.invoice_date = prepmt.invoice_date
+        # same partner, reference, date and total as the prepayment document
+        self.assertEqual((final.ref, final.amount_total), ("V-100", 575.0))
+        self.assertFalse(final.duplicated_ref_ids)
+        self.assertFalse(prepmt.duplicated_ref_ids)
+        # a real duplicate still warns, on both
+        twin = self.env["account.move"].create({
+            "move_type": prepmt.move_type, "partner_id": prepmt.partner_id.id,
+            "ref": "V-100", "invoice_date": prepmt.invoice_date,
+            "invoice_line_ids": [Command.create({
+                "name": "Deposit", "quantity": 1, "price_unit": 500.0,
+                "tax_ids": [Command.set(self.side.taxes().ids)]})]})
+        self.assertEqual(twin.amount_total, 575.0)
+        self.env.invalidate_all()  # duplicated_ref_ids is not stored
+        self.assertEqual(final.duplicated_ref_ids, twin)
+        self.assertEqual(prepmt.duplicated_ref_ids, twin)
+        self.assertEqual(twin.duplicated_ref_ids, prepmt | final)
+        final.action_post()
+        self.assertLedger(order)
+
+
 class TestAccountantSale(AccountantScenarios, SalePrepaymentCase):
     pass
 

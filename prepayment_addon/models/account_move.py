@@ -120,6 +120,33 @@ class AccountMove(models.Model):
             order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
         return res
 
+    def _fetch_duplicate_reference(self, matching_states=("draft", "posted")):
+        # A final document carries the reference (or the amount and date) its prepayment
+        # document got from the same order: that is no duplicate. Any other match still is.
+        result = super()._fetch_duplicate_reference(matching_states)
+        moves = {move._origin.id or 0: move for move in self}
+        for key, duplicates in list(result.items()):
+            move = moves.get(key.id)
+            if move is None:
+                continue
+            kept = duplicates.filtered(lambda other: not move._prepmt_same_order_pair(other))
+            if kept:
+                result[key] = kept
+            else:
+                del result[key]
+        return result
+
+    def _prepmt_same_order_pair(self, other):
+        """Whether one of these two documents is a prepayment document of an order and the
+        other a final document of the same order."""
+        self.ensure_one()
+        for prepmt, final in ((self, other), (other, self)):
+            order = prepmt._prepmt_order()
+            if order and not final._prepmt_order() and any(
+                    line.order_id == order for line in final._prepmt_final_order_lines()):
+                return True
+        return False
+
     # ------------------------------------------------------------------
     # Business: what a document covers
     # ------------------------------------------------------------------
