@@ -1,7 +1,7 @@
 # Part of prepayment_addon. License: LGPL-3 (see LICENSE file).
 {
     "name": "Order Prepayments",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
                "(Dynamics NAV / Business Central style)",
     "description": """

@@ -190,6 +190,64 @@ class AccountantScenarios:
         self.assertLedger(order)
 
 
+    # ------------------------------------------------------------------ 4. payment terms
+    def test_customer_and_vendor_prepayment_terms_apart(self):
+        term_customer, term_vendor = self.env["account.payment.term"].create([
+            {"name": "Prepayment 7 days", "line_ids": [Command.create(
+                {"value": "percent", "value_amount": 100, "nb_days": 7})]},
+            {"name": "Prepayment 14 days", "line_ids": [Command.create(
+                {"value": "percent", "value_amount": 100, "nb_days": 14})]},
+        ])
+        self.partner_a.write({"customer_prepmt_payment_term_id": term_customer.id,
+                              "vendor_prepmt_payment_term_id": term_vendor.id})
+        # company-dependent: another company's partner has none
+        other = self.env["res.company"].create({"name": "Other company"})
+        self.assertFalse(self.partner_a.with_company(other).customer_prepmt_payment_term_id)
+        order = self.new_order(percent=50)
+        expected = term_customer if self.side.inbound else term_vendor
+        self.assertEqual(order.prepmt_payment_term_id, expected)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.invoice_payment_term_id, expected)
+
+    def test_early_payment_discount_on_the_prepayment_invoice(self):
+        term = self.env["account.payment.term"].create({
+            "name": "2% 10 days, net 30", "early_discount": True,
+            "discount_percentage": 2.0, "discount_days": 10,
+            "early_pay_discount_computation": "included",
+            "line_ids": [Command.create({"value": "percent", "value_amount": 100,
+                                         "nb_days": 30})]})
+        self.partner_a[self.env[self.side.order_model]._prepmt_partner_payment_term_field] = term
+        order = self.new_order(percent=50)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.invoice_payment_term_id, term)
+        self.assertEqual((move.amount_untaxed, move.amount_tax, move.amount_total),
+                         (500.0, 75.0, 575.0))
+        # paid within the discount days: 2% off 575.00
+        payment = self.pay(move)
+        self.assertEqual(payment.amount, 563.5)
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.assertEqual(move.amount_residual, 0.0)
+        self.assertEqual(order.prepmt_state, "paid")
+        self.assertEqual(order.prepmt_amount_paid, 500.0)
+        # the discount is a cash discount: the prepayment account still holds 500.00
+        self.assertEqual(order.prepmt_amount_outstanding, 500.0)
+        self.assertLedger(order)
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        deduction = self.prepmt_lines(final)
+        self.assertEqual(deduction.mapped("price_subtotal"), [-500.0])
+        self.assertEqual((final.amount_untaxed, final.amount_tax, final.amount_total),
+                         (500.0, 75.0, 575.0))
+        self.assertEqual(order.prepmt_amount_deducted, 500.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        items = (move | final).line_ids.filtered(lambda l: l.account_id == self.prepmt_account())
+        self.assertEqual(sum(items.mapped("balance")), 0.0)
+        self.assertTrue(all(items.mapped("reconciled")))
+        self.assertLedger(order)
+
+
 class TestAccountantSale(AccountantScenarios, SalePrepaymentCase):
     pass
 

@@ -27,6 +27,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_invoice_type = None  # move type of its prepayment invoices
     _prepmt_refund_type = None  # move type of its prepayment credit memos
     _prepmt_partner_percent_field = None  # field of res.partner with the default %
+    _prepmt_partner_payment_term_field = None  # field of res.partner: prepayment payment terms
     _prepmt_moves_action = None  # xmlid of the action listing its documents
     _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
     _prepmt_move_link_field = None  # field of account.move pointing to the order
@@ -139,7 +140,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for order in self:
             partner = order._prepmt_invoice_partner().commercial_partner_id.with_company(
                 order.company_id)
-            order.prepmt_payment_term_id = partner.prepmt_payment_term_id or order.payment_term_id
+            order.prepmt_payment_term_id = \
+                partner[self._prepmt_partner_payment_term_field] or order.payment_term_id
 
     @api.depends(lambda self: [
         "prepmt_payment_term_id", "prepmt_move_ids.invoice_date_due",

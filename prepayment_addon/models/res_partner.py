@@ -15,9 +15,15 @@ class ResPartner(models.Model):
         help="Default share of a purchase order that is paid in advance to this vendor "
              "(used when no prepayment rule applies).",
     )
-    prepmt_payment_term_id = fields.Many2one(
-        "account.payment.term", "Prepayment Payment Terms", company_dependent=True,
-        help="Payment terms of prepayment invoices and bills for this partner. "
+    # company-dependent, like Odoo's customer and vendor payment terms
+    customer_prepmt_payment_term_id = fields.Many2one(
+        "account.payment.term", "Customer Prepayment Payment Terms", company_dependent=True,
+        help="Payment terms of the prepayment invoices of this customer's sales orders. "
+             "Empty: the order's payment terms.",
+    )
+    vendor_prepmt_payment_term_id = fields.Many2one(
+        "account.payment.term", "Vendor Prepayment Payment Terms", company_dependent=True,
+        help="Payment terms of the prepayment bills of this vendor's purchase orders. "
              "Empty: the order's payment terms.",
     )
 
@@ -58,4 +64,5 @@ class ResPartner(models.Model):
     @api.model
     def _commercial_fields(self):
         return super()._commercial_fields() + [
-            "customer_prepmt_percent", "vendor_prepmt_percent", "prepmt_payment_term_id"]
+            "customer_prepmt_percent", "vendor_prepmt_percent",
+            "customer_prepmt_payment_term_id", "vendor_prepmt_payment_term_id"]
