@@ -248,6 +248,92 @@ class AccountantScenarios:
         self.assertLedger(order)
 
 
+    # ------------------------------------------------------------------ 2. with tax
+    def tax(self, amount, price_include=False):
+        # a copy of the side's tax: its tax lines go to the same tax account
+        return self.side.taxes().copy({
+            "name": f"Tax {amount}%{' incl.' if price_include else ''}", "amount": amount,
+            "price_include_override": "tax_included" if price_include else "tax_excluded"})
+
+    def test_amounts_with_tax_on_the_order_and_its_lines(self):
+        order = self.two_category_order()
+        self.side.confirm(order)
+        self.assertEqual((order.prepmt_amount, order.prepmt_amount_incl), (800.0, 920.0))
+        self.assertEqual(order.order_line.mapped("prepmt_amount_incl"), [460.0, 460.0])
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_total, 920.0)
+        self.assertEqual((order.prepmt_amount_invoiced_incl, order.prepmt_amount_outstanding_incl,
+                          order.prepmt_amount_paid_incl), (920.0, 920.0, 0.0))
+        self.assertEqual(order.order_line.mapped("prepmt_amount_invoiced_incl"), [460.0, 460.0])
+        self.pay(move, 460.0)
+        self.assertEqual((order.prepmt_amount_paid, order.prepmt_amount_paid_incl), (400.0, 460.0))
+        self.pay(move)
+        self.assertEqual(order.prepmt_amount_paid_incl, 920.0)
+        # half of the first line invoiced: 200.00 deducted, 230.00 with tax
+        self.side.deliver(order.order_line[0], 5)
+        self.side.final_invoice(order)
+        self.assertEqual((order.prepmt_amount_outstanding, order.prepmt_amount_outstanding_incl),
+                         (600.0, 690.0))
+        self.assertEqual(order.order_line.mapped("prepmt_amount_outstanding_incl"), [230.0, 460.0])
+        self.assertLedger(order)
+        self.deliver_all(order)
+        self.side.final_invoice(order)
+        self.assertEqual((order.prepmt_amount_outstanding_incl, order.prepmt_amount_invoiced_incl),
+                         (0.0, 920.0))
+        self.assertLedger(order)
+
+    def test_wizard_amount_with_tax_two_tax_groups(self):
+        tax_10 = self.tax(10.0)
+        order = self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 100.0},
+            {"product": self.product_b, "qty": 5, "price": 200.0, "taxes": tax_10},
+        ], percent=100)
+        self.side.confirm(order)
+        wizard = self.open_prepmt_wizard(order)
+        self.assertEqual((wizard.total_to_invoice, wizard.amount_total), (2250.0, 2250.0))
+        wizard.with_tax = True
+        wizard.amount_total = 2250.01
+        with self.assertRefused(Exception, "at most"):
+            wizard.action_create_invoice()
+        wizard.amount_total = 1000.0
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(move.amount_total, 1000.0)
+        self.assertEqual(move.amount_untaxed, order.prepmt_amount_invoiced)
+        self.assertEqual(sorted(self.prepmt_lines(move).mapped("price_subtotal")),
+                         [444.44, 444.45])
+        self.assertEqual(order.prepmt_amount_invoiced_incl, 1000.0)
+        self.assertLedger(order)
+        # the rest, with tax too: all that is left is exactly 1,250.00
+        wizard = self.open_prepmt_wizard(order)
+        self.assertEqual(wizard.total_to_invoice, 1250.0)
+        wizard.write({"with_tax": True, "amount_total": 1250.0})
+        move2 = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(move2.amount_total, 1250.0)
+        self.assertEqual(order.prepmt_amount_to_invoice, 0.0)
+        self.deliver_all(order)
+        self.side.final_invoice(order)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
+    def test_wizard_amount_with_tax_price_included(self):
+        tax_incl = self.tax(20.0, price_include=True)
+        order = self.new_order([
+            {"product": self.product_a, "qty": 10, "price": 120.0, "taxes": tax_incl},
+        ], percent=100)
+        self.side.confirm(order)
+        self.assertEqual((order.prepmt_amount, order.prepmt_amount_incl), (1000.0, 1200.0))
+        wizard = self.open_prepmt_wizard(order)
+        wizard.write({"with_tax": True, "amount_total": 333.33})
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(move.amount_total, 333.33)
+        self.assertEqual((move.amount_untaxed, move.amount_tax), (277.77, 55.56))
+        self.assertEqual(order.prepmt_amount_invoiced, 277.77)
+        self.assertLedger(order)
+        self.deliver_all(order)
+        self.side.final_invoice(order)
+        self.assertLedger(order)
+
+
 class TestAccountantSale(AccountantScenarios, SalePrepaymentCase):
     pass
 

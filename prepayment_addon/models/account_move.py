@@ -620,17 +620,36 @@ class AccountMove(models.Model):
             delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))
             if currency.is_zero(delta) or abs(delta) > tolerance + 1e-9:
                 continue
-            tax_lines = self.line_ids.filtered(
-                lambda l: l.tax_line_id.id == tax_id and l.display_type == "tax")
-            term_line = self.line_ids.filtered(lambda l: l.display_type == "payment_term")[-1:]
-            if not tax_lines or not term_line:
-                continue
-            tax_line = max(tax_lines, key=lambda l: abs(l.amount_currency))
-            amount = self.direction_sign * delta
-            self.line_ids = [
-                Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
-                Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
-            ]
+            self._prepmt_shift_tax(self.line_ids.filtered(
+                lambda l: l.tax_line_id.id == tax_id and l.display_type == "tax"), delta)
+
+    def _prepmt_shift_tax(self, tax_lines, delta):
+        """Add ``delta`` (document direction) to the largest of ``tax_lines`` and to what the
+        partner owes (the last payment term line)."""
+        self.ensure_one()
+        term_line = self.line_ids.filtered(lambda l: l.display_type == "payment_term")[-1:]
+        if not tax_lines or not term_line:
+            return False
+        tax_line = max(tax_lines, key=lambda l: abs(l.amount_currency))
+        amount = self.direction_sign * delta
+        self.line_ids = [
+            Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
+            Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
+        ]
+        return True
+
+    def _prepmt_force_total(self, total):
+        """Make the total with tax of this draft prepayment document exactly ``total``, the
+        amount with tax the user typed: the cent (or few) that no untaxed amount reaches goes
+        on its largest tax line of a percentage tax, as Odoo's own down payment of a fixed
+        amount does."""
+        self.ensure_one()
+        delta = self.currency_id.round(total - self.amount_total)
+        if self.currency_id.is_zero(delta):
+            return
+        tax_lines = self.line_ids.filtered(
+            lambda l: l.display_type == "tax" and l.tax_line_id.amount_type != "fixed")
+        self._prepmt_shift_tax(tax_lines, delta)
 
 
 class AccountMoveLine(models.Model):

@@ -52,6 +52,15 @@ class PrepaymentLineMixin(models.AbstractModel):
         help="What the next final invoice deducts for this line. Proposed: the outstanding "
              "prepayment in proportion to the quantity to invoice now (all of it with the last "
              "quantity). You may change it, between 0 and the outstanding prepayment.")
+    prepmt_amount_incl = fields.Monetary(
+        "Prepayment Amount (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="The line's prepayment amount with its taxes.")
+    prepmt_amount_invoiced_incl = fields.Monetary(
+        "Prepayment Invoiced (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="The line's invoiced prepayment with its taxes.")
+    prepmt_amount_outstanding_incl = fields.Monetary(
+        "Prepayment Outstanding (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="The line's outstanding prepayment with its taxes.")
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -119,6 +128,17 @@ class PrepaymentLineMixin(models.AbstractModel):
             line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
             line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
                 currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted))
+
+    @api.depends(lambda self: [
+        "prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_outstanding",
+        self._prepmt_tax_field,
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_amounts_incl(self):
+        for line in self:
+            line.prepmt_amount_incl = line._prepmt_with_tax(line.prepmt_amount)
+            line.prepmt_amount_invoiced_incl = line._prepmt_with_tax(line.prepmt_amount_invoiced)
+            line.prepmt_amount_outstanding_incl = line._prepmt_with_tax(
+                line.prepmt_amount_outstanding)
 
     @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
                  if self._prepmt_order_type else [])
@@ -360,6 +380,17 @@ class PrepaymentLineMixin(models.AbstractModel):
                 for line in self
             ],
         }
+
+    def _prepmt_with_tax(self, untaxed):
+        """Total with tax of the journal item that carries ``untaxed`` for these order lines
+        (one, or several of one group key): their taxes computed as the document does."""
+        first = self[:1]
+        currency = first.order_id.currency_id
+        taxes = first._prepmt_taxes()
+        if not taxes:
+            return untaxed
+        res = taxes.compute_all(first._prepmt_price_unit(untaxed, taxes), currency=currency)
+        return currency.round(res["total_included"])
 
     def _prepmt_price_unit(self, untaxed, taxes):
         """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes."""

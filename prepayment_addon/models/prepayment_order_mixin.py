@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from ..tools import check_percent, distribute, refuse_if_engaged
+from ..tools import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -90,6 +90,22 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ("paid", "Prepayment Paid"),
     ], string="Prepayment Status", compute="_compute_prepmt_state", store=True, index=True,
         help="Follows the prepayment documents and their payments the moment they change.")
+    # the same amounts with tax: what the partner is asked for, as the documents say it
+    prepmt_amount_incl = fields.Monetary(
+        "Prepayment Amount (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="The prepayment amount with the taxes a prepayment invoice of it carries.")
+    prepmt_amount_invoiced_incl = fields.Monetary(
+        "Prepayment Invoiced (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="Total of the posted prepayment invoices minus the posted prepayment credit "
+             "memos.")
+    prepmt_amount_paid_incl = fields.Monetary(
+        "Prepayment Paid (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="What the partner paid of the posted prepayment invoices, net of settled "
+             "prepayment credit memos.")
+    prepmt_amount_outstanding_incl = fields.Monetary(
+        "Prepayment Outstanding (with Tax)", compute="_compute_prepmt_amounts_incl",
+        help="Invoiced with tax minus the deduction lines of posted final documents with "
+             "their taxes.")
     prepmt_check_override = fields.Boolean(
         "Let Through Without Prepayment", copy=False,
         help="Set by a manager: deliveries/receipts and final invoices of this order are not "
@@ -129,6 +145,37 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order.prepmt_amount_deducted = sum(lines.mapped("prepmt_amount_deducted"))
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
             order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
+
+    @api.depends(lambda self: [
+        "order_line.prepmt_amount", "prepmt_amount_outstanding", "prepmt_move_ids.state",
+        "prepmt_move_ids.amount_total", "prepmt_move_ids.amount_residual",
+        "prepmt_move_ids.payment_state",
+    ] if self._prepmt_order_type else [])
+    def _compute_prepmt_amounts_incl(self):
+        for order in self:
+            currency = order.currency_id
+            amounts = {line: line.prepmt_amount for line in order._prepmt_lines()
+                       if not currency.is_zero(line.prepmt_amount)}
+            order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts) if amounts else 0.0
+            invoiced = paid = 0.0
+            for move in order.prepmt_move_ids.filtered(
+                    lambda m: m.state == "posted" and m.is_prepayment):
+                sign = -1 if move.move_type == self._prepmt_refund_type else 1
+                settled = move.payment_state in ("paid", "in_payment", "reversed")
+                invoiced += sign * move.amount_total
+                paid += sign * (move.amount_total if settled else
+                                move.amount_total - move.amount_residual)
+            deducted = 0.0
+            items = order._prepmt_allocations().filtered(
+                lambda a: a.kind == "deduction" and a.move_id.state == "posted").move_line_id
+            for item in items:
+                # a deduction line is negative; a credit note's gives the deduction back
+                sign = -1 if item.move_id.move_type in REFUND_TYPES else 1
+                deducted -= sign * item.price_total
+            order.prepmt_amount_invoiced_incl = invoiced
+            order.prepmt_amount_paid_incl = paid
+            order.prepmt_amount_outstanding_incl = 0.0 if currency.is_zero(
+                order.prepmt_amount_outstanding) else currency.round(invoiced - deducted)
 
     @api.depends(lambda self: ["company_id"] if self._prepmt_order_type else [])
     def _compute_prepmt_compress(self):
@@ -428,13 +475,17 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business: prepayment documents
     # ------------------------------------------------------------------
-    def _prepmt_issue_invoice(self, amount=None):
+    def _prepmt_issue_invoice(self, amount=None, total=None):
         """Issue a prepayment invoice for what is still to invoice, or for the lower untaxed
-        ``amount`` of it (spread over the lines); posted when the company says so."""
+        ``amount`` of it (spread over the lines), or for a lower ``total`` with tax (see
+        ``_prepmt_amounts_for_total``); posted when the company says so."""
         self.ensure_one()
         self._prepmt_begin_document()
-        amounts = self._prepmt_amounts_to_invoice(amount)
-        return self._prepmt_create_move(self._prepmt_invoice_type, amounts)
+        if total is not None:
+            amounts = self._prepmt_amounts_for_total(total)
+        else:
+            amounts = self._prepmt_amounts_to_invoice(amount)
+        return self._prepmt_create_move(self._prepmt_invoice_type, amounts, total=total)
 
     def _prepmt_issue_credit_memo(self):
         """Issue a prepayment credit memo for all that is outstanding."""
@@ -525,10 +576,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "invoiced, or the final invoices have deducted it all.", order=self.name))
         return amounts
 
-    def _prepmt_create_move(self, move_type, amounts, held=None):
+    def _prepmt_create_move(self, move_type, amounts, held=None, total=None):
         """Create the prepayment document of ``move_type`` for ``amounts`` (``{order line:
         untaxed amount}``, on the accounts ``held`` says, see ``_prepmt_line_commands``), and
-        post it unless the company reviews drafts first."""
+        post it unless the company reviews drafts first. With ``total``, the document's total
+        with tax is made exactly ``total``: the cent that no untaxed amount reaches goes on
+        its tax, as Odoo does on a down payment of a fixed amount."""
         self.ensure_one()
         currency = self.currency_id
         vals = self._prepare_prepmt_invoice(move_type)
@@ -542,6 +595,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         move = Move.with_company(self.company_id).create(vals)
         move._prepmt_fix_included_tax_rounding()
         move._prepmt_true_up_taxes()
+        if total is not None:
+            move._prepmt_force_total(total)
         if currency.compare_amounts(move.amount_total, 0) < 0:
             # negative lines (discounts, returns) that carry more tax than the others
             raise UserError(_(
@@ -597,6 +652,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         if held is None and kind == "deduction":
             held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
+        return [Command.create(lines._prepare_prepmt_invoice_line(group, kind, account))
+                for account, lines, group in self._prepmt_groups(amounts, held)]
+
+    def _prepmt_groups(self, amounts, held=None):
+        """``[(account, order lines, {order line: amount})]``: the journal items that
+        ``_prepmt_line_commands`` makes of ``amounts``, one per account and group key."""
         groups = defaultdict(dict)
         accounts = {}
         for line, amount in amounts.items():
@@ -604,9 +665,73 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 key = (account.id, *line._prepmt_group_key())
                 accounts[key] = account
                 groups[key][line] = share
-        return [Command.create(self.order_line.browse([line.id for line in group])
-                               ._prepare_prepmt_invoice_line(group, kind, accounts[key]))
+        return [(accounts[key], self.order_line.browse([line.id for line in group]), group)
                 for key, group in groups.items()]
+
+    def _prepmt_total_with_tax(self, amounts):
+        """Total with tax of a prepayment document of ``amounts`` (``{order line: untaxed
+        amount}``), its taxes computed per journal item as the document computes them."""
+        self.ensure_one()
+        return sum(lines._prepmt_with_tax(sum(group.values()))
+                   for _account, lines, group in self._prepmt_groups(amounts))
+
+    def _prepmt_amounts_for_total(self, total):
+        """``{order line: untaxed amount}`` of a prepayment invoice whose total with tax is
+        ``total``: ``total`` is shared over the tax groups (journal items) of what is still to
+        invoice in proportion to their totals with tax; per group, the untaxed amount whose
+        total with tax is nearest its share, chosen so that the totals add up to ``total`` to
+        the cent (a total that one group's tax cannot reach, another group makes up), spread
+        over the group's lines in proportion to what each still has to invoice. When no
+        choice adds up (one tax group, a total its tax rounding skips), ``_prepmt_create_move``
+        puts the missing cent on the tax."""
+        self.ensure_one()
+        currency = self.currency_id
+        due = self._prepmt_amounts_to_invoice()
+        groups = self._prepmt_groups(due)
+        totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
+        due_total = currency.round(sum(totals))
+        if currency.compare_amounts(total, 0) <= 0 or \
+                currency.compare_amounts(total, due_total) > 0:
+            raise ValidationError(_(
+                "The prepayment amount with tax to invoice must be more than 0 and at most "
+                "%(due)s (what is still to invoice on %(order)s, with tax).",
+                due=currency.format(due_total), order=self.name))
+        if currency.compare_amounts(total, due_total) == 0:
+            return due
+        unit = currency.rounding
+        targets = distribute(currency.round(total), totals, unit, caps=totals)
+        # per group, untaxed amounts near the proportional one and their totals with tax
+        options = []
+        for (_account, lines, group), target, group_total in zip(groups, targets, totals):
+            group_due = sum(group.values())
+            sign = -1 if group_due < 0 else 1
+            guess = currency.round(group_due * target / group_total) if group_total else 0.0
+            near = {currency.round(guess + step * unit) for step in range(-3, 4)}
+            near = [u for u in near if 0 <= sign * u <= sign * group_due] or [guess]
+            options.append([(u, lines._prepmt_with_tax(u)) for u in sorted(near)])
+        # the choice per group whose totals add up to ``total`` exactly (a total with tax
+        # that one group cannot reach, another can make up), closest to the shares
+        reach = {0: (0.0, [])}  # sum of totals in units: (distance to the shares, choices)
+        for target, choices in zip(targets, options):
+            further = {}
+            for reached, (distance, picked) in reach.items():
+                for untaxed, with_tax in choices:
+                    key = reached + round(with_tax / unit)
+                    value = (distance + abs(with_tax - target), picked + [untaxed])
+                    if key not in further or value[0] < further[key][0]:
+                        further[key] = value
+            reach = further
+        wanted = round(total / unit)
+        _reached, (_distance, picked) = min(
+            reach.items(), key=lambda item: (abs(item[0] - wanted), item[1][0]))
+        result = {}
+        for (_account, _lines, group), untaxed in zip(groups, picked):
+            if currency.is_zero(untaxed):
+                continue
+            dues = list(group.values())
+            shares = distribute(untaxed, dues, unit, caps=dues)
+            result.update(zip(group, shares))
+        return {line: share for line, share in result.items() if not currency.is_zero(share)}
 
     def _prepmt_account(self, category=None):
         """The prepayment account of the order's documents for products of ``category``:
