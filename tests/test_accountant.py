@@ -334,6 +334,99 @@ class AccountantScenarios:
         self.assertLedger(order)
 
 
+    # ------------------------------------------------------------------ 3. as of a date
+    def analysis(self, as_of, order=None):
+        """The rows of the Open Prepayments window as of ``as_of``, as the menu opens it."""
+        wizard = self.env["prepayment.analysis.date"].create({"date": as_of})
+        action = wizard.action_open()
+        self.assertEqual(action["context"]["prepmt_as_of"], fields.Date.to_string(as_of))
+        self.env.flush_all()
+        # rows of another date have the same ids: what the cache holds is another date's
+        self.env.invalidate_all()
+        Analysis = self.env["prepayment.analysis"].with_context(action["context"])
+        domain = [("company_id", "=", self.company.id)]
+        if order:
+            domain.append((f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id))
+        return Analysis.search(domain)
+
+    def account_balance(self, account, as_of):
+        lines = self.env["account.move.line"].search([
+            ("account_id", "=", account.id), ("parent_state", "=", "posted"),
+            ("date", "<=", as_of), ("company_id", "=", self.company.id)])
+        return (-1 if self.side.inbound else 1) * sum(lines.mapped("balance"))
+
+    def rows_by_account(self, rows):
+        return {r.account_id: (r.required, r.invoiced, r.paid, r.deducted, r.outstanding,
+                               r.outstanding_company) for r in rows}
+
+    def test_open_prepayments_as_of_a_date_per_account(self):
+        today = fields.Date.today()
+        day = lambda n: fields.Date.add(today, days=n)  # noqa: E731
+        order = self.two_category_order()
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.date, today)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids).create(
+            {"amount": 460.0, "payment_date": day(5)})._create_payments()
+        self.side.deliver(order.order_line[0], 5)
+        final = self.side.final_invoice(order, post=False)
+        final.invoice_date = day(10)
+        final.action_post()
+        self.assertEqual(final.date, day(10))
+        goods, services = self.account_goods, self.account_services
+        # the day before: nothing posted yet, the order's requirement only
+        rows = self.analysis(day(-1), order)
+        self.assertEqual(self.rows_by_account(rows), {
+            self.env["account.account"]: (800.0, 0.0, 0.0, 0.0, 0.0, 0.0)})
+        self.assertEqual(self.rows_by_account(self.analysis(today, order)), {
+            goods: (800.0, 400.0, 0.0, 0.0, 400.0, 400.0),
+            services: (0.0, 400.0, 0.0, 0.0, 400.0, 400.0)})
+        self.assertEqual(self.rows_by_account(self.analysis(day(5), order)), {
+            goods: (800.0, 400.0, 200.0, 0.0, 400.0, 400.0),
+            services: (0.0, 400.0, 200.0, 0.0, 400.0, 400.0)})
+        self.assertEqual(self.rows_by_account(self.analysis(day(10), order)), {
+            goods: (800.0, 400.0, 200.0, 200.0, 200.0, 200.0),
+            services: (0.0, 400.0, 200.0, 0.0, 400.0, 400.0)})
+        # per account, the company-currency outstanding is the account's balance on the date
+        for as_of in (day(-1), today, day(5), day(10)):
+            rows = self.analysis(as_of)
+            for account in (goods, services, self.prepmt_account()):
+                self.assertAlmostEqual(
+                    sum(rows.filtered(lambda r: r.account_id == account)
+                        .mapped("outstanding_company")),
+                    self.account_balance(account, as_of), places=2)
+        # without a date: today's figures, as before
+        rows = self.env["prepayment.analysis"].search([
+            (f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id)])
+        self.assertEqual(sum(rows.mapped("outstanding")), order.prepmt_amount_outstanding)
+        self.assertEqual(sum(rows.mapped("paid")), order.prepmt_amount_paid)
+        # exportable as any list
+        data = rows.export_data(["order_name", "account_id", "outstanding"])["datas"]
+        self.assertEqual(sorted(row[1] for row in data), sorted(
+            [goods.display_name, services.display_name]))
+
+    def test_open_prepayments_totalled_per_currency(self):
+        currency = self.setup_other_currency("EUR", rates=[("2016-01-01", 2.0)])
+        local = self.two_category_order()
+        foreign = self.new_order([{"product": self.product_a, "qty": 1, "price": 100.0}],
+                                 percent=50, **self.currency_vals(currency))
+        for order in (local, foreign):
+            self.side.confirm(order)
+            order.action_create_prepmt_invoice()
+        self.env.flush_all()
+        Analysis = self.env["prepayment.analysis"].with_context(
+            prepmt_as_of=fields.Date.to_string(fields.Date.today()))
+        groups = Analysis.read_group(
+            [("company_id", "=", self.company.id),
+             ("order_name", "in", [local.name, foreign.name])],
+            ["outstanding:sum", "outstanding_company:sum"], ["currency_id"])
+        totals = {g["currency_id"][0]: (g["outstanding"], g["outstanding_company"])
+                  for g in groups}
+        self.assertEqual(totals, {self.company.currency_id.id: (800.0, 800.0),
+                                  currency.id: (50.0, 25.0)})
+
+
 class TestAccountantSale(AccountantScenarios, SalePrepaymentCase):
     pass
 

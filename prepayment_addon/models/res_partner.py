@@ -41,8 +41,9 @@ class ResPartner(models.Model):
     def _compute_prepmt_open_count(self):
         Analysis = self.env["prepayment.analysis"]
         for partner in self:
-            partner.prepmt_open_count = Analysis.search_count(
-                partner._prepmt_open_domain()) if partner.id else 0
+            # one row per order and prepayment account: count the orders
+            rows = Analysis.search(partner._prepmt_open_domain()) if partner.id else Analysis
+            partner.prepmt_open_count = len(set(rows.mapped(lambda r: (r.order_type, r.order_name))))
 
     def action_view_prepmt_open(self):
         self.ensure_one()
