@@ -731,7 +731,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
             dues = list(group.values())
             shares = distribute(untaxed, dues, unit, caps=dues)
             result.update(zip(group, shares))
-        return {line: share for line, share in result.items() if not currency.is_zero(share)}
+        result = {line: share for line, share in result.items() if not currency.is_zero(share)}
+        if not result:
+            raise ValidationError(_(
+                "%(total)s with tax is too small to invoice a prepayment of %(order)s.",
+                total=currency.format(total), order=self.name))
+        return result
 
     def _prepmt_account(self, category=None):
         """The prepayment account of the order's documents for products of ``category``:
