@@ -282,6 +282,19 @@ class AccountantScenarios:
                          (0.0, 920.0))
         self.assertLedger(order)
 
+    def test_order_printout_shows_untaxed_and_with_tax(self):
+        order = self.two_category_order()
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        report = "sale.action_report_saleorder" if self.side.inbound \
+            else "purchase.action_report_purchase_order"
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(report, order.ids)
+        html = html.decode()
+        self.assertIn("With tax", html)
+        summary = html[html.index('name="prepmt_summary"'):]
+        for amount in ("800.00", "920.00"):
+            self.assertIn(amount, summary)
+
     def test_wizard_amount_with_tax_two_tax_groups(self):
         tax_10 = self.tax(10.0)
         order = self.new_order([
