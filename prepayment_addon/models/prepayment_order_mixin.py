@@ -156,7 +156,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
             currency = order.currency_id
             amounts = {line: line.prepmt_amount for line in order._prepmt_lines()
                        if not currency.is_zero(line.prepmt_amount)}
-            order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts) if amounts else 0.0
+            try:
+                order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts)
+            except UserError:
+                # a company without a prepayment account yet: the lines' own totals
+                order.prepmt_amount_incl = sum(
+                    line._prepmt_with_tax(amount) for line, amount in amounts.items())
             invoiced = paid = 0.0
             for move in order.prepmt_move_ids.filtered(
                     lambda m: m.state == "posted" and m.is_prepayment):
