@@ -282,6 +282,16 @@ class AccountantScenarios:
                          (0.0, 920.0))
         self.assertLedger(order)
 
+    def test_amounts_with_tax_without_a_company_account(self):
+        # a category without account, and no company account yet: the form still works
+        self.product_a.categ_id = self.env["product.category"].create({"name": "Plain"})
+        self.company[self.env[self.side.order_model]._prepmt_account_field] = False
+        order = self.new_order(percent=50)
+        self.assertEqual((order.prepmt_amount, order.prepmt_amount_incl), (500.0, 575.0))
+        self.side.confirm(order)
+        with self.assertRefused(UserError, "no .* prepayment account"):
+            order.action_create_prepmt_invoice()
+
     def test_order_printout_shows_untaxed_and_with_tax(self):
         order = self.two_category_order()
         self.side.confirm(order)
