@@ -30,9 +30,10 @@ Operations (ours vs the reference, on identical orders of N lines, distinct prod
 * ``state_batch``          1,000 orders: posting their prepayment invoices in one batch, and the
   forced recompute of the order/line prepayment amounts (and ``prepmt_state`` once it exists).
 """
+
 import argparse
-import cProfile
 import contextlib
+import cProfile
 import itertools
 import json
 import os
@@ -59,16 +60,27 @@ def parse_args(argv=None):
     p.add_argument("-d", "--database", required=True, help="database with prepayment_addon")
     p.add_argument("--sizes", default="10,100,500", help="order sizes (lines), comma separated")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
-    p.add_argument("--state-orders", type=int, default=1000,
-                   help="orders of the batch state measurement (0 skips it)")
-    p.add_argument("--only", default="",
-                   help="comma separated subset of operations (sale_prepmt_invoice, ...)")
-    p.add_argument("--no-grouped", action="store_true",
-                   help="skip the variant where our orders group their prepayment lines")
+    p.add_argument(
+        "--state-orders",
+        type=int,
+        default=1000,
+        help="orders of the batch state measurement (0 skips it)",
+    )
+    p.add_argument(
+        "--only", default="", help="comma separated subset of operations (sale_prepmt_invoice, ...)"
+    )
+    p.add_argument(
+        "--no-grouped",
+        action="store_true",
+        help="skip the variant where our orders group their prepayment lines",
+    )
     p.add_argument("--output", default=DEFAULT_OUTPUT, help="JSON result file")
-    p.add_argument("--profile", default="",
-                   help="directory: write a cProfile (.prof + top-60 .txt) of each operation "
-                        "(ours: KEY_N, reference: KEY_N_ref) at the largest size")
+    p.add_argument(
+        "--profile",
+        default="",
+        help="directory: write a cProfile (.prof + top-60 .txt) of each operation "
+        "(ours: KEY_N, reference: KEY_N_ref) at the largest size",
+    )
     p.add_argument("--log-level", default="warn")
     return p.parse_args(argv)
 
@@ -133,8 +145,9 @@ class Bench:
             env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
             company._prepmt_ensure_accounts()
         company = env.company
-        assert company.prepmt_sale_account_id and company.prepmt_purchase_account_id, \
+        assert company.prepmt_sale_account_id and company.prepmt_purchase_account_id, (
             "the company has no prepayment accounts"
+        )
         company.prepmt_auto_post = True
         company.prepmt_compress_default = False
         self.company = company
@@ -142,35 +155,51 @@ class Bench:
         Tax = env["account.tax"]
         dom = Tax._check_company_domain(company)
         self.sale_tax = company.account_sale_tax_id or Tax.search(
-            [*dom, ("type_tax_use", "=", "sale")], limit=1)
+            [*dom, ("type_tax_use", "=", "sale")], limit=1
+        )
         self.purchase_tax = company.account_purchase_tax_id or Tax.search(
-            [*dom, ("type_tax_use", "=", "purchase")], limit=1)
+            [*dom, ("type_tax_use", "=", "purchase")], limit=1
+        )
         self.customer = env["res.partner"].create({"name": "Bench Customer"})
         self.vendor = env["res.partner"].create({"name": "Bench Vendor"})
-        self.products = env["product.product"].create([{
-            "name": f"Bench product {i:04d}",
-            "type": "consu",
-            "list_price": 10.0 + i,
-            "standard_price": 5.0 + i,
-            "invoice_policy": "order",
-            "purchase_method": "purchase",
-            "taxes_id": [(6, 0, self.sale_tax.ids)],
-            "supplier_taxes_id": [(6, 0, self.purchase_tax.ids)],
-        } for i in range(max_lines)])
+        self.products = env["product.product"].create(
+            [
+                {
+                    "name": f"Bench product {i:04d}",
+                    "type": "consu",
+                    "list_price": 10.0 + i,
+                    "standard_price": 5.0 + i,
+                    "invoice_policy": "order",
+                    "purchase_method": "purchase",
+                    "taxes_id": [(6, 0, self.sale_tax.ids)],
+                    "supplier_taxes_id": [(6, 0, self.purchase_tax.ids)],
+                }
+                for i in range(max_lines)
+            ]
+        )
         env.flush_all()
 
     def sale_order(self, n, percent=0.0, confirm=True):
         env = self.env
-        order = env["sale.order"].create({
-            "partner_id": self.customer.id,
-            "prepmt_compress": self.grouped,
-            "order_line": [(0, 0, {
-                "product_id": p.id,
-                "product_uom_qty": 3.0,
-                "price_unit": 100.0 + i,
-                "tax_id": [(6, 0, self.sale_tax.ids)],
-            }) for i, p in enumerate(self.products[:n])],
-        })
+        order = env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "prepmt_compress": self.grouped,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": p.id,
+                            "product_uom_qty": 3.0,
+                            "price_unit": 100.0 + i,
+                            "tax_id": [(6, 0, self.sale_tax.ids)],
+                        },
+                    )
+                    for i, p in enumerate(self.products[:n])
+                ],
+            }
+        )
         if percent:
             order.prepmt_percent = percent
         if confirm:
@@ -180,17 +209,26 @@ class Bench:
 
     def purchase_order(self, n, percent=0.0, confirm=True):
         env = self.env
-        order = env["purchase.order"].create({
-            "partner_id": self.vendor.id,
-            "prepmt_compress": self.grouped,
-            "partner_ref": "VREF-1",
-            "order_line": [(0, 0, {
-                "product_id": p.id,
-                "product_qty": 3.0,
-                "price_unit": 50.0 + i,
-                "taxes_id": [(6, 0, self.purchase_tax.ids)],
-            }) for i, p in enumerate(self.products[:n])],
-        })
+        order = env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "prepmt_compress": self.grouped,
+                "partner_ref": "VREF-1",
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": p.id,
+                            "product_qty": 3.0,
+                            "price_unit": 50.0 + i,
+                            "taxes_id": [(6, 0, self.purchase_tax.ids)],
+                        },
+                    )
+                    for i, p in enumerate(self.products[:n])
+                ],
+            }
+        )
         if percent:
             order.prepmt_percent = percent
         if confirm:
@@ -207,6 +245,7 @@ class Bench:
         def run():
             o = self.env["sale.order"].browse(order_id)
             o.action_create_prepmt_invoice()
+
         return run, lambda: self._check_sale_prepmt(order_id, n)
 
     def op_sale_prepmt_ref(self, n):
@@ -215,11 +254,18 @@ class Bench:
 
         def run():
             env = self.env
-            wizard = env["sale.advance.payment.inv"].with_context(
-                active_model="sale.order", active_ids=[order_id], active_id=order_id,
-            ).create({"advance_payment_method": "percentage", "amount": 30})
+            wizard = (
+                env["sale.advance.payment.inv"]
+                .with_context(
+                    active_model="sale.order",
+                    active_ids=[order_id],
+                    active_id=order_id,
+                )
+                .create({"advance_payment_method": "percentage", "amount": 30})
+            )
             invoice = wizard._create_invoices(wizard.sale_order_ids)
             invoice.action_post()
+
         return run, None
 
     def _check_sale_prepmt(self, order_id, n):
@@ -246,8 +292,10 @@ class Bench:
             o = self.env["sale.order"].browse(order_id)
             assert self.currency.is_zero(o.prepmt_amount_outstanding), o.prepmt_amount_outstanding
             final = o.invoice_ids - o.prepmt_move_ids
-            assert len(final.invoice_line_ids.filtered("prepmt_allocation_ids")) == \
-                self.expected_lines(n)
+            assert len(
+                final.invoice_line_ids.filtered("prepmt_allocation_ids")
+            ) == self.expected_lines(n)
+
         return run, check
 
     def op_sale_final_ref(self, n):
@@ -257,6 +305,7 @@ class Bench:
         def run():
             o = self.env["sale.order"].browse(order_id)
             o._create_invoices().action_post()
+
         return run, None
 
     def _po_bill(self, order_id):
@@ -280,6 +329,7 @@ class Bench:
             move = o.prepmt_move_ids
             assert len(move) == 1 and move.state == "posted", move
             assert len(move.invoice_line_ids) == self.expected_lines(n)
+
         return run, check
 
     def op_purchase_prepmt_ref(self, n):
@@ -296,6 +346,7 @@ class Bench:
         def check():
             o = self.env["purchase.order"].browse(order_id)
             assert self.currency.is_zero(o.prepmt_amount_outstanding), o.prepmt_amount_outstanding
+
         return (lambda: self._po_bill(order_id)), check
 
     def op_purchase_final_ref(self, n):
@@ -305,15 +356,34 @@ class Bench:
 
     OPERATIONS = [
         # key, label, ours, reference, reference label
-        ("sale_prepmt_invoice", "sale: 30% prepayment invoice (posted)",
-         "op_sale_prepmt_ours", "op_sale_prepmt_ref", "Odoo 30% down-payment invoice (posted)"),
-        ("sale_final_invoice", "sale: final invoice of a prepaid order",
-         "op_sale_final_ours", "op_sale_final_ref", "final invoice, no prepayment"),
-        ("purchase_prepmt_bill", "purchase: 30% prepayment bill (posted)",
-         "op_purchase_prepmt_ours", "op_purchase_prepmt_ref",
-         "plain vendor bill of the PO (no down-payment bill in Odoo 18 CE)"),
-        ("purchase_final_bill", "purchase: final bill of a prepaid PO",
-         "op_purchase_final_ours", "op_purchase_final_ref", "final bill, no prepayment"),
+        (
+            "sale_prepmt_invoice",
+            "sale: 30% prepayment invoice (posted)",
+            "op_sale_prepmt_ours",
+            "op_sale_prepmt_ref",
+            "Odoo 30% down-payment invoice (posted)",
+        ),
+        (
+            "sale_final_invoice",
+            "sale: final invoice of a prepaid order",
+            "op_sale_final_ours",
+            "op_sale_final_ref",
+            "final invoice, no prepayment",
+        ),
+        (
+            "purchase_prepmt_bill",
+            "purchase: 30% prepayment bill (posted)",
+            "op_purchase_prepmt_ours",
+            "op_purchase_prepmt_ref",
+            "plain vendor bill of the PO (no down-payment bill in Odoo 18 CE)",
+        ),
+        (
+            "purchase_final_bill",
+            "purchase: final bill of a prepaid PO",
+            "op_purchase_final_ours",
+            "op_purchase_final_ref",
+            "final bill, no prepayment",
+        ),
     ]
 
     def measure(self, prepare_name, n, profile_to=None, grouped=False):
@@ -324,14 +394,19 @@ class Bench:
             with self.scratch():
                 run, check = getattr(self, prepare_name)(n)
                 seconds, queries = self.timed(
-                    run, profile_to=profile_to if (profile_to and i == 0) else None)
+                    run, profile_to=profile_to if (profile_to and i == 0) else None
+                )
                 if check:
                     check()
                 runs.append((seconds, queries))
         self.grouped = False
         best = min(runs)
-        return {"seconds": best[0], "queries": best[1],
-                "all_seconds": [r[0] for r in runs], "all_queries": [r[1] for r in runs]}
+        return {
+            "seconds": best[0],
+            "queries": best[1],
+            "all_seconds": [r[0] for r in runs],
+            "all_queries": [r[1] for r in runs],
+        }
 
     def warm_up(self, ops):
         for _key, _label, ours, ref, _rl in ops:
@@ -353,17 +428,30 @@ class Bench:
         with self.scratch():
             t0 = time.perf_counter()
             self.company.prepmt_auto_post = False
-            Order = env["sale.order"].with_context(tracking_disable=True, mail_create_nolog=True,
-                                                   mail_notrack=True)
-            orders = Order.create([{
-                "partner_id": self.customer.id,
-                "prepmt_percent": 30,
-                "order_line": [(0, 0, {
-                    "product_id": self.products[i % len(self.products)].id,
-                    "product_uom_qty": 2.0, "price_unit": 100.0,
-                    "tax_id": [(6, 0, self.sale_tax.ids)],
-                })],
-            } for i in range(count)])
+            Order = env["sale.order"].with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            )
+            orders = Order.create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "prepmt_percent": 30,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": self.products[i % len(self.products)].id,
+                                    "product_uom_qty": 2.0,
+                                    "price_unit": 100.0,
+                                    "tax_id": [(6, 0, self.sale_tax.ids)],
+                                },
+                            )
+                        ],
+                    }
+                    for i in range(count)
+                ]
+            )
             orders.action_confirm()
             # the draft prepayment invoices, made in one batch (setup, not measured)
             Move = env["account.move"].with_context(tracking_disable=True)
@@ -371,7 +459,8 @@ class Bench:
             for order in orders:
                 vals = order._prepare_prepmt_invoice("out_invoice")
                 vals["invoice_line_ids"] = order._prepmt_line_commands(
-                    {l: l.prepmt_amount_to_invoice for l in order._prepmt_lines()}, "prepayment")
+                    {ln: ln.prepmt_amount_to_invoice for ln in order._prepmt_lines()}, "prepayment"
+                )
                 vals_list.append(vals)
             moves = Move.create(vals_list)
             env.flush_all()
@@ -382,6 +471,7 @@ class Bench:
             #    the recompute of invoiced/outstanding/to invoice on lines and orders
             def post():
                 env["account.move"].browse(move_ids).action_post()
+
             out["post_seconds"], out["post_queries"] = self.timed(post)
             o = env["sale.order"].browse(order_ids)
             assert all(self.currency.is_zero(x) for x in o.mapped("prepmt_amount_to_invoice"))
@@ -391,15 +481,25 @@ class Bench:
             with self.scratch():
                 ref_vals = []
                 for vals in vals_list:
-                    vals = dict(vals, prepmt_sale_order_id=False, invoice_line_ids=[
-                        (0, 0, {k: v for k, v in cmd[2].items() if k != "prepmt_allocation_ids"})
-                        for cmd in vals["invoice_line_ids"]])
+                    vals = dict(
+                        vals,
+                        prepmt_sale_order_id=False,
+                        invoice_line_ids=[
+                            (
+                                0,
+                                0,
+                                {k: v for k, v in cmd[2].items() if k != "prepmt_allocation_ids"},
+                            )
+                            for cmd in vals["invoice_line_ids"]
+                        ],
+                    )
                     ref_vals.append(vals)
                 ref_ids = Move.create(ref_vals).ids
                 env.flush_all()
 
                 def post_ref():
                     env["account.move"].browse(ref_ids).action_post()
+
                 out["post_ref_seconds"], out["post_ref_queries"] = self.timed(post_ref)
 
             # 2. the recompute alone, forced for every order and line (what a payment, a
@@ -410,8 +510,10 @@ class Bench:
                 for fname in ("prepmt_amount_invoiced",):
                     env.add_to_compute(lines._fields[fname], lines)
                 env.add_to_compute(orders_._fields["prepmt_amount_invoiced"], orders_)
-            out["recompute_amounts_seconds"], out["recompute_amounts_queries"] = \
-                self.timed(recompute_amounts)
+
+            out["recompute_amounts_seconds"], out["recompute_amounts_queries"] = self.timed(
+                recompute_amounts
+            )
 
             # 3. ---- prepmt_state (being added in parallel; measured once it exists) ----
             #    One payment per invoice, registered in one batch (setup), then the forced
@@ -419,7 +521,8 @@ class Bench:
             if "prepmt_state" in env["sale.order"]._fields:
                 t1 = time.perf_counter()
                 env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=move_ids,
+                    active_model="account.move",
+                    active_ids=move_ids,
                 ).create({"group_payment": False})._create_payments()
                 env.flush_all()
                 out["payment_setup_seconds"] = time.perf_counter() - t1
@@ -429,12 +532,15 @@ class Bench:
                 def recompute_state():
                     orders_ = env["sale.order"].browse(order_ids)
                     env.add_to_compute(orders_._fields["prepmt_state"], orders_)
-                out["recompute_state_seconds"], out["recompute_state_queries"] = \
-                    self.timed(recompute_state)
+
+                out["recompute_state_seconds"], out["recompute_state_queries"] = self.timed(
+                    recompute_state
+                )
             else:
                 out["recompute_state_seconds"] = None
                 out["recompute_state_note"] = (
-                    "prepmt_state does not exist yet on sale.order: not measured")
+                    "prepmt_state does not exist yet on sale.order: not measured"
+                )
         return out
 
     # -- main --------------------------------------------------------------------------------
@@ -445,8 +551,11 @@ class Bench:
         ops = [op for op in self.OPERATIONS if not only or op[0] in only]
         t_setup = time.perf_counter()
         self.setup_data(max(sizes))
-        print(f"setup: {time.perf_counter() - t_setup:.1f}s "
-              f"(company {self.company.name}, chart {self.company.chart_template})", flush=True)
+        print(
+            f"setup: {time.perf_counter() - t_setup:.1f}s "
+            f"(company {self.company.name}, chart {self.company.chart_template})",
+            flush=True,
+        )
         self.warm_up(ops)
         for key, label, ours, ref, ref_label in ops:
             for n in sizes:
@@ -459,15 +568,25 @@ class Bench:
                 if not args.no_grouped:
                     variants.append((key + "_grouped", label + ", grouped lines", True))
                 for vkey, vlabel, grouped in variants:
-                    r_ours = self.measure(ours, n, grouped=grouped,
-                                          profile_to=prof and prof + ("_grouped" if grouped else ""))
+                    r_ours = self.measure(
+                        ours,
+                        n,
+                        grouped=grouped,
+                        profile_to=prof and prof + ("_grouped" if grouped else ""),
+                    )
                     row = {
-                        "operation": vkey, "label": vlabel, "reference": ref_label, "lines": n,
+                        "operation": vkey,
+                        "label": vlabel,
+                        "reference": ref_label,
+                        "lines": n,
                         "grouped": grouped,
-                        "ours_s": r_ours["seconds"], "ref_s": r_ref["seconds"],
+                        "ours_s": r_ours["seconds"],
+                        "ref_s": r_ref["seconds"],
                         "ratio": r_ours["seconds"] / r_ref["seconds"] if r_ref["seconds"] else None,
-                        "ours_queries": r_ours["queries"], "ref_queries": r_ref["queries"],
-                        "ours_runs_s": r_ours["all_seconds"], "ref_runs_s": r_ref["all_seconds"],
+                        "ours_queries": r_ours["queries"],
+                        "ref_queries": r_ref["queries"],
+                        "ours_runs_s": r_ours["all_seconds"],
+                        "ref_runs_s": r_ref["all_seconds"],
                         "target_ratio": TARGETS[key],
                     }
                     row["meets_target"] = row["ratio"] is not None and row["ratio"] <= TARGETS[key]
@@ -477,33 +596,40 @@ class Bench:
         if args.state_orders and (not only or "state_batch" in only):
             state = self.state_batch(args.state_orders)
             print(format_state(state), flush=True)
-        return {"rows": self.results, "state_batch": state,
-                "growth": growth(self.results)}
+        return {"rows": self.results, "state_batch": state, "growth": growth(self.results)}
 
 
 # ----------------------------------------------------------------------------- output
-HEADER = (f"{'operation':<30} {'lines':>5} {'ours s':>8} {'ref s':>8} {'ratio':>6} "
-          f"{'target':>6} {'our q':>6} {'ref q':>6}")
+HEADER = (
+    f"{'operation':<30} {'lines':>5} {'ours s':>8} {'ref s':>8} {'ratio':>6} "
+    f"{'target':>6} {'our q':>6} {'ref q':>6}"
+)
 
 
 def format_row(r):
     flag = "" if r["meets_target"] else "  <-- over target"
-    return (f"{r['operation']:<30} {r['lines']:>5} {r['ours_s']:>8.3f} {r['ref_s']:>8.3f} "
-            f"{r['ratio']:>6.2f} {r['target_ratio']:>6.1f} {r['ours_queries']:>6} "
-            f"{r['ref_queries']:>6}{flag}")
+    return (
+        f"{r['operation']:<30} {r['lines']:>5} {r['ours_s']:>8.3f} {r['ref_s']:>8.3f} "
+        f"{r['ratio']:>6.2f} {r['target_ratio']:>6.1f} {r['ours_queries']:>6} "
+        f"{r['ref_queries']:>6}{flag}"
+    )
 
 
 def format_state(s):
-    lines = [f"state_batch: {s['orders']} orders (setup {s['setup_seconds']:.1f}s)",
-             f"  post {s['orders']} prepayment invoices in one batch: "
-             f"{s['post_seconds']:.2f}s, {s['post_queries']} queries "
-             f"(same invoices without prepayment links: {s['post_ref_seconds']:.2f}s, "
-             f"{s['post_ref_queries']} queries)",
-             f"  forced recompute of prepmt_amount_invoiced (lines+orders): "
-             f"{s['recompute_amounts_seconds']:.3f}s, {s['recompute_amounts_queries']} queries"]
+    lines = [
+        f"state_batch: {s['orders']} orders (setup {s['setup_seconds']:.1f}s)",
+        f"  post {s['orders']} prepayment invoices in one batch: "
+        f"{s['post_seconds']:.2f}s, {s['post_queries']} queries "
+        f"(same invoices without prepayment links: {s['post_ref_seconds']:.2f}s, "
+        f"{s['post_ref_queries']} queries)",
+        f"  forced recompute of prepmt_amount_invoiced (lines+orders): "
+        f"{s['recompute_amounts_seconds']:.3f}s, {s['recompute_amounts_queries']} queries",
+    ]
     if s.get("recompute_state_seconds") is not None:
-        lines.append(f"  forced recompute of prepmt_state: {s['recompute_state_seconds']:.3f}s, "
-                     f"{s['recompute_state_queries']} queries (states {s['states_after_payment']})")
+        lines.append(
+            f"  forced recompute of prepmt_state: {s['recompute_state_seconds']:.3f}s, "
+            f"{s['recompute_state_queries']} queries (states {s['states_after_payment']})"
+        )
     else:
         lines.append(f"  prepmt_state: {s['recompute_state_note']}")
     return "\n".join(lines)
@@ -519,7 +645,8 @@ def growth(rows):
         a, b = rs[0], rs[-1]
         dn = b["lines"] - a["lines"]
         out[key] = {
-            "from_lines": a["lines"], "to_lines": b["lines"],
+            "from_lines": a["lines"],
+            "to_lines": b["lines"],
             "ours_queries_per_line": (b["ours_queries"] - a["ours_queries"]) / dn,
             "ref_queries_per_line": (b["ref_queries"] - a["ref_queries"]) / dn,
             "ours_ms_per_line": 1000 * (b["ours_s"] - a["ours_s"]) / dn,
@@ -532,8 +659,8 @@ def main(argv=None):
     args = parse_args(argv)
     import odoo
     from odoo.tools import config
-    config.parse_config(["-c", args.config, "-d", args.database,
-                         f"--log-level={args.log_level}"])
+
+    config.parse_config(["-c", args.config, "-d", args.database, f"--log-level={args.log_level}"])
     odoo.netsvc.init_logger()
     registry = odoo.modules.registry.Registry(args.database)
     cr = registry.cursor()
@@ -550,16 +677,23 @@ def main(argv=None):
         cr.close()
     result["meta"] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "database": args.database, "sizes": args.sizes, "repeat": args.repeat,
-        "python": sys.version.split()[0], "odoo": odoo.release.version,
-        "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform(),
+        "database": args.database,
+        "sizes": args.sizes,
+        "repeat": args.repeat,
+        "python": sys.version.split()[0],
+        "odoo": odoo.release.version,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
         "total_seconds": time.perf_counter() - started,
     }
     print("\nqueries per extra line (smallest -> largest size):")
     for key, g in sorted(result["growth"].items()):
-        print(f"  {key:<30} ours {g['ours_queries_per_line']:6.2f} q/line "
-              f"{g['ours_ms_per_line']:6.2f} ms/line | ref {g['ref_queries_per_line']:6.2f} q/line "
-              f"{g['ref_ms_per_line']:6.2f} ms/line")
+        print(
+            f"  {key:<30} ours {g['ours_queries_per_line']:6.2f} q/line "
+            f"{g['ours_ms_per_line']:6.2f} ms/line | ref {g['ref_queries_per_line']:6.2f} q/line "
+            f"{g['ref_ms_per_line']:6.2f} ms/line"
+        )
     out_dir = os.path.dirname(os.path.abspath(args.output))
     os.makedirs(out_dir, exist_ok=True)
     with open(args.output, "w") as fh:

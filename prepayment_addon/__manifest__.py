@@ -1,9 +1,8 @@
-# Part of prepayment_addon. License: LGPL-3 (see LICENSE file).
 {
     "name": "Order Prepayments",
     "version": "18.0.1.2.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
-               "(Dynamics NAV / Business Central style)",
+    "(Dynamics NAV / Business Central style)",
     "description": """
 Prepayments on sales and purchase orders
 ========================================
@@ -44,6 +43,4 @@ Prepayments on sales and purchase orders
     ],
     "images": ["static/description/screenshot_order.png"],
     "post_init_hook": "post_init_hook",
-    "installable": True,
-    "application": False,
 }

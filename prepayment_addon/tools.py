@@ -1,4 +1,5 @@
 """Pure helpers of the prepayment engine (no database, no ORM)."""
+
 from odoo.exceptions import UserError, ValidationError
 
 # Move types of the documents that invoice and of those that credit (sales and purchase).

@@ -1,4 +1,3 @@
-# Part of prepayment_addon. License: LGPL-3 (see LICENSE file).
 {
     "name": "Order Prepayments - Inventory",
     "version": "18.0.1.0.0",
@@ -15,7 +14,5 @@ A manager can let one order through on purpose.
     "website": "https://example.com/prepayment_addon",
     "license": "LGPL-3",
     "depends": ["prepayment_addon", "sale_stock", "purchase_stock"],
-    "data": [],
-    "installable": True,
     "auto_install": True,
 }

@@ -11,6 +11,7 @@ Prints PASS/FAIL lines and exits non-zero on a failure. (Odoo's log is silenced 
 CRITICAL: uninstalling tries to delete demo partners that posted entries still use, and logs
 each refusal as an error, which is Odoo's normal behaviour.)
 """
+
 import sys
 
 import odoo
@@ -21,8 +22,13 @@ conf, dbname = sys.argv[1], sys.argv[2]
 config.parse_config(["-c", conf, "-d", dbname, "--log-level=critical"])
 failures = []
 
-ORDER_FIELDS = ("prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_deducted",
-                "prepmt_amount_outstanding", "prepmt_state")
+ORDER_FIELDS = (
+    "prepmt_amount",
+    "prepmt_amount_invoiced",
+    "prepmt_amount_deducted",
+    "prepmt_amount_outstanding",
+    "prepmt_state",
+)
 
 
 def orders_snapshot(env):
@@ -56,8 +62,9 @@ with registry.cursor() as cr:
     env = api.Environment(cr, SUPERUSER_ID, {})
     before_orders = orders_snapshot(env)
     before_ledger = ledger_snapshot(cr)
-    prepmt_moves = env["account.move"].search_count([("is_prepayment", "=", True),
-                                                     ("state", "=", "posted")])
+    prepmt_moves = env["account.move"].search_count(
+        [("is_prepayment", "=", True), ("state", "=", "posted")]
+    )
     check("the database has prepayment history to keep", prepmt_moves > 0)
     # an administrator cleared a prepayment account: an upgrade must not create it again
     company = env.ref("base.main_company")
@@ -69,21 +76,28 @@ with registry.cursor() as cr:
 registry = odoo.modules.registry.Registry(dbname)
 with registry.cursor() as cr:
     env = api.Environment(cr, SUPERUSER_ID, {})
-    check("upgrade in place keeps every order's prepayment amounts",
-          orders_snapshot(env) == before_orders)
+    check(
+        "upgrade in place keeps every order's prepayment amounts",
+        orders_snapshot(env) == before_orders,
+    )
     check("upgrade in place keeps the ledger", ledger_snapshot(cr) == before_ledger)
-    check("upgrade in place creates no account and keeps a cleared one cleared",
-          env["account.account"].search_count([]) == accounts_before
-          and not env.ref("base.main_company").prepmt_purchase_account_id)
+    check(
+        "upgrade in place creates no account and keeps a cleared one cleared",
+        env["account.account"].search_count([]) == accounts_before
+        and not env.ref("base.main_company").prepmt_purchase_account_id,
+    )
     to_remove = module(env, "prepayment_addon_stock").filtered(
-        lambda m: m.state == "installed") | module(env, "prepayment_addon")
+        lambda m: m.state == "installed"
+    ) | module(env, "prepayment_addon")
     to_remove.button_immediate_uninstall()
 
 registry = odoo.modules.registry.Registry(dbname)
 with registry.cursor() as cr:
     env = api.Environment(cr, SUPERUSER_ID, {})
     check("the addon is uninstalled", module(env, "prepayment_addon").state == "uninstalled")
-    check("uninstalling keeps every posted journal item unchanged",
-          ledger_snapshot(cr) == before_ledger)
+    check(
+        "uninstalling keeps every posted journal item unchanged",
+        ledger_snapshot(cr) == before_ledger,
+    )
 
 sys.exit(1 if failures else 0)

@@ -5,6 +5,7 @@ module runs with ``test_enable``; Odoo then logs a misleading ERROR with a full 
 ("Importing test framework, avoid importing from business modules ..."). This filter
 drops that one record and nothing else.
 """
+
 import logging
 
 

@@ -5,6 +5,7 @@ The tests live outside the addon package, so the classes carry ``test_tags`` and
 Every scenario runs on both sides through a small driver (:class:`SaleSide`,
 :class:`PurchaseSide`), so that one shared behaviour is checked once for each side.
 """
+
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -142,17 +143,20 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         # invoice what is delivered / received, so that tests invoice partial quantities
         (cls.product_a | cls.product_b).write(
-            {"invoice_policy": "delivery", "purchase_method": "receive"})
+            {"invoice_policy": "delivery", "purchase_method": "receive"}
+        )
         cls.product_a.supplier_taxes_id = cls.tax_purchase_a
         cls.product_b.supplier_taxes_id = cls.tax_purchase_a
         # the Discounts and Pricelists settings: the sales order form shows those fields
-        cls.env.user.groups_id |= (cls.env.ref("sale.group_discount_per_so_line")
-                                   | cls.env.ref("product.group_product_pricelist"))
+        cls.env.user.groups_id |= cls.env.ref("sale.group_discount_per_so_line") | cls.env.ref(
+            "product.group_product_pricelist"
+        )
 
     # ------------------------------------------------------------------
     def new_order(self, lines=None, partner=None, percent=None, **vals):
-        lines = lines if lines is not None else [
-            {"product": self.product_a, "qty": 10, "price": 100.0}]
+        lines = (
+            lines if lines is not None else [{"product": self.product_a, "qty": 10, "price": 100.0}]
+        )
         order = self.side.create_order(partner or self.partner_a, lines, **vals)
         if percent is not None:
             order.prepmt_percent = percent
@@ -162,8 +166,11 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         """Order values that give an order ``currency``: a sales order takes the currency of
         its pricelist (the form does not show the currency), a purchase order has its own."""
         if self.side.order_model == "sale.order":
-            return {"pricelist_id": self.env["product.pricelist"].create(
-                {"name": currency.name, "currency_id": currency.id})}
+            return {
+                "pricelist_id": self.env["product.pricelist"].create(
+                    {"name": currency.name, "currency_id": currency.id}
+                )
+            }
         return {"currency_id": currency}
 
     def prepmt_account(self):
@@ -174,9 +181,11 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             self.side.deliver(line, line._prepmt_ordered_qty() * ratio)
 
     def pay(self, move, amount=None):
-        register = self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=move.ids).create(
-            {"amount": amount} if amount is not None else {})
+        register = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"amount": amount} if amount is not None else {})
+        )
         return register._create_payments()
 
     def open_prepmt_wizard(self, order, user=None):
@@ -201,18 +210,39 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         order.invalidate_recordset()
         order.order_line.invalidate_recordset()
         return {
-            "order": order.read([
-                "partner_id", "currency_id", "fiscal_position_id", "state", "prepmt_percent",
-                "prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_deducted",
-                "prepmt_amount_outstanding", "amount_total"]),
-            "lines": order.order_line.read([
-                "product_id", self.side.tax_field, self.side.qty_field, "price_unit",
-                "discount", "prepmt_percent", "prepmt_amount", "prepmt_amount_invoiced",
-                "prepmt_amount_deducted"]),
-            "moves": (order.prepmt_move_ids | order.invoice_ids).sorted("id").read(
-                ["state", "amount_total", "amount_residual"]),
+            "order": order.read(
+                [
+                    "partner_id",
+                    "currency_id",
+                    "fiscal_position_id",
+                    "state",
+                    "prepmt_percent",
+                    "prepmt_amount",
+                    "prepmt_amount_invoiced",
+                    "prepmt_amount_deducted",
+                    "prepmt_amount_outstanding",
+                    "amount_total",
+                ]
+            ),
+            "lines": order.order_line.read(
+                [
+                    "product_id",
+                    self.side.tax_field,
+                    self.side.qty_field,
+                    "price_unit",
+                    "discount",
+                    "prepmt_percent",
+                    "prepmt_amount",
+                    "prepmt_amount_invoiced",
+                    "prepmt_amount_deducted",
+                ]
+            ),
+            "moves": (order.prepmt_move_ids | order.invoice_ids)
+            .sorted("id")
+            .read(["state", "amount_total", "amount_residual"]),
             "n_moves": self.env["account.move"].search_count(
-                [("partner_id", "=", order.partner_id.id)]),
+                [("partner_id", "=", order.partner_id.id)]
+            ),
         }
 
     def assertUnchanged(self, order, before):
@@ -253,29 +283,40 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         self.assertAlmostEqual(untaxed, order.prepmt_amount_invoiced, places=2)
         self.assertAlmostEqual(
             order.prepmt_amount_invoiced,
-            sum(order.order_line.mapped("prepmt_amount_invoiced")), places=2)
+            sum(order.order_line.mapped("prepmt_amount_invoiced")),
+            places=2,
+        )
         # 2. 0 <= deducted <= invoiced <= prepayment amount
         for line in order._prepmt_lines():
             # in the line's direction: a negative (discount, return) line has negative amounts
             sign = line._prepmt_sign()
             self.assertGreaterEqual(cur.compare_amounts(sign * line.prepmt_amount_deducted, 0), 0)
             self.assertLessEqual(
-                cur.compare_amounts(sign * line.prepmt_amount_deducted,
-                                    sign * line.prepmt_amount_invoiced), 0,
+                cur.compare_amounts(
+                    sign * line.prepmt_amount_deducted, sign * line.prepmt_amount_invoiced
+                ),
+                0,
                 f"{line.name}: deducted {line.prepmt_amount_deducted} > invoiced "
-                f"{line.prepmt_amount_invoiced}")
+                f"{line.prepmt_amount_invoiced}",
+            )
             if not reduced_after_credit:
                 self.assertLessEqual(
-                    cur.compare_amounts(sign * line.prepmt_amount_invoiced,
-                                        sign * line.prepmt_amount), 0)
+                    cur.compare_amounts(
+                        sign * line.prepmt_amount_invoiced, sign * line.prepmt_amount
+                    ),
+                    0,
+                )
             self.assertAlmostEqual(
                 line.prepmt_amount_outstanding,
-                line.prepmt_amount_invoiced - line.prepmt_amount_deducted, places=2)
+                line.prepmt_amount_invoiced - line.prepmt_amount_deducted,
+                places=2,
+            )
         # 3. the prepayment accounts hold the order's outstanding (order currency), each
         #    what the allocations of its journal items say it holds
-        accounts = self.prepmt_account() | docs.line_ids.filtered(
-            "prepmt_allocation_ids").account_id
-        amls = docs.line_ids.filtered(lambda l: l.account_id in accounts)
+        accounts = (
+            self.prepmt_account() | docs.line_ids.filtered("prepmt_allocation_ids").account_id
+        )
+        amls = docs.line_ids.filtered(lambda ln: ln.account_id in accounts)
         balance = sum(amls.mapped("amount_currency"))
         direction = -1 if self.side.inbound else 1
         expected = direction * order.prepmt_amount_outstanding
@@ -288,37 +329,57 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 held[account] += amount
         for account in accounts:
             self.assertAlmostEqual(
-                sum(amls.filtered(lambda l: l.account_id == account).mapped("amount_currency")),
-                direction * held[account], places=2, msg=f"account {account.code}")
+                sum(amls.filtered(lambda ln: ln.account_id == account).mapped("amount_currency")),
+                direction * held[account],
+                places=2,
+                msg=f"account {account.code}",
+            )
         self.assertCompanyLedger(order, amls, expected)
         # 4. what the partner is invoiced over all documents: what the final product lines
         #    invoice plus the outstanding prepayment; once nothing is outstanding, exactly the
         #    final product lines, per tax too (a prepayment adds no tax of its own); and the
         #    order total once all is invoiced
         total = sum(self.doc_sign(m) * m.amount_total for m in docs)
-        product_lines = [(m, l) for m in docs for l in m.invoice_line_ids.filtered(
-            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)]
-        product_total = sum(self.doc_sign(m) * l.price_total for m, l in product_lines)
-        prepmt_lines = [(m, l) for m in docs
-                        for l in m.invoice_line_ids.filtered("prepmt_allocation_ids")]
+        product_lines = [
+            (m, ln)
+            for m in docs
+            for ln in m.invoice_line_ids.filtered(
+                lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
+            )
+        ]
+        product_total = sum(self.doc_sign(m) * ln.price_total for m, ln in product_lines)
+        prepmt_lines = [
+            (m, ln) for m in docs for ln in m.invoice_line_ids.filtered("prepmt_allocation_ids")
+        ]
         self.assertAlmostEqual(
-            sum(self.doc_sign(m) * l.price_subtotal for m, l in prepmt_lines),
-            order.prepmt_amount_outstanding, places=2)
-        if all(cur.is_zero(l.prepmt_amount_outstanding) for l in order.order_line):
-            self.assertAlmostEqual(total, product_total, places=2,
-                                   msg="prepayment documents and deductions do not net to zero")
+            sum(self.doc_sign(m) * ln.price_subtotal for m, ln in prepmt_lines),
+            order.prepmt_amount_outstanding,
+            places=2,
+        )
+        if all(cur.is_zero(ln.prepmt_amount_outstanding) for ln in order.order_line):
+            self.assertAlmostEqual(
+                total,
+                product_total,
+                places=2,
+                msg="prepayment documents and deductions do not net to zero",
+            )
             taxes_invoiced = defaultdict(float)
             for move in docs:
-                for tl in move.line_ids.filtered(lambda l: l.display_type == "tax"):
-                    taxes_invoiced[tl.tax_line_id.id] += \
+                for tl in move.line_ids.filtered(lambda ln: ln.display_type == "tax"):
+                    taxes_invoiced[tl.tax_line_id.id] += (
                         self.doc_sign(move) * move.direction_sign * tl.amount_currency
+                    )
             taxes_products = defaultdict(float)
             for move, line in product_lines:
                 for tax_id, amount in move._prepmt_line_taxes(line).items():
                     taxes_products[tax_id] += self.doc_sign(move) * amount
             for tax_id in set(taxes_invoiced) | set(taxes_products):
-                self.assertAlmostEqual(taxes_invoiced[tax_id], taxes_products[tax_id], places=2,
-                                       msg=f"prepayment leaves tax {tax_id} behind")
+                self.assertAlmostEqual(
+                    taxes_invoiced[tax_id],
+                    taxes_products[tax_id],
+                    places=2,
+                    msg=f"prepayment leaves tax {tax_id} behind",
+                )
             if self.fully_invoiced(order) and self.invoiced_in_one_piece(order):
                 # (a line invoiced in several final documents rounds its tax per document,
                 # with or without prepayment: standard Odoo; the netting above holds then)
@@ -332,32 +393,45 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         the order (its documents and their exchange entries) is those open items, and zero
         once nothing is outstanding. Nothing open on the partner from a cancelled
         prepayment either."""
-        self.assertAlmostEqual(sum(amls.mapped("amount_residual_currency")), expected, places=2,
-                               msg="open items of the prepayment account (order currency)")
+        self.assertAlmostEqual(
+            sum(amls.mapped("amount_residual_currency")),
+            expected,
+            places=2,
+            msg="open items of the prepayment account (order currency)",
+        )
         partials = amls.matched_debit_ids | amls.matched_credit_ids
-        exchange = (partials.exchange_move_id | amls.full_reconcile_id.exchange_move_id) \
-            .line_ids.filtered(lambda l: l.account_id in amls.account_id)
+        exchange = (
+            partials.exchange_move_id | amls.full_reconcile_id.exchange_move_id
+        ).line_ids.filtered(lambda ln: ln.account_id in amls.account_id)
         balance = sum((amls | exchange).mapped("balance"))
         residual = sum(amls.mapped("amount_residual"))
         cur = self.company.currency_id
-        self.assertAlmostEqual(balance, residual, places=2,
-                               msg="prepayment account balance != its open items")
+        self.assertAlmostEqual(
+            balance, residual, places=2, msg="prepayment account balance != its open items"
+        )
         if order.currency_id.is_zero(order.prepmt_amount_outstanding):
-            self.assertTrue(cur.is_zero(residual),
-                            f"{residual} left on the prepayment account with nothing outstanding")
-            self.assertTrue(all(l.reconciled for l in amls),
-                            "a prepayment line stays open with nothing outstanding")
+            self.assertTrue(
+                cur.is_zero(residual),
+                f"{residual} left on the prepayment account with nothing outstanding",
+            )
+            self.assertTrue(
+                all(ln.reconciled for ln in amls),
+                "a prepayment line stays open with nothing outstanding",
+            )
 
     def invoiced_in_one_piece(self, order):
-        return all(len(l.invoice_lines.move_id.filtered(lambda m: m.state == "posted")) <= 1
-                   for l in order._prepmt_lines())
+        return all(
+            len(ln.invoice_lines.move_id.filtered(lambda m: m.state == "posted")) <= 1
+            for ln in order._prepmt_lines()
+        )
 
     def fully_invoiced(self, order):
         """Every line's ordered quantity is invoiced by *posted* final documents (Odoo's own
         qty_invoiced also counts drafts)."""
         return all(
-            abs(l._prepmt_posted_invoiced_qty() - l._prepmt_ordered_qty()) < 1e-6
-            for l in order._prepmt_lines())
+            abs(ln._prepmt_posted_invoiced_qty() - ln._prepmt_ordered_qty()) < 1e-6
+            for ln in order._prepmt_lines()
+        )
 
     def assertTaxesMatchOrder(self, order, docs):
         """Per tax, the tax invoiced over all documents equals the order's tax."""
@@ -369,14 +443,19 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         for line in order._prepmt_lines():
             taxes = line[self.side.tax_field]
             res = taxes.compute_all(
-                line.price_unit * (1 - (line.discount or 0.0) / 100.0), order.currency_id,
-                line._prepmt_ordered_qty(), line.product_id, order.partner_id)
+                line.price_unit * (1 - (line.discount or 0.0) / 100.0),
+                order.currency_id,
+                line._prepmt_ordered_qty(),
+                line.product_id,
+                order.partner_id,
+            )
             for t in res["taxes"]:
                 expected[t["id"]] += t["amount"]
         sign = -1 if self.side.inbound else 1
         for tax_id in set(invoiced) | set(expected):
-            self.assertAlmostEqual(sign * invoiced[tax_id], expected[tax_id], places=2,
-                                   msg=f"tax {tax_id}")
+            self.assertAlmostEqual(
+                sign * invoiced[tax_id], expected[tax_id], places=2, msg=f"tax {tax_id}"
+            )
 
 
 class SalePrepaymentCase(PrepaymentCase):

@@ -2,6 +2,7 @@
 that cancel open invoices, partial credit notes, edited deductions, moving exchange rates, and
 an audit trail nobody rewrites by RPC.  Every scenario runs on both sides where it applies, and
 ``assertLedger`` checks the ledger (order and company currency) after each step."""
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
@@ -10,14 +11,19 @@ from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class AccountingTruthScenarios:
-
     def fixed_tax(self):
         """A 5.00 eco-fee per unit that is part of the base of the percentage tax."""
         base = self.side.taxes()
-        return self.env["account.tax"].create({
-            "name": "eco-fee 5.00", "amount_type": "fixed", "amount": 5.0,
-            "type_tax_use": base.type_tax_use, "include_base_amount": True, "sequence": 0,
-        })
+        return self.env["account.tax"].create(
+            {
+                "name": "eco-fee 5.00",
+                "amount_type": "fixed",
+                "amount": 5.0,
+                "type_tax_use": base.type_tax_use,
+                "include_base_amount": True,
+                "sequence": 0,
+            }
+        )
 
     def final_all(self, order):
         self.deliver_all(order)
@@ -25,9 +31,11 @@ class AccountingTruthScenarios:
 
     def reverse(self, move, lines=None):
         """Credit note with Odoo's reversal wizard; ``lines``: {order line: qty to credit}."""
-        wizard = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=move.ids).create({
-                "journal_id": move.journal_id.id, "date": fields.Date.today()})
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
+        )
         action = wizard.refund_moves()
         refund = self.env["account.move"].browse(action["res_id"])
         if lines:
@@ -44,10 +52,13 @@ class AccountingTruthScenarios:
 
     # ------------------------------------------------------------------ 1. negative lines
     def test_discount_line_follows_the_net_amount(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 4000.0},
-            {"product": self.product_b, "qty": 1, "price": -400.0},
-        ], percent=100)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 4000.0},
+                {"product": self.product_b, "qty": 1, "price": -400.0},
+            ],
+            percent=100,
+        )
         self.assertEqual(order.amount_untaxed, 3600.0)
         self.assertEqual(order.prepmt_amount, 3600.0)
         self.assertEqual(order.order_line[1].prepmt_amount, -400.0)
@@ -67,10 +78,13 @@ class AccountingTruthScenarios:
     def test_saving_the_form_keeps_the_line_percents(self):
         """The form sends the order amount on every save: an unchanged amount must not
         re-spread the prepayment over the lines (a discount line made it look changed)."""
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 4000.0},
-            {"product": self.product_b, "qty": 1, "price": -400.0},
-        ], percent=50)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 4000.0},
+                {"product": self.product_b, "qty": 1, "price": -400.0},
+            ],
+            percent=50,
+        )
         order.order_line[0].prepmt_percent = 80
         self.assertEqual(order.prepmt_amount, 3000.0)
         order.write({"prepmt_amount": 3000.0})
@@ -81,10 +95,13 @@ class AccountingTruthScenarios:
         self.assertEqual(order.prepmt_amount, 1800.0)
 
     def test_negative_quantity_line(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 5, "price": 100.0},
-            {"product": self.product_b, "qty": -1, "price": 50.0},
-        ], percent=40)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 5, "price": 100.0},
+                {"product": self.product_b, "qty": -1, "price": 50.0},
+            ],
+            percent=40,
+        )
         self.assertEqual(order.prepmt_amount, 180.0)
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
@@ -100,10 +117,13 @@ class AccountingTruthScenarios:
 
     def test_discount_line_cannot_be_deleted_once_invoiced(self):
         self.company.prepmt_allow_quotation = True
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 4000.0},
-            {"product": self.product_b, "qty": 1, "price": -400.0},
-        ], percent=100)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 4000.0},
+                {"product": self.product_b, "qty": 1, "price": -400.0},
+            ],
+            percent=100,
+        )
         order.action_create_prepmt_invoice()
         before = self.snapshot(order)
         with self.assertRefused(UserError, "prepayment credit memo first"):
@@ -113,11 +133,18 @@ class AccountingTruthScenarios:
     def test_negative_total_with_taxes_is_refused_clearly(self):
         """A discount line that carries more tax than the lines it discounts: the prepayment
         is positive untaxed but negative with taxes; refused with a message, nothing made."""
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0,
-             "taxes": self.env["account.tax"]},
-            {"product": self.product_b, "qty": 1, "price": -90.0},
-        ], percent=100)
+        order = self.new_order(
+            [
+                {
+                    "product": self.product_a,
+                    "qty": 1,
+                    "price": 100.0,
+                    "taxes": self.env["account.tax"],
+                },
+                {"product": self.product_b, "qty": 1, "price": -90.0},
+            ],
+            percent=100,
+        )
         self.side.confirm(order)
         self.assertEqual(order.prepmt_amount_to_invoice, 10.0)
         before = self.snapshot(order)
@@ -129,8 +156,9 @@ class AccountingTruthScenarios:
     # ------------------------------------------------------------------ 2. fixed taxes
     def test_fixed_tax_is_charged_once(self):
         taxes = self.fixed_tax() | self.side.taxes()
-        order = self.new_order([{"product": self.product_a, "qty": 2, "price": 100.0,
-                                 "taxes": taxes}], percent=50)
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 2, "price": 100.0, "taxes": taxes}], percent=50
+        )
         # order: 200 + 2 x 5.00 eco-fee + 15 % of 210
         self.assertAlmostEqual(order.amount_tax, 10.0 + 31.5, places=2)
         self.side.confirm(order)
@@ -150,8 +178,7 @@ class AccountingTruthScenarios:
         self.side.confirm(order)
         invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.assertEqual(order.prepmt_state, "waiting_payment")
-        credit = self.env["account.move"].browse(
-            order.action_create_prepmt_credit_memo()["res_id"])
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
         self.assertEqual(invoice.amount_residual, 0.0)
         self.assertEqual(credit.amount_residual, 0.0)
         self.assertIn(invoice.payment_state, ("paid", "reversed"))
@@ -163,8 +190,7 @@ class AccountingTruthScenarios:
         self.side.confirm(order)
         invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.pay(invoice, 100.0)
-        credit = self.env["account.move"].browse(
-            order.action_create_prepmt_credit_memo()["res_id"])
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
         self.assertEqual(invoice.amount_residual, 0.0)
         # what the partner paid stays open on the credit memo, to refund or to use
         self.assertAlmostEqual(credit.amount_residual, 100.0, places=2)
@@ -230,16 +256,16 @@ class AccountingTruthScenarios:
         self.assertEqual(deduction.price_subtotal, -200.0)
         # beyond what is outstanding: refused at posting, nothing rewritten
         with Form(draft) as form:
-            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as l:
-                l.price_unit = -500.0
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as ln:
+                ln.price_unit = -500.0
         with self.assertRefused(UserError, "between 0 and"):
             draft.action_post()
         self.assertEqual(draft.state, "draft")
         self.assertEqual(deduction.price_subtotal, -500.0)
         # within bounds: kept as the user typed it
         with Form(draft) as form:
-            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as l:
-                l.price_unit = -120.0
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(deduction)) as ln:
+                ln.price_unit = -120.0
         draft.action_post()
         self.assertEqual(draft.prepmt_deduction_amount, 120.0)
         self.assertEqual(order.prepmt_amount_outstanding, 280.0)
@@ -251,10 +277,10 @@ class AccountingTruthScenarios:
         order.action_create_prepmt_invoice()
         self.side.deliver(order.order_line, 5)
         draft = self.side.final_invoice(order, post=False)
-        product_line = draft.invoice_line_ids.filtered(lambda l: not l.prepmt_allocation_ids)
+        product_line = draft.invoice_line_ids.filtered(lambda ln: not ln.prepmt_allocation_ids)
         with Form(draft) as form:
-            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(product_line)) as l:
-                l.quantity = 2
+            with form.invoice_line_ids.edit(list(draft.invoice_line_ids).index(product_line)) as ln:
+                ln.quantity = 2
         self.assertEqual(draft.prepmt_deduction_amount, 80.0)
         draft.action_post()
         self.assertLedger(order)
@@ -262,37 +288,52 @@ class AccountingTruthScenarios:
     # ------------------------------------------------------------------ 6. exchange rates
     def set_rate(self, currency, rate):
         today = fields.Date.today()
-        rates = currency.rate_ids.filtered(lambda r: r.name == today and r.company_id == self.company)
+        rates = currency.rate_ids.filtered(
+            lambda r: r.name == today and r.company_id == self.company
+        )
         if rates:
             rates.rate = rate
         else:
-            self.env["res.currency.rate"].create({
-                "name": today, "rate": rate, "currency_id": currency.id,
-                "company_id": self.company.id})
+            self.env["res.currency.rate"].create(
+                {
+                    "name": today,
+                    "rate": rate,
+                    "currency_id": currency.id,
+                    "company_id": self.company.id,
+                }
+            )
         self.env.invalidate_all()
 
     def test_moving_exchange_rate_leaves_no_residue(self):
         eur = self.setup_other_currency("EUR")
         self.set_rate(eur, 3.0)
-        vals = {"currency_id": eur.id} if not self.side.inbound else {
-            "pricelist_id": self.env["product.pricelist"].create(
-                {"name": "EUR", "currency_id": eur.id}).id}
+        vals = (
+            {"currency_id": eur.id}
+            if not self.side.inbound
+            else {
+                "pricelist_id": self.env["product.pricelist"]
+                .create({"name": "EUR", "currency_id": eur.id})
+                .id
+            }
+        )
         order = self.new_order(percent=30, **vals)
         self.assertEqual(order.currency_id, eur)
         self.side.confirm(order)
         prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         account = self.prepmt_account()
-        line = prepmt.line_ids.filtered(lambda l: l.account_id == account)
+        line = prepmt.line_ids.filtered(lambda ln: ln.account_id == account)
         self.assertAlmostEqual(abs(line.balance), 100.0, places=2)  # 300 EUR at 3.0
         self.set_rate(eur, 2.0)
         self.deliver_all(order)
         final = self.side.final_invoice(order)
-        deduction = final.line_ids.filtered(lambda l: l.account_id == account)
+        deduction = final.line_ids.filtered(lambda ln: ln.account_id == account)
         self.assertAlmostEqual(abs(deduction.balance), 150.0, places=2)  # 300 EUR at 2.0
         self.assertTrue(deduction.reconciled)
         self.assertTrue(line.reconciled)
-        self.assertTrue(deduction.full_reconcile_id.exchange_move_id or
-                        (deduction.matched_debit_ids | deduction.matched_credit_ids).exchange_move_id)
+        self.assertTrue(
+            deduction.full_reconcile_id.exchange_move_id
+            or (deduction.matched_debit_ids | deduction.matched_credit_ids).exchange_move_id
+        )
         self.assertLedger(order)  # zero residue in company currency
         # resetting the final invoice undoes the exchange difference and reopens the prepayment
         final.button_draft()
@@ -307,11 +348,18 @@ class AccountingTruthScenarios:
 
     # ------------------------------------------------------------------ 8. audit trail
     def user_of_side(self):
-        groups = "sales_team.group_sale_salesman" if self.side.inbound \
+        groups = (
+            "sales_team.group_sale_salesman"
+            if self.side.inbound
             else "purchase.group_purchase_user"
-        return new_test_user(self.env, login=f"prepmt_audit_{self.side.order_model}",
-                             groups=f"base.group_user,{groups}",
-                             company_id=self.company.id, company_ids=[self.company.id])
+        )
+        return new_test_user(
+            self.env,
+            login=f"prepmt_audit_{self.side.order_model}",
+            groups=f"base.group_user,{groups}",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
 
     def test_allocations_cannot_be_edited_by_rpc(self):
         order = self.new_order(percent=30)
@@ -332,26 +380,38 @@ class AccountingTruthScenarios:
     def test_only_managers_let_an_order_through_on_create(self):
         user = self.user_of_side()
         with self.assertRefused(AccessError, "Only managers"):
-            self.env[self.side.order_model].with_user(user).create({
-                "partner_id": self.partner_a.id, "prepmt_check_override": True})
+            self.env[self.side.order_model].with_user(user).create(
+                {"partner_id": self.partner_a.id, "prepmt_check_override": True}
+            )
         manager = new_test_user(
-            self.env, login=f"prepmt_manager_{self.side.order_model}",
+            self.env,
+            login=f"prepmt_manager_{self.side.order_model}",
             groups="base.group_user," + (self.env[self.side.order_model]._prepmt_manager_group),
-            company_id=self.company.id, company_ids=[self.company.id])
-        order = self.env[self.side.order_model].with_user(manager).create({
-            "partner_id": self.partner_a.id, "prepmt_check_override": True})
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        order = (
+            self.env[self.side.order_model]
+            .with_user(manager)
+            .create({"partner_id": self.partner_a.id, "prepmt_check_override": True})
+        )
         self.assertTrue(order.prepmt_check_override)
 
 
 class TestSaleAccountingTruth(AccountingTruthScenarios, SalePrepaymentCase):
-
     def test_discount_wizard_line(self):
         """Odoo 18's Discount button (fixed amount) adds a negative line: at 100 % the
         prepayment is the order's untaxed total."""
-        order = self.new_order([{"product": self.product_a, "qty": 1, "price": 4000.0}],
-                               percent=100)
-        wizard = self.env["sale.order.discount"].with_context(active_id=order.id).create({
-            "sale_order_id": order.id, "discount_type": "amount", "discount_amount": 400.0})
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 1, "price": 4000.0}], percent=100
+        )
+        wizard = (
+            self.env["sale.order.discount"]
+            .with_context(active_id=order.id)
+            .create(
+                {"sale_order_id": order.id, "discount_type": "amount", "discount_amount": 400.0}
+            )
+        )
         wizard.action_apply_discount()
         discount = order.order_line[-1]
         self.assertEqual(discount.price_subtotal, -400.0)

@@ -4,6 +4,7 @@ Every refusal must be a UserError / ValidationError / AccessError (over JSON-RPC
 payload whose ``data.name`` names that exception, never an HTTP 500 or a psycopg2 error)
 with a clear text, and must write nothing.
 """
+
 import json
 from datetime import timedelta
 
@@ -13,12 +14,15 @@ from odoo.tests import HttpCase
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
-ODOO_ERRORS = ("odoo.exceptions.UserError", "odoo.exceptions.ValidationError",
-               "odoo.exceptions.AccessError", "odoo.exceptions.MissingError")
+ODOO_ERRORS = (
+    "odoo.exceptions.UserError",
+    "odoo.exceptions.ValidationError",
+    "odoo.exceptions.AccessError",
+    "odoo.exceptions.MissingError",
+)
 
 
 class BadInputScenarios:
-
     @property
     def order_type(self):
         return "sale" if self.side.inbound else "purchase"
@@ -30,8 +34,7 @@ class BadInputScenarios:
             order.button_cancel()
 
     def moves_of(self, order):
-        return self.env["account.move"].search([
-            (order._prepmt_move_link_field, "=", order.id)])
+        return self.env["account.move"].search([(order._prepmt_move_link_field, "=", order.id)])
 
     def test_rule_bad_values(self):
         Rule = self.env["prepayment.rule"]
@@ -40,8 +43,10 @@ class BadInputScenarios:
         for vals, regex in [
             ({"percent": -0.01}, "between 0 and 100"),
             ({"percent": 100.01}, "between 0 and 100"),
-            ({"percent": 10, "date_start": today, "date_end": today - timedelta(days=1)},
-             "Valid From"),
+            (
+                {"percent": 10, "date_start": today, "date_end": today - timedelta(days=1)},
+                "Valid From",
+            ),
         ]:
             with self.assertRefused(ValidationError, regex):
                 Rule.create({"order_type": self.order_type, **vals})
@@ -55,9 +60,13 @@ class BadInputScenarios:
         self.assertEqual(Rule.search_count([]), count + 1)
 
     def test_archived_rule_does_not_apply(self):
-        rule = self.env["prepayment.rule"].create({
-            "order_type": self.order_type, "percent": 40,
-            "product_tmpl_id": self.product_a.product_tmpl_id.id})
+        rule = self.env["prepayment.rule"].create(
+            {
+                "order_type": self.order_type,
+                "percent": 40,
+                "product_tmpl_id": self.product_a.product_tmpl_id.id,
+            }
+        )
         self.assertEqual(self.new_order().order_line.prepmt_percent, 40.0)
         rule.active = False
         order = self.new_order()
@@ -66,10 +75,13 @@ class BadInputScenarios:
         self.assertEqual(order.order_line.prepmt_percent, 0.0)
 
     def test_wizard_amounts(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 300.0},
-            {"product": self.product_b, "qty": 1, "price": 100.0},
-        ], percent=50)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 300.0},
+                {"product": self.product_b, "qty": 1, "price": 100.0},
+            ],
+            percent=50,
+        )
         self.side.confirm(order)
         wizard = self.open_prepmt_wizard(order)
         for amount in (200.01, 1e9, -1.0, 0.0, 0.001):
@@ -80,7 +92,8 @@ class BadInputScenarios:
             self.assertEqual(order.prepmt_amount_invoiced, 0.0)
         # the order went away under the wizard
         gone = self.env[wizard._name].create(
-            {"res_model": order._name, "res_id": order.id + 10 ** 6, "amount": 10.0})
+            {"res_model": order._name, "res_id": order.id + 10**6, "amount": 10.0}
+        )
         with self.assertRefused(UserError, "no longer exists"):
             gone.action_create_invoice()
 
@@ -107,10 +120,12 @@ class BadInputScenarios:
     def test_line_and_header_bad_values(self):
         order = self.new_order(percent=30)
         line = order.order_line
-        for vals, exc in [({"prepmt_percent": -5}, ValidationError),
-                          ({"prepmt_percent": 100.5}, ValidationError),
-                          ({"prepmt_amount": -1}, ValidationError),
-                          ({"prepmt_amount": 1000.01}, ValidationError)]:
+        for vals, exc in [
+            ({"prepmt_percent": -5}, ValidationError),
+            ({"prepmt_percent": 100.5}, ValidationError),
+            ({"prepmt_amount": -1}, ValidationError),
+            ({"prepmt_amount": 1000.01}, ValidationError),
+        ]:
             with self.assertRefused(exc, "."):
                 line.write(vals)
             self.assertEqual((line.prepmt_percent, line.prepmt_amount), (30.0, 300.0))
@@ -131,8 +146,9 @@ class BadInputScenarios:
     def test_line_created_with_percent_out_of_bounds(self):
         for value in (-10, 150):
             with self.assertRefused(ValidationError, "between 0 and 100"):
-                self.new_order([{"product": self.product_a, "qty": 1, "price": 100.0,
-                                 "prepmt_percent": value}])
+                self.new_order(
+                    [{"product": self.product_a, "qty": 1, "price": 100.0, "prepmt_percent": value}]
+                )
 
 
 class TestSaleBadInput(BadInputScenarios, SalePrepaymentCase):
@@ -153,9 +169,15 @@ class TestBadInputJsonRpc(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.partner = cls.env["res.partner"].create({"name": "RPC customer"})
-        cls.product = cls.env["product.product"].create({
-            "name": "RPC product", "list_price": 100.0, "invoice_policy": "order",
-            "taxes_id": False, "supplier_taxes_id": False})
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "RPC product",
+                "list_price": 100.0,
+                "invoice_policy": "order",
+                "taxes_id": False,
+                "supplier_taxes_id": False,
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -163,10 +185,17 @@ class TestBadInputJsonRpc(HttpCase):
 
     def call(self, model, method, *args, **kwargs):
         """Return the decoded JSON-RPC response; the HTTP status must be 200."""
-        payload = {"id": 1, "jsonrpc": "2.0", "method": "call", "params": {
-            "model": model, "method": method, "args": list(args), "kwargs": kwargs}}
-        response = self.url_open("/web/dataset/call_kw", data=json.dumps(payload),
-                                 headers={"Content-Type": "application/json"})
+        payload = {
+            "id": 1,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
         self.assertEqual(response.status_code, 200, response.text[:500])
         return response.json()
 
@@ -180,10 +209,24 @@ class TestBadInputJsonRpc(HttpCase):
         return data
 
     def sale_order(self, **vals):
-        return self.env["sale.order"].create({
-            "partner_id": self.partner.id, **vals,
-            "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 2,
-                                   "price_unit": 100.0, "tax_id": False})]})
+        return self.env["sale.order"].create(
+            {
+                "partner_id": self.partner.id,
+                **vals,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 2,
+                            "price_unit": 100.0,
+                            "tax_id": False,
+                        },
+                    )
+                ],
+            }
+        )
 
     def test_rule_values(self):
         Rule = self.env["prepayment.rule"]
@@ -192,23 +235,35 @@ class TestBadInputJsonRpc(HttpCase):
         for vals, regex in [
             ({"order_type": "sale", "percent": 150}, "between 0 and 100"),
             ({"order_type": "purchase", "percent": -3}, "between 0 and 100"),
-            ({"order_type": "sale", "percent": 5, "date_start": str(today),
-              "date_end": str(today - timedelta(days=1))}, "Valid From"),
+            (
+                {
+                    "order_type": "sale",
+                    "percent": 5,
+                    "date_start": str(today),
+                    "date_end": str(today - timedelta(days=1)),
+                },
+                "Valid From",
+            ),
         ]:
-            self.assertRpcRefused(self.call("prepayment.rule", "create", vals),
-                                  ("odoo.exceptions.ValidationError",), regex)
+            self.assertRpcRefused(
+                self.call("prepayment.rule", "create", vals),
+                ("odoo.exceptions.ValidationError",),
+                regex,
+            )
         self.assertEqual(Rule.search_count([]), count)
 
     def test_wrong_types(self):
         """Wrong types never reach the database as a psycopg2 error / HTTP 500."""
         Rule = self.env["prepayment.rule"]
         count = Rule.search_count([])
-        for vals in ({"order_type": "sale", "percent": "abc"},
-                     {"order_type": "sale", "percent": [1, 2]},
-                     # (a malformed date or many2one id string reaches PostgreSQL in Odoo
-                     # core itself, psycopg2 InvalidDatetimeFormat / InvalidTextRepresentation
-                     # for every model: not the addon's, not tested here)
-                     {"order_type": "nonsense", "percent": 5}):
+        for vals in (
+            {"order_type": "sale", "percent": "abc"},
+            {"order_type": "sale", "percent": [1, 2]},
+            # (a malformed date or many2one id string reaches PostgreSQL in Odoo
+            # core itself, psycopg2 InvalidDatetimeFormat / InvalidTextRepresentation
+            # for every model: not the addon's, not tested here)
+            {"order_type": "nonsense", "percent": 5},
+        ):
             response = self.call("prepayment.rule", "create", vals)
             self.assertIn("error", response, vals)
             data = response["error"]["data"]
@@ -216,8 +271,9 @@ class TestBadInputJsonRpc(HttpCase):
         self.assertEqual(Rule.search_count([]), count)
         order = self.sale_order()
         order.action_confirm()
-        response = self.call("sale.order.line", "write", order.order_line.ids,
-                             {"prepmt_percent": "fifty"})
+        response = self.call(
+            "sale.order.line", "write", order.order_line.ids, {"prepmt_percent": "fifty"}
+        )
         self.assertIn("error", response)
         self.assertFalse(response["error"]["data"]["name"].startswith("psycopg2"))
         order.order_line.invalidate_recordset()
@@ -228,8 +284,10 @@ class TestBadInputJsonRpc(HttpCase):
         order.action_confirm()
         line = order.order_line
         for vals in ({"prepmt_percent": -5}, {"prepmt_percent": 100.5}, {"prepmt_amount": -1}):
-            self.assertRpcRefused(self.call("sale.order.line", "write", line.ids, vals),
-                                  ("odoo.exceptions.ValidationError",))
+            self.assertRpcRefused(
+                self.call("sale.order.line", "write", line.ids, vals),
+                ("odoo.exceptions.ValidationError",),
+            )
             line.invalidate_recordset()
             self.assertEqual((line.prepmt_percent, line.prepmt_amount), (20.0, 40.0))
 
@@ -237,48 +295,71 @@ class TestBadInputJsonRpc(HttpCase):
         quotation = self.sale_order(prepmt_percent=50)
         data = self.assertRpcRefused(
             self.call("sale.order", "action_create_prepmt_invoice", quotation.ids),
-            ("odoo.exceptions.UserError",), "Confirm")
+            ("odoo.exceptions.UserError",),
+            "Confirm",
+        )
         self.assertIn(quotation.name, data["message"])
         cancelled = self.sale_order(prepmt_percent=50)
         cancelled.action_confirm()
         cancelled._action_cancel()
         self.assertRpcRefused(
             self.call("sale.order", "action_create_prepmt_invoice", cancelled.ids),
-            ("odoo.exceptions.UserError",), "Confirm")
+            ("odoo.exceptions.UserError",),
+            "Confirm",
+        )
         self.assertRpcRefused(
             self.call("sale.order", "action_create_prepmt_credit_memo", cancelled.ids),
-            ("odoo.exceptions.UserError",))
+            ("odoo.exceptions.UserError",),
+        )
         self.assertRpcRefused(
-            self.call("sale.order", "action_create_prepmt_invoice", [10 ** 8]),
-            ("odoo.exceptions.MissingError", "odoo.exceptions.UserError"))
-        self.assertFalse(self.env["account.move"].search(
-            [("prepmt_sale_order_id", "in", (quotation | cancelled).ids)]))
+            self.call("sale.order", "action_create_prepmt_invoice", [10**8]),
+            ("odoo.exceptions.MissingError", "odoo.exceptions.UserError"),
+        )
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("prepmt_sale_order_id", "in", (quotation | cancelled).ids)]
+            )
+        )
 
     def test_wizard_amount_above_due(self):
         order = self.sale_order(prepmt_percent=50)
         order.action_confirm()
         self.assertEqual(order.prepmt_amount_to_invoice, 100.0)
         for amount in (100.01, -5, 0):
-            created = self.call("prepayment.invoice.wizard", "create", {
-                "res_model": "sale.order", "res_id": order.id, "amount": amount})
+            created = self.call(
+                "prepayment.invoice.wizard",
+                "create",
+                {"res_model": "sale.order", "res_id": order.id, "amount": amount},
+            )
             self.assertIn("result", created, created)
             self.assertRpcRefused(
-                self.call("prepayment.invoice.wizard", "action_create_invoice", [created["result"]]),
-                ("odoo.exceptions.ValidationError",), "more than 0 and at most")
+                self.call(
+                    "prepayment.invoice.wizard", "action_create_invoice", [created["result"]]
+                ),
+                ("odoo.exceptions.ValidationError",),
+                "more than 0 and at most",
+            )
         self.assertFalse(self.env["account.move"].search([("prepmt_sale_order_id", "=", order.id)]))
         order.invalidate_recordset()
         self.assertEqual(order.prepmt_amount_invoiced, 0.0)
-        created = self.call("prepayment.invoice.wizard", "create", {
-            "res_model": "sale.order", "res_id": order.id, "amount": 60})
-        result = self.call("prepayment.invoice.wizard", "action_create_invoice", [created["result"]])
+        created = self.call(
+            "prepayment.invoice.wizard",
+            "create",
+            {"res_model": "sale.order", "res_id": order.id, "amount": 60},
+        )
+        result = self.call(
+            "prepayment.invoice.wizard", "action_create_invoice", [created["result"]]
+        )
         self.assertIn("result", result, result)
         order.invalidate_recordset()
         self.assertEqual(order.prepmt_amount_invoiced, 60.0)
 
     def test_access_error_payload(self):
         from odoo.tests import new_test_user
+
         new_test_user(self.env, "rpc_salesman", groups="sales_team.group_sale_salesman")
         self.authenticate("rpc_salesman", "rpc_salesman")
         self.assertRpcRefused(
             self.call("prepayment.rule", "create", {"order_type": "sale", "percent": 10}),
-            ("odoo.exceptions.AccessError",))
+            ("odoo.exceptions.AccessError",),
+        )

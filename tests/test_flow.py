@@ -1,4 +1,5 @@
 """The prepayment workflow end to end, on sales and on purchase orders."""
+
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
@@ -10,10 +11,14 @@ class FlowScenarios:
     """Scenarios shared by both sides (mixed into a SalePrepaymentCase / PurchasePrepaymentCase)."""
 
     def test_full_workflow(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 100.0},
-            {"product": self.product_b, "qty": 4, "price": 250.0},
-        ], percent=30, prepmt_compress=False)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 100.0},
+                {"product": self.product_b, "qty": 4, "price": 250.0},
+            ],
+            percent=30,
+            prepmt_compress=False,
+        )
         self.assertEqual(order.order_line.mapped("prepmt_percent"), [30.0, 30.0])
         self.assertEqual(order.prepmt_amount, 600.0)
         self.assertEqual(order.prepmt_amount_to_invoice, 600.0)
@@ -59,12 +64,15 @@ class FlowScenarios:
         self.assertLedger(order)
         self.assertAlmostEqual(
             sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)),
-            order.amount_total, places=2)
+            order.amount_total,
+            places=2,
+        )
 
     def test_partial_final_invoices_lose_no_cent(self):
         # 3 x 233.33 must not leave 0.01 behind
-        order = self.new_order([{"product": self.product_a, "qty": 3, "price": 233.33}],
-                               percent=100)
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 3, "price": 233.33}], percent=100
+        )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         self.assertEqual(order.prepmt_amount_invoiced, 699.99)
@@ -72,8 +80,9 @@ class FlowScenarios:
         deducted = []
         for qty in (1, 2, 3):
             self.side.deliver(line, qty)
-            self.assertAlmostEqual(line.prepmt_amount_to_deduct,
-                                   233.33 if qty < 3 else 699.99 - sum(deducted))
+            self.assertAlmostEqual(
+                line.prepmt_amount_to_deduct, 233.33 if qty < 3 else 699.99 - sum(deducted)
+            )
             final = self.side.final_invoice(order)
             deducted.append(final.prepmt_deduction_amount)
             self.assertLedger(order)
@@ -81,8 +90,7 @@ class FlowScenarios:
         self.assertEqual(line.prepmt_amount_outstanding, 0.0)
 
     def test_partial_rounding_uneven(self):
-        order = self.new_order([{"product": self.product_a, "qty": 7, "price": 10.01}],
-                               percent=33)
+        order = self.new_order([{"product": self.product_a, "qty": 7, "price": 10.01}], percent=33)
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         invoiced = order.prepmt_amount_invoiced
@@ -97,10 +105,13 @@ class FlowScenarios:
         self.assertAlmostEqual(total, invoiced, places=2)
 
     def test_lower_amount_with_wizard(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 300.0},
-            {"product": self.product_b, "qty": 1, "price": 100.0},
-        ], percent=50)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 300.0},
+                {"product": self.product_b, "qty": 1, "price": 100.0},
+            ],
+            percent=50,
+        )
         self.side.confirm(order)
         wizard = self.open_prepmt_wizard(order)
         self.assertEqual(wizard.amount, 200.0)
@@ -131,8 +142,7 @@ class FlowScenarios:
         self.side.deliver(order.order_line, 5)
         self.side.final_invoice(order)
         self.assertEqual(order.prepmt_amount_deducted, 200.0)
-        credit = self.env["account.move"].browse(
-            order.action_create_prepmt_credit_memo()["res_id"])
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
         self.assertIn(credit.move_type, ("out_refund", "in_refund"))
         self.assertEqual(credit.amount_untaxed, 200.0)
         self.assertEqual(order.prepmt_amount_invoiced, order.prepmt_amount_deducted)
@@ -195,20 +205,34 @@ class FlowScenarios:
         self.assertLedger(order)
 
     def test_taxes_included_and_two_taxes(self):
-        tax_incl = self.side.taxes().copy({
-            "name": "21% incl", "amount": 21, "price_include_override": "tax_included"})
+        tax_incl = self.side.taxes().copy(
+            {"name": "21% incl", "amount": 21, "price_include_override": "tax_included"}
+        )
         tax_2 = self.side.taxes().copy({"name": "7%", "amount": 7})
-        order = self.new_order([
-            {"product": self.product_a, "qty": 3, "price": 121.0, "taxes": tax_incl},
-            {"product": self.product_b, "qty": 2, "price": 99.99, "taxes": self.side.taxes() | tax_2},
-            {"product": self.product_b, "qty": 1, "price": 50.0, "taxes": self.env["account.tax"]},
-        ], percent=35)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 3, "price": 121.0, "taxes": tax_incl},
+                {
+                    "product": self.product_b,
+                    "qty": 2,
+                    "price": 99.99,
+                    "taxes": self.side.taxes() | tax_2,
+                },
+                {
+                    "product": self.product_b,
+                    "qty": 1,
+                    "price": 50.0,
+                    "taxes": self.env["account.tax"],
+                },
+            ],
+            percent=35,
+        )
         self.side.confirm(order)
         self.assertEqual(order.order_line[0].price_subtotal, 300.0)
         self.assertEqual(order.order_line[0].prepmt_amount, 105.0)
         prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.assertAlmostEqual(prepmt.amount_untaxed, order.prepmt_amount)
-        incl_line = prepmt.invoice_line_ids.filtered(lambda l: l.tax_ids == tax_incl)
+        incl_line = prepmt.invoice_line_ids.filtered(lambda ln: ln.tax_ids == tax_incl)
         self.assertAlmostEqual(incl_line.price_subtotal, 105.0)
         self.assertAlmostEqual(incl_line.price_total, 127.05)
         self.assertLedger(order)
@@ -225,11 +249,20 @@ class FlowScenarios:
         self.assertFalse(self.new_order().prepmt_compress)
 
     def test_grouped_lines(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0},
-            {"product": self.product_b, "qty": 1, "price": 200.0},
-            {"product": self.product_b, "qty": 1, "price": 50.0, "taxes": self.env["account.tax"]},
-        ], percent=10, prepmt_compress=True)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 100.0},
+                {"product": self.product_b, "qty": 1, "price": 200.0},
+                {
+                    "product": self.product_b,
+                    "qty": 1,
+                    "price": 50.0,
+                    "taxes": self.env["account.tax"],
+                },
+            ],
+            percent=10,
+            prepmt_compress=True,
+        )
         self.side.confirm(order)
         prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.assertEqual(len(prepmt.invoice_line_ids), 2)  # one per tax set
@@ -243,8 +276,11 @@ class FlowScenarios:
 
     def test_foreign_currency(self):
         currency = self.setup_other_currency("EUR")
-        order = self.new_order([{"product": self.product_a, "qty": 3, "price": 333.33}],
-                               percent=25, **self.currency_vals(currency))
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 3, "price": 333.33}],
+            percent=25,
+            **self.currency_vals(currency),
+        )
         self.side.confirm(order)
         self.assertEqual(order.currency_id, currency)
         prepmt = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
@@ -296,9 +332,13 @@ class FlowScenarios:
         self.assertEqual(order.prepmt_amount_invoiced, 100.0)
 
     def test_journal_setting(self):
-        journal = self.env["account.journal"].create({
-            "name": "Prepayments", "code": "PREP",
-            "type": "sale" if self.side.inbound else "purchase"})
+        journal = self.env["account.journal"].create(
+            {
+                "name": "Prepayments",
+                "code": "PREP",
+                "type": "sale" if self.side.inbound else "purchase",
+            }
+        )
         field = "prepmt_sale_journal_id" if self.side.inbound else "prepmt_purchase_journal_id"
         self.company[field] = journal
         order = self.new_order(percent=10)
@@ -325,11 +365,14 @@ class FlowScenarios:
         self.assertIn("Prepayment invoice", bodies)
 
     def test_header_amount_spread(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0},
-            {"product": self.product_b, "qty": 1, "price": 200.0},
-            {"product": self.product_b, "qty": 1, "price": 33.33},
-        ], percent=10)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 100.0},
+                {"product": self.product_b, "qty": 1, "price": 200.0},
+                {"product": self.product_b, "qty": 1, "price": 33.33},
+            ],
+            percent=10,
+        )
         order.order_line[1].prepmt_percent = 0
         order.prepmt_amount = 100.0
         lines = order.order_line
@@ -343,13 +386,19 @@ class FlowScenarios:
             order.prepmt_amount = 1000.0
 
     def test_header_percent_reapplies_and_rules_button(self):
-        self.env["prepayment.rule"].create({
-            "order_type": self.side.order_model.split(".")[0],
-            "product_tmpl_id": self.product_b.product_tmpl_id.id, "percent": 60})
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0},
-            {"product": self.product_b, "qty": 1, "price": 100.0},
-        ])
+        self.env["prepayment.rule"].create(
+            {
+                "order_type": self.side.order_model.split(".")[0],
+                "product_tmpl_id": self.product_b.product_tmpl_id.id,
+                "percent": 60,
+            }
+        )
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 100.0},
+                {"product": self.product_b, "qty": 1, "price": 100.0},
+            ]
+        )
         self.assertEqual(order.order_line.mapped("prepmt_percent"), [0.0, 60.0])
         order.prepmt_percent = 15
         self.assertEqual(order.order_line.mapped("prepmt_percent"), [15.0, 15.0])
@@ -364,8 +413,11 @@ class FlowScenarios:
         self.assertEqual(order.order_line.prepmt_percent, 45)
         self.assertEqual(order.prepmt_amount, 450.0)
         # per company: another company does not see it
-        other = self.partner_b.with_company(self.company_data_2["company"]) \
-            if hasattr(self, "company_data_2") else None
+        other = (
+            self.partner_b.with_company(self.company_data_2["company"])
+            if hasattr(self, "company_data_2")
+            else None
+        )
         if other:
             self.assertEqual(other[field], 0.0)
 
@@ -380,8 +432,9 @@ class FlowScenarios:
 
     def test_downpayment_and_display_lines_carry_no_prepayment(self):
         order = self.new_order(percent=50)
-        order.order_line = [Command.create(
-            {"display_type": "line_note", "name": "note", self.side.qty_field: 0})]
+        order.order_line = [
+            Command.create({"display_type": "line_note", "name": "note", self.side.qty_field: 0})
+        ]
         note = order.order_line.filtered("display_type")
         self.assertEqual(note.prepmt_percent, 0.0)
         self.assertEqual(note.prepmt_amount, 0.0)
@@ -389,14 +442,15 @@ class FlowScenarios:
 
 
 class TestSaleFlow(FlowScenarios, SalePrepaymentCase):
-
     def test_odoo_down_payment_still_works(self):
         order = self.new_order(percent=10)
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
-        wizard = self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=order.ids).create({
-                "advance_payment_method": "percentage", "amount": 20})
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "percentage", "amount": 20})
+        )
         wizard.create_invoices()
         dp_invoice = order.invoice_ids.filtered(lambda m: m.state == "draft")
         dp_invoice.action_post()
@@ -408,14 +462,14 @@ class TestSaleFlow(FlowScenarios, SalePrepaymentCase):
 
     def test_pricelist_rule_and_partner_invoice_address(self):
         pricelist = self.env["product.pricelist"].create({"name": "Wholesale"})
-        self.env["prepayment.rule"].create({
-            "order_type": "sale", "pricelist_id": pricelist.id, "percent": 12})
+        self.env["prepayment.rule"].create(
+            {"order_type": "sale", "pricelist_id": pricelist.id, "percent": 12}
+        )
         order = self.new_order(pricelist_id=pricelist.id)
         self.assertEqual(order.order_line.prepmt_percent, 12)
 
 
 class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
-
     def test_vendor_reference_and_bill_date(self):
         order = self.new_order(percent=10, partner_ref="VEND-42")
         self.side.confirm(order)
@@ -431,11 +485,14 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         self.deliver_all(order)
-        bill = self.env["account.move"].create({
-            "move_type": "in_invoice", "partner_id": order.partner_id.id,
-            "invoice_date": fields.Date.today(),
-            "invoice_line_ids": [Command.create(order.order_line._prepare_account_move_line())],
-        })
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": order.partner_id.id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [Command.create(order.order_line._prepare_account_move_line())],
+            }
+        )
         self.assertEqual(bill.state, "draft")
         self.assertEqual(bill.prepmt_deduction_amount, 200.0)
         bill.action_post()
@@ -450,7 +507,9 @@ class TestPurchaseFlow(FlowScenarios, PurchasePrepaymentCase):
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         self.deliver_all(order)
-        with Form(self.env["account.move"].with_context(default_move_type="in_invoice")) as bill_form:
+        with Form(
+            self.env["account.move"].with_context(default_move_type="in_invoice")
+        ) as bill_form:
             bill_form.partner_id = order.partner_id
             bill_form.invoice_date = fields.Date.today()
             bill_form.purchase_vendor_bill_id = self.env["purchase.bill.union"].browse(-order.id)

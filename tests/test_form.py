@@ -1,11 +1,11 @@
 """Orders made in the form view (``odoo.tests.Form`` saves the way the web client does)."""
+
 from odoo.tests import Form
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class FormScenarios:
-
     def partner_30(self):
         field = "customer_prepmt_percent" if self.side.inbound else "vendor_prepmt_percent"
         self.partner_b[field] = 30
@@ -25,9 +25,11 @@ class FormScenarios:
         self.assertIn("to invoice", order._prepmt_blocking_message())
         self.env.flush_all()
         row = self.env["prepayment.analysis"].search(
-            [(f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id)])
-        self.assertEqual((row.prepmt_state, row.required, row.invoiced),
-                         ("to_invoice", sum(amounts), 0.0))
+            [(f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id)]
+        )
+        self.assertEqual(
+            (row.prepmt_state, row.required, row.invoiced), ("to_invoice", sum(amounts), 0.0)
+        )
 
     def test_order_made_in_the_form_has_its_prepayment_to_invoice(self):
         # the button of quotations needs the setting; confirmed orders always show it
@@ -60,10 +62,13 @@ class FormScenarios:
         self.assertLedger(order)
 
     def test_amount_typed_in_the_form(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 400.0},
-            {"product": self.product_b, "qty": 4, "price": 600.0},
-        ], partner=self.partner_30())
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 400.0},
+                {"product": self.product_b, "qty": 4, "price": 600.0},
+            ],
+            partner=self.partner_30(),
+        )
         self.side.confirm(order)
         with Form(order) as form:
             form.prepmt_amount = 1600.0
@@ -92,10 +97,13 @@ class FormScenarios:
 
     def test_copy_of_an_invoiced_order(self):
         self.company.prepmt_allow_quotation = True
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 400.0},
-            {"product": self.product_b, "qty": 4, "price": 600.0},
-        ], partner=self.partner_30())
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 400.0},
+                {"product": self.product_b, "qty": 4, "price": 600.0},
+            ],
+            partner=self.partner_30(),
+        )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         self.assertEqual(order.prepmt_state, "waiting_payment")

@@ -18,10 +18,12 @@ that is rolled back, so examples never see each other's data.
 A failing example that hypothesis finds is kept as a plain regression test at the end of
 this file (``GeneratedRegressions``).
 """
+
 import os
 from contextlib import contextmanager
 
-from hypothesis import HealthCheck, Phase, event, given, note, settings, strategies as st
+from hypothesis import HealthCheck, Phase, event, given, note, settings
+from hypothesis import strategies as st
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -29,46 +31,81 @@ from odoo.tests import Form
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
-_HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-           HealthCheck.data_too_large, HealthCheck.large_base_example,
-           HealthCheck.differing_executors]  # same test body on two classes; no example DB
+_HEALTH = [
+    HealthCheck.too_slow,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.differing_executors,
+]  # same test body on two classes; no example DB
 settings.register_profile(
-    "ci", max_examples=int(os.environ.get("PREPMT_HYPOTHESIS_EXAMPLES", 40)), derandomize=True,
-    deadline=None, database=None, print_blob=True, suppress_health_check=_HEALTH,
-    phases=(Phase.explicit, Phase.generate))
+    "ci",
+    max_examples=int(os.environ.get("PREPMT_HYPOTHESIS_EXAMPLES", 40)),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+    phases=(Phase.explicit, Phase.generate),
+)
 settings.register_profile(
-    "long", max_examples=400, derandomize=False, deadline=None, database=None,
-    print_blob=True, suppress_health_check=_HEALTH)
+    "long",
+    max_examples=400,
+    derandomize=False,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "ci"
 if PROFILE not in ("ci", "long"):
     PROFILE = "ci"
 
 REFUSED = UserError  # ValidationError and AccessError derive from it
-ACTIONS = ("invoice", "invoice_lower", "grow", "add_line", "credit", "pay", "final",
-           "reverse", "draft", "repost", "delete", "refund_partial", "edit_deduct", "rate",
-           "delete_order", "account")
+ACTIONS = (
+    "invoice",
+    "invoice_lower",
+    "grow",
+    "add_line",
+    "credit",
+    "pay",
+    "final",
+    "reverse",
+    "draft",
+    "repost",
+    "delete",
+    "refund_partial",
+    "edit_deduct",
+    "rate",
+    "delete_order",
+    "account",
+)
 
 cents = st.integers(1, 250_000).map(lambda c: c / 100.0)
 percents = st.one_of(st.integers(0, 100).map(float), st.sampled_from([12.5, 33.33, 66.67, 99.99]))
-line_st = st.fixed_dictionaries({
-    "product": st.integers(0, 1),
-    "qty": st.one_of(st.integers(1, 15).map(float), st.sampled_from([0.5, 2.5, 7.25])),
-    "price": cents,
-    "discount": st.sampled_from([0.0, 0.0, 0.0, 5.0, 12.5, 33.33, 50.0]),
-    "taxes": st.integers(0, 4),
-    # a discount / reward line (negative price) or a returned quantity (negative quantity)
-    "negative": st.sampled_from([None, None, None, None, None, None, "price", "qty"]),
-})
-order_st = st.fixed_dictionaries({
-    "lines": st.lists(line_st, min_size=1, max_size=20),
-    "header": percents,
-    "rule": st.one_of(st.none(), percents),   # a rule for product_a
-    "write_header": st.booleans(),            # header % typed after creation: beats the rule
-    "foreign": st.booleans(),
-    "compress": st.booleans(),
-    # left a quotation, with prepayment invoices allowed on quotations (they may be deleted)
-    "quotation": st.sampled_from([False, False, False, True]),
-})
+line_st = st.fixed_dictionaries(
+    {
+        "product": st.integers(0, 1),
+        "qty": st.one_of(st.integers(1, 15).map(float), st.sampled_from([0.5, 2.5, 7.25])),
+        "price": cents,
+        "discount": st.sampled_from([0.0, 0.0, 0.0, 5.0, 12.5, 33.33, 50.0]),
+        "taxes": st.integers(0, 4),
+        # a discount / reward line (negative price) or a returned quantity (negative quantity)
+        "negative": st.sampled_from([None, None, None, None, None, None, "price", "qty"]),
+    }
+)
+order_st = st.fixed_dictionaries(
+    {
+        "lines": st.lists(line_st, min_size=1, max_size=20),
+        "header": percents,
+        "rule": st.one_of(st.none(), percents),  # a rule for product_a
+        "write_header": st.booleans(),  # header % typed after creation: beats the rule
+        "foreign": st.booleans(),
+        "compress": st.booleans(),
+        # left a quotation, with prepayment invoices allowed on quotations (they may be deleted)
+        "quotation": st.sampled_from([False, False, False, True]),
+    }
+)
 
 
 class GeneratedScenarios:
@@ -78,27 +115,47 @@ class GeneratedScenarios:
     def setUpClass(cls):
         super().setUpClass()
         base = cls.side.taxes()
-        incl = base.copy({"name": "gen 10% incl", "amount": 10.0,
-                          "price_include_override": "tax_included"})
+        incl = base.copy(
+            {"name": "gen 10% incl", "amount": 10.0, "price_include_override": "tax_included"}
+        )
         extra = base.copy({"name": "gen 5%", "amount": 5.0})
-        eco = cls.env["account.tax"].create({
-            "name": "gen eco-fee 2.50", "amount_type": "fixed", "amount": 2.5, "sequence": 0,
-            "type_tax_use": base.type_tax_use, "include_base_amount": True})
+        eco = cls.env["account.tax"].create(
+            {
+                "name": "gen eco-fee 2.50",
+                "amount_type": "fixed",
+                "amount": 2.5,
+                "sequence": 0,
+                "type_tax_use": base.type_tax_use,
+                "include_base_amount": True,
+            }
+        )
         cls.tax_sets = [cls.env["account.tax"], base, incl, base | extra, eco | base]
         cls.eur = cls.setup_other_currency("EUR")
         cls.eur_pricelist = cls.env["product.pricelist"].create(
-            {"name": "gen EUR", "currency_id": cls.eur.id})
+            {"name": "gen EUR", "currency_id": cls.eur.id}
+        )
         cls.products = [cls.product_a, cls.product_b]
         # two product categories with their own prepayment accounts, and one more account
         # that the first category's may be switched to
         field = cls.env[cls.side.order_model]._prepmt_category_account_field
         account_type = "liability_current" if cls.side.inbound else "asset_current"
-        cls.gen_accounts = cls.env["account.account"].create([{
-            "name": f"gen prepayments {code}", "code": code, "account_type": account_type,
-            "company_ids": [(6, 0, cls.company.ids)]} for code in ("GENP1", "GENP2", "GENP3")])
-        cls.gen_categories = cls.env["product.category"].create([
-            {"name": "gen goods", field: cls.gen_accounts[0].id},
-            {"name": "gen services", field: cls.gen_accounts[1].id}])
+        cls.gen_accounts = cls.env["account.account"].create(
+            [
+                {
+                    "name": f"gen prepayments {code}",
+                    "code": code,
+                    "account_type": account_type,
+                    "company_ids": [(6, 0, cls.company.ids)],
+                }
+                for code in ("GENP1", "GENP2", "GENP3")
+            ]
+        )
+        cls.gen_categories = cls.env["product.category"].create(
+            [
+                {"name": "gen goods", field: cls.gen_accounts[0].id},
+                {"name": "gen services", field: cls.gen_accounts[1].id},
+            ]
+        )
         cls.product_a.categ_id = cls.gen_categories[0]
         cls.product_b.categ_id = cls.gen_categories[1]
 
@@ -133,30 +190,42 @@ class GeneratedScenarios:
             price = -min(price, 500.0)
         elif spec.get("negative") == "qty":
             qty = -qty
-        return {"product": self.products[spec["product"]], "qty": qty, "price": price,
-                "discount": spec["discount"], "taxes": self.tax_sets[spec["taxes"]]}
+        return {
+            "product": self.products[spec["product"]],
+            "qty": qty,
+            "price": price,
+            "discount": spec["discount"],
+            "taxes": self.tax_sets[spec["taxes"]],
+        }
 
     def gen_order(self, spec):
         partner = self.partner_a
         field = "customer_prepmt_percent" if self.is_sale else "vendor_prepmt_percent"
         partner.with_company(self.company)[field] = spec["header"]
         if spec["rule"] is not None:
-            self.env["prepayment.rule"].create({
-                "order_type": "sale" if self.is_sale else "purchase", "percent": spec["rule"],
-                "product_tmpl_id": self.product_a.product_tmpl_id.id})
+            self.env["prepayment.rule"].create(
+                {
+                    "order_type": "sale" if self.is_sale else "purchase",
+                    "percent": spec["rule"],
+                    "product_tmpl_id": self.product_a.product_tmpl_id.id,
+                }
+            )
         vals = {"prepmt_compress": spec["compress"]}
         if spec["foreign"]:
             vals["pricelist_id" if self.is_sale else "currency_id"] = (
-                self.eur_pricelist if self.is_sale else self.eur)
+                self.eur_pricelist if self.is_sale else self.eur
+            )
         # made in the form, as a user does (see SaleSide.create_order)
-        order = self.side.create_order(partner, [self.gen_line(l) for l in spec["lines"]], **vals)
+        order = self.side.create_order(partner, [self.gen_line(ln) for ln in spec["lines"]], **vals)
         if spec["write_header"]:
             order.prepmt_percent = spec["header"]
         expected = self.eur if spec["foreign"] else self.company.currency_id
         self.assertEqual(order.currency_id, expected)
         for line, lspec in zip(order.order_line, spec["lines"]):
-            self.assertEqual(abs(line.price_unit), min(lspec["price"], 500.0)
-                             if lspec["negative"] == "price" else lspec["price"])
+            self.assertEqual(
+                abs(line.price_unit),
+                min(lspec["price"], 500.0) if lspec["negative"] == "price" else lspec["price"],
+            )
             if spec["write_header"] or spec["rule"] is None or lspec["product"] == 1:
                 self.assertEqual(line.prepmt_percent, spec["header"])
             else:
@@ -219,14 +288,20 @@ class GeneratedScenarios:
         if data.draw(st.booleans(), label="amount with tax"):
             total = self.open_prepmt_wizard(order).total_to_invoice
             if order.currency_id.compare_amounts(total, 0) > 0:
-                typed = data.draw(st.integers(1, round(total * 100)), label="with tax cents") / 100.0
+                typed = (
+                    data.draw(st.integers(1, round(total * 100)), label="with tax cents") / 100.0
+                )
                 moves = order.prepmt_move_ids
                 if self.refused_if_negative_total(
-                        order, lambda: self.run_wizard(order, typed, with_tax=True)):
+                    order, lambda: self.run_wizard(order, typed, with_tax=True)
+                ):
                     return
                 move = order.prepmt_move_ids - moves
-                self.assertEqual(move.currency_id.round(move.amount_total), typed,
-                                 "the document's total is not the amount typed with tax")
+                self.assertEqual(
+                    move.currency_id.round(move.amount_total),
+                    typed,
+                    "the document's total is not the amount typed with tax",
+                )
                 return
         amount = data.draw(st.integers(1, round(due * 100)), label="lowered cents") / 100.0
         before = order.prepmt_amount_invoiced
@@ -249,11 +324,12 @@ class GeneratedScenarios:
         field = self.env[self.side.order_model]._prepmt_category_account_field
         category = self.gen_categories[0]
         current = category[field]
-        category[field] = self.gen_accounts[2] if current == self.gen_accounts[0] \
-            else self.gen_accounts[0]
+        category[field] = (
+            self.gen_accounts[2] if current == self.gen_accounts[0] else self.gen_accounts[0]
+        )
 
     def act_grow(self, data, order):
-        lines = order._prepmt_lines().filtered(lambda l: l._prepmt_ordered_qty() > 0)
+        lines = order._prepmt_lines().filtered(lambda ln: ln._prepmt_ordered_qty() > 0)
         if not lines:
             return
         index = data.draw(st.integers(0, len(lines) - 1), label="line index")
@@ -281,14 +357,28 @@ class GeneratedScenarios:
 
     def act_pay(self, data, order):
         open_invoices = order.prepmt_move_ids.filtered(
-            lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice")
-            and not m.currency_id.is_zero(m.amount_residual))
+            lambda m: (
+                m.state == "posted"
+                and m.move_type in ("out_invoice", "in_invoice")
+                and not m.currency_id.is_zero(m.amount_residual)
+            )
+        )
         if not open_invoices:
             return
         move = data.draw(st.sampled_from(open_invoices.sorted("id")), label="invoice to pay")
         full = data.draw(st.booleans(), label="full payment")
-        amount = None if full else max(0.01, round(move.amount_residual * data.draw(
-            st.sampled_from([0.1, 0.5, 0.99]), label="share"), 2))
+        amount = (
+            None
+            if full
+            else max(
+                0.01,
+                round(
+                    move.amount_residual
+                    * data.draw(st.sampled_from([0.1, 0.5, 0.99]), label="share"),
+                    2,
+                ),
+            )
+        )
         self.pay(move, amount)
         if full:
             self.assertIn(move.payment_state, ("paid", "in_payment"))
@@ -305,41 +395,54 @@ class GeneratedScenarios:
         order.invalidate_recordset()
         order.order_line.invalidate_recordset()
         lines = order._prepmt_lines()
-        if not any(l.qty_to_invoice for l in lines):
+        if not any(ln.qty_to_invoice for ln in lines):
             with self.refused(order):
                 self.side.final_invoice(order)
             return
-        outstanding = {l: l.prepmt_amount_outstanding for l in lines}
+        outstanding = {ln: ln.prepmt_amount_outstanding for ln in lines}
         moves = self.side.final_invoice(order)
         self.assertTrue(moves)
         for move in moves:
             self.assertEqual(move.state, "posted")
             self.assertGreaterEqual(
-                move.currency_id.compare_amounts(move.amount_total, 0), 0,
-                "a final invoice was made negative by the deduction")
+                move.currency_id.compare_amounts(move.amount_total, 0),
+                0,
+                "a final invoice was made negative by the deduction",
+            )
         for line, before in outstanding.items():
             deducted_now = before - line.prepmt_amount_outstanding
             sign = line._prepmt_sign()  # a returned quantity deducts a negative amount
             self.assertLessEqual(
-                order.currency_id.compare_amounts(sign * deducted_now, sign * before), 0)
+                order.currency_id.compare_amounts(sign * deducted_now, sign * before), 0
+            )
             ordered = line._prepmt_ordered_qty()
             if (ordered - self.posted_final_qty(line)) * (1 if ordered > 0 else -1) <= 1e-6:
                 # once the last quantity is invoiced by posted documents, nothing is left
-                self.assertTrue(order.currency_id.is_zero(line.prepmt_amount_outstanding),
-                                f"{line.name}: {line.prepmt_amount_outstanding} left")
+                self.assertTrue(
+                    order.currency_id.is_zero(line.prepmt_amount_outstanding),
+                    f"{line.name}: {line.prepmt_amount_outstanding} left",
+                )
 
     @staticmethod
     def posted_final_qty(line):
         qty = 0.0
-        for aml in line.invoice_lines.filtered(lambda l: l.move_id.state == "posted"):
+        for aml in line.invoice_lines.filtered(lambda ln: ln.move_id.state == "posted"):
             sign = -1 if aml.move_id.move_type in ("out_refund", "in_refund") else 1
             qty += sign * aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom)
         return qty
 
     def _posted_finals(self, order):
-        return self.final_moves(order).filtered(
-            lambda m: m.state == "posted" and m.move_type in ("out_invoice", "in_invoice")
-            and m.payment_state != "reversed").sorted("id")
+        return (
+            self.final_moves(order)
+            .filtered(
+                lambda m: (
+                    m.state == "posted"
+                    and m.move_type in ("out_invoice", "in_invoice")
+                    and m.payment_state != "reversed"
+                )
+            )
+            .sorted("id")
+        )
 
     def act_reverse(self, data, order):
         finals = self._posted_finals(order)
@@ -386,13 +489,18 @@ class GeneratedScenarios:
         if not finals:
             return
         move = data.draw(st.sampled_from(finals), label="final to credit")
-        wizard = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=move.ids).create({
-                "journal_id": move.journal_id.id, "date": fields.Date.today()})
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
+        )
         refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
         rows = list(refund.invoice_line_ids)
-        products = [i for i, r in enumerate(rows)
-                    if r.display_type == "product" and not r.prepmt_allocation_ids]
+        products = [
+            i
+            for i, r in enumerate(rows)
+            if r.display_type == "product" and not r.prepmt_allocation_ids
+        ]
         if products:
             index = data.draw(st.sampled_from(products), label="line to credit in part")
             share = data.draw(st.sampled_from([0.0, 0.25, 0.5]), label="share credited")
@@ -412,8 +520,12 @@ class GeneratedScenarios:
     def act_edit_deduct(self, data, order):
         """The user's own Prepayment to Deduct, within its bounds."""
         lines = order._prepmt_lines().filtered(
-            lambda l: l._prepmt_has_outstanding() and l.qty_to_invoice
-            and not l._prepmt_is_last_qty(l.qty_to_invoice))
+            lambda ln: (
+                ln._prepmt_has_outstanding()
+                and ln.qty_to_invoice
+                and not ln._prepmt_is_last_qty(ln.qty_to_invoice)
+            )
+        )
         if not lines:
             return
         line = data.draw(st.sampled_from(lines), label="line to edit the deduction of")
@@ -428,21 +540,30 @@ class GeneratedScenarios:
         rate = data.draw(st.sampled_from([1.5, 2.0, 2.5, 3.0, 4.0]), label="new rate")
         today = fields.Date.today()
         rates = order.currency_id.rate_ids.filtered(
-            lambda r: r.name == today and r.company_id == self.company)
+            lambda r: r.name == today and r.company_id == self.company
+        )
         if rates:
             rates.rate = rate
         else:
-            self.env["res.currency.rate"].create({
-                "name": today, "rate": rate, "currency_id": order.currency_id.id,
-                "company_id": self.company.id})
+            self.env["res.currency.rate"].create(
+                {
+                    "name": today,
+                    "rate": rate,
+                    "currency_id": order.currency_id.id,
+                    "company_id": self.company.id,
+                }
+            )
         self.env.invalidate_all()
 
     def act_delete_order(self, data, order):
         """Delete the order: refused while a line holds an invoiced prepayment (and by Odoo
         for a confirmed order or an RFQ); a quotation without one goes. Returns True when the
         order is gone (the scenario ends)."""
-        if order._prepmt_has_outstanding() or order.state not in ("draft", "sent") or \
-                not self.is_sale:
+        if (
+            order._prepmt_has_outstanding()
+            or order.state not in ("draft", "sent")
+            or not self.is_sale
+        ):
             with self.refused(order):
                 order.unlink()
             return False
@@ -452,7 +573,7 @@ class GeneratedScenarios:
         return True
 
     def act_delete(self, data, order):
-        lines = order._prepmt_lines().filtered(lambda l: l._prepmt_has_outstanding())
+        lines = order._prepmt_lines().filtered(lambda ln: ln._prepmt_has_outstanding())
         if not lines:
             return
         line = data.draw(st.sampled_from(lines), label="line to delete")
@@ -461,19 +582,22 @@ class GeneratedScenarios:
 
     # ------------------------------------------------------------------
     def describe(self, order):
-        for i, l in enumerate(order._prepmt_lines()):
-            note(f"  line {i}: qty {l._prepmt_ordered_qty()} x {l.price_unit} -{l.discount}% "
-                 f"subtotal {l.price_subtotal} pct {l.prepmt_percent} amount {l.prepmt_amount} "
-                 f"inv {l.prepmt_amount_invoiced} ded {l.prepmt_amount_deducted} "
-                 f"qty_inv {l.qty_invoiced} deliv "
-                 f"{l.qty_delivered if self.is_sale else l.qty_received}")
+        for i, ln in enumerate(order._prepmt_lines()):
+            note(
+                f"  line {i}: qty {ln._prepmt_ordered_qty()} x {ln.price_unit} -{ln.discount}% "
+                f"subtotal {ln.price_subtotal} pct {ln.prepmt_percent} amount {ln.prepmt_amount} "
+                f"inv {ln.prepmt_amount_invoiced} ded {ln.prepmt_amount_deducted} "
+                f"qty_inv {ln.qty_invoiced} deliv "
+                f"{ln.qty_delivered if self.is_sale else ln.qty_received}"
+            )
 
     def run_scenario(self, data):
         spec = data.draw(order_st, label="order")
         order = self.gen_order(spec)
         self.assertLedger(order)
-        actions = data.draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=8),
-                            label="actions")
+        actions = data.draw(
+            st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=8), label="actions"
+        )
         for step, name in enumerate(actions):
             note(f"step {step}: {name}")
             event(name)
@@ -500,10 +624,13 @@ class GeneratedRegressions:
     # prepayment; no final invoice will ever deduct it, so it stays on the prepayment
     # account and the partner is invoiced more than the order total.
     def test_regression_prepayment_after_line_fully_invoiced(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0},
-            {"product": self.product_b, "qty": 2, "price": 50.0},
-        ], percent=30)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 100.0},
+                {"product": self.product_b, "qty": 2, "price": 50.0},
+            ],
+            percent=30,
+        )
         self.side.confirm(order)
         line_a, line_b = order.order_line
         self.side.deliver(line_a, 1)
@@ -519,15 +646,17 @@ class GeneratedRegressions:
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertAlmostEqual(
             sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)),
-            order.amount_total, places=2)
+            order.amount_total,
+            places=2,
+        )
 
     # Regression (found by the "long" profile, purchase: 0.06 != 0.05): a lowered wizard amount
     # spread over many lines rounds each share up to a cent; the last line's negative rest
     # is dropped and the document invoices more than the amount the user typed.
     def test_regression_lowered_amount_spread_over_many_lines(self):
         order = self.new_order(
-            [{"product": self.product_a, "qty": 1, "price": 10.0} for _i in range(5)],
-            percent=10)
+            [{"product": self.product_a, "qty": 1, "price": 10.0} for _i in range(5)], percent=10
+        )
         self.side.confirm(order)
         self.assertEqual(order.prepmt_amount_to_invoice, 5.0)
         wizard = self.open_prepmt_wizard(order)
@@ -541,9 +670,18 @@ class GeneratedRegressions:
         """(first failure of the generator, a wrong expectation of the test itself: with a
         final invoice reset to draft, the next one deducts only its share; the draft deducts
         the rest when it is posted again)"""
-        order = self.new_order([{"product": self.product_a, "qty": 6, "price": 152.54,
-                                 "taxes": self.env["account.tax"]}],
-                               percent=74, prepmt_compress=True)
+        order = self.new_order(
+            [
+                {
+                    "product": self.product_a,
+                    "qty": 6,
+                    "price": 152.54,
+                    "taxes": self.env["account.tax"],
+                }
+            ],
+            percent=74,
+            prepmt_compress=True,
+        )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         line = order.order_line
@@ -560,12 +698,20 @@ class GeneratedRegressions:
         self.assertEqual(line.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
 
-
     def test_regression_final_invoice_reset_to_draft(self):
         """(found by the "long" profile: a final bill reset to draft still counts in Odoo's
         qty_invoiced; the ledger check must only count posted documents)"""
-        order = self.new_order([{"product": self.product_a, "qty": 1, "price": 0.01,
-                                 "taxes": self.env["account.tax"]}], percent=0)
+        order = self.new_order(
+            [
+                {
+                    "product": self.product_a,
+                    "qty": 1,
+                    "price": 0.01,
+                    "taxes": self.env["account.tax"],
+                }
+            ],
+            percent=0,
+        )
         self.side.confirm(order)
         self.deliver_all(order)
         final = self.side.final_invoice(order)
@@ -578,12 +724,23 @@ class GeneratedRegressions:
     # of a returned unit invoiced alone turns the final invoice into a credit note that deducts
     # half of the line's negative prepayment.
     def test_regression_half_of_a_returned_quantity_invoiced_alone(self):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 24.29,
-             "taxes": self.env["account.tax"]},
-            {"product": self.product_a, "qty": -1, "price": 2.85,
-             "taxes": self.env["account.tax"]},
-        ], percent=36)
+        order = self.new_order(
+            [
+                {
+                    "product": self.product_a,
+                    "qty": 1,
+                    "price": 24.29,
+                    "taxes": self.env["account.tax"],
+                },
+                {
+                    "product": self.product_a,
+                    "qty": -1,
+                    "price": 2.85,
+                    "taxes": self.env["account.tax"],
+                },
+            ],
+            percent=36,
+        )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         self.assertEqual(order.prepmt_amount_invoiced, 7.71)  # 8.74 - 1.03
@@ -601,8 +758,9 @@ class GeneratedRegressions:
         self.assertLedger(order)
 
     def split_tax_rounding(self, percent):
-        order = self.new_order([{"product": self.product_a, "qty": 6, "price": 152.54}],
-                               percent=percent)
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 6, "price": 152.54}], percent=percent
+        )
         self.side.confirm(order)
         if percent:
             order.action_create_prepmt_invoice()

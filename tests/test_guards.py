@@ -1,4 +1,5 @@
 """Each guard refuses with a clear message and changes nothing."""
+
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 
@@ -6,12 +7,14 @@ from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class GuardScenarios:
-
     def invoiced_order(self, percent=30):
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 100.0},
-            {"product": self.product_b, "qty": 2, "price": 50.0},
-        ], percent=percent)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 100.0},
+                {"product": self.product_b, "qty": 2, "price": 50.0},
+            ],
+            percent=percent,
+        )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
         return order
@@ -19,10 +22,13 @@ class GuardScenarios:
     def test_delete_line_with_outstanding(self):
         # Odoo itself forbids deleting lines of confirmed orders: use a quotation
         self.company.prepmt_allow_quotation = True
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 100.0},
-            {"product": self.product_b, "qty": 2, "price": 50.0},
-        ], percent=30)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 100.0},
+                {"product": self.product_b, "qty": 2, "price": 50.0},
+            ],
+            percent=30,
+        )
         order.action_create_prepmt_invoice()
         before = self.snapshot(order)
         with self.assertRefused(UserError, "post a prepayment credit memo first"):
@@ -36,17 +42,21 @@ class GuardScenarios:
     def test_delete_quotation_with_outstanding(self):
         # the lines of a deleted order go by cascade: the order asks the line guard itself
         self.company.prepmt_allow_quotation = True
-        order = self.new_order([
-            {"product": self.product_a, "qty": 10, "price": 100.0},
-            {"product": self.product_b, "qty": 2, "price": 50.0},
-        ], percent=30)
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 10, "price": 100.0},
+                {"product": self.product_b, "qty": 2, "price": 50.0},
+            ],
+            percent=30,
+        )
         move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.assertEqual((order.state, move.state), ("draft", "posted"))
         before = self.snapshot(order)
         with self.assertRefused(
-                UserError, r"^Line .* of %s has an invoiced prepayment of .*300\.00 that was not "
-                           r"deducted: post a prepayment credit memo first, then delete the line\.$"
-                           % order.name):
+            UserError,
+            r"^Line .* of %s has an invoiced prepayment of .*300\.00 that was not "
+            r"deducted: post a prepayment credit memo first, then delete the line\.$" % order.name,
+        ):
             order.unlink()
         self.assertUnchanged(order, before)
         self.assertEqual(move._prepmt_order(), order)
@@ -61,8 +71,9 @@ class GuardScenarios:
     def test_cancel_order_with_outstanding(self):
         order = self.invoiced_order()
         before = self.snapshot(order)
-        cancel = order._action_cancel if self.side.order_model == "sale.order" \
-            else order.button_cancel
+        cancel = (
+            order._action_cancel if self.side.order_model == "sale.order" else order.button_cancel
+        )
         with self.assertRefused(UserError, "post a prepayment credit memo first"):
             cancel()
         self.assertUnchanged(order, before)
@@ -75,8 +86,13 @@ class GuardScenarios:
     def test_shrinking_below_invoiced(self):
         order = self.invoiced_order()
         line = order.order_line[0]
-        for vals in ({self.side.qty_field: 5, "price_unit": 100.0}, {"price_unit": 50.0},
-                     {"discount": 20.0}, {"prepmt_percent": 10.0}, {"prepmt_amount": 100.0}):
+        for vals in (
+            {self.side.qty_field: 5, "price_unit": 100.0},
+            {"price_unit": 50.0},
+            {"discount": 20.0},
+            {"prepmt_percent": 10.0},
+            {"prepmt_amount": 100.0},
+        ):
             before = self.snapshot(order)
             with self.assertRefused(UserError, "less than the .* already invoiced"):
                 line.write(vals)
@@ -101,10 +117,14 @@ class GuardScenarios:
         before = self.snapshot(order)
         currency = self.setup_other_currency("EUR")
         fpos = self.env["account.fiscal.position"].create({"name": "Export"})
-        for vals in ({"partner_id": self.partner_b.id}, {"currency_id": currency.id},
-                     {"fiscal_position_id": fpos.id}):
-            with self.assertRefused(UserError, "post a prepayment credit memo first|"
-                                                   "Post a prepayment credit memo first"):
+        for vals in (
+            {"partner_id": self.partner_b.id},
+            {"currency_id": currency.id},
+            {"fiscal_position_id": fpos.id},
+        ):
+            with self.assertRefused(
+                UserError, "post a prepayment credit memo first|Post a prepayment credit memo first"
+            ):
                 order.write(vals)
             self.assertUnchanged(order, before)
         # the same value again is no change
@@ -140,7 +160,6 @@ class GuardScenarios:
 
 
 class TestSaleGuards(GuardScenarios, SalePrepaymentCase):
-
     def test_pricelist_locked(self):
         self.company.prepmt_allow_quotation = True
         order = self.new_order(percent=30)

@@ -11,6 +11,7 @@ is flushed and emptied, as at the start of a request.  Tracking and chatter stay
 users run).  Budgets depend on the Odoo 18.0 code only slightly; a margin of a few queries
 absorbs demo data / no demo data differences.
 """
+
 from odoo.fields import Command
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
@@ -28,21 +29,29 @@ class QueryCountScenarios:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.qc_products = cls.env["product.product"].create([{
-            "name": f"Query count product {i}",
-            "type": "consu",
-            "invoice_policy": "order",
-            "purchase_method": "purchase",
-            "taxes_id": [Command.set(cls.tax_sale_a.ids)],
-            "supplier_taxes_id": [Command.set(cls.tax_purchase_a.ids)],
-        } for i in range(max(LINES))])
+        cls.qc_products = cls.env["product.product"].create(
+            [
+                {
+                    "name": f"Query count product {i}",
+                    "type": "consu",
+                    "invoice_policy": "order",
+                    "purchase_method": "purchase",
+                    "taxes_id": [Command.set(cls.tax_sale_a.ids)],
+                    "supplier_taxes_id": [Command.set(cls.tax_purchase_a.ids)],
+                }
+                for i in range(max(LINES))
+            ]
+        )
 
     # ------------------------------------------------------------------ helpers
     def qc_order(self, n, percent=30.0):
-        order = self.new_order([
-            {"product": p, "qty": 2, "price": 100.0 + i}
-            for i, p in enumerate(self.qc_products[:n])
-        ], percent=percent)
+        order = self.new_order(
+            [
+                {"product": p, "qty": 2, "price": 100.0 + i}
+                for i, p in enumerate(self.qc_products[:n])
+            ],
+            percent=percent,
+        )
         if "partner_ref" in order._fields:
             order.partner_ref = "QC-REF"
         self.side.confirm(order)
@@ -69,8 +78,7 @@ class QueryCountScenarios:
     def qc_ops(self):
         return {
             "prepayment_invoice": (self.qc_order, lambda o: o.action_create_prepmt_invoice()),
-            "credit_memo": (self.qc_prepaid_order,
-                            lambda o: o.action_create_prepmt_credit_memo()),
+            "credit_memo": (self.qc_prepaid_order, lambda o: o.action_create_prepmt_credit_memo()),
             "final_invoice": (self.qc_prepaid_order, self.side.final_invoice),
         }
 
@@ -106,9 +114,11 @@ class QueryCountScenarios:
         ops = self.qc_ops()
         small, large = (self.qc_measure(ops, name, n) for n in LINES)
         self.assertLessEqual(
-            large - small, reference_growth + GROWTH_SLACK,
+            large - small,
+            reference_growth + GROWTH_SLACK,
             f"{name}: {small} queries for {LINES[0]} line(s), {large} for {LINES[1]} lines; "
-            f"Odoo's own document grows by {reference_growth}: queries per order line (N+1)?")
+            f"Odoo's own document grows by {reference_growth}: queries per order line (N+1)?",
+        )
 
     # ------------------------------------------------------------------ budgets
     def test_query_budget_prepayment_invoice(self):
@@ -130,8 +140,9 @@ class QueryCountScenarios:
 
     def test_query_growth_final_invoice(self):
         ref = self.qc_reference_ops()
-        ref_growth = self.qc_measure(ref, "final_invoice", LINES[1]) - \
-            self.qc_measure(ref, "final_invoice", LINES[0])
+        ref_growth = self.qc_measure(ref, "final_invoice", LINES[1]) - self.qc_measure(
+            ref, "final_invoice", LINES[0]
+        )
         self.qc_assert_growth("final_invoice", reference_growth=ref_growth)
 
 

@@ -1,4 +1,5 @@
 """Which prepayment % a line gets, and the rule records' own checks."""
+
 from datetime import timedelta
 
 from odoo import fields
@@ -8,18 +9,21 @@ from .common import PrepaymentCase, PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class RuleScenarios:
-
     def rule(self, percent, **vals):
-        return self.env["prepayment.rule"].create({
-            "order_type": self.order_type, "percent": percent, **vals})
+        return self.env["prepayment.rule"].create(
+            {"order_type": self.order_type, "percent": percent, **vals}
+        )
 
     @property
     def order_type(self):
         return "sale" if self.side.inbound else "purchase"
 
     def percent_of(self, product=None, partner=None, **order_vals):
-        order = self.new_order([{"product": product or self.product_a, "qty": 1, "price": 100.0}],
-                               partner=partner, **order_vals)
+        order = self.new_order(
+            [{"product": product or self.product_a, "qty": 1, "price": 100.0}],
+            partner=partner,
+            **order_vals,
+        )
         return order.order_line.prepmt_percent
 
     def test_priority_levels(self):
@@ -81,17 +85,20 @@ class RuleScenarios:
         field = "customer_prepmt_percent" if self.side.inbound else "vendor_prepmt_percent"
         self.partner_a[field] = 40
         self.rule(5, product_tmpl_id=self.product_a.product_tmpl_id.id)
-        order = self.new_order([
-            {"product": self.product_a, "qty": 1, "price": 100.0},
-            {"product": self.product_b, "qty": 1, "price": 100.0},
-        ])
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 100.0},
+                {"product": self.product_b, "qty": 1, "price": 100.0},
+            ]
+        )
         self.assertEqual(order.prepmt_percent, 40)
         self.assertEqual(order.order_line.mapped("prepmt_percent"), [5.0, 40.0])
 
     def test_other_company_rules_ignored(self):
         other = self.setup_other_company()["company"]
-        self.env["prepayment.rule"].create({
-            "order_type": self.order_type, "percent": 77, "company_id": other.id})
+        self.env["prepayment.rule"].create(
+            {"order_type": self.order_type, "percent": 77, "company_id": other.id}
+        )
         self.assertEqual(self.percent_of(), 0.0)
 
     def test_rule_constraints(self):
@@ -103,12 +110,14 @@ class RuleScenarios:
         with self.assertRaisesRegex(ValidationError, "Valid From"):
             self.rule(10, date_start=today, date_end=today - timedelta(days=1))
         with self.assertRaisesRegex(ValidationError, "not both"):
-            self.rule(10, product_tmpl_id=self.product_a.product_tmpl_id.id,
-                      product_categ_id=self.product_a.categ_id.id)
+            self.rule(
+                10,
+                product_tmpl_id=self.product_a.product_tmpl_id.id,
+                product_categ_id=self.product_a.categ_id.id,
+            )
 
 
 class TestSaleRules(RuleScenarios, SalePrepaymentCase):
-
     def test_pricelist_level(self):
         pricelist = self.env["product.pricelist"].create({"name": "Export"})
         tmpl = self.product_a.product_tmpl_id
@@ -129,7 +138,6 @@ class TestSaleRules(RuleScenarios, SalePrepaymentCase):
 
 
 class TestPurchaseRules(RuleScenarios, PurchasePrepaymentCase):
-
     def test_pricelist_refused_on_purchase_rule(self):
         pricelist = self.env["product.pricelist"].create({"name": "Export"})
         with self.assertRaisesRegex(ValidationError, "pricelist"):
@@ -141,6 +149,7 @@ class TestRuleEngineIsShared(PrepaymentCase):
 
     def test_same_engine(self):
         from odoo.addons.prepayment_addon.models import prepayment_rule
+
         self.assertEqual(len(prepayment_rule.RULE_LEVELS), 9)
         sale = type(self.env["sale.order"])._prepmt_rule_percents
         purchase = type(self.env["purchase.order"])._prepmt_rule_percents

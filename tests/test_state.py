@@ -1,5 +1,6 @@
 """Prepayment status, payments, the check before final invoicing, the
 override, the open prepayments analysis and the partner's smart button."""
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
@@ -7,7 +8,6 @@ from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class StateScenarios:
-
     def confirmed(self, percent=30, **kw):
         order = self.new_order(percent=percent, **kw)
         self.side.confirm(order)
@@ -34,7 +34,8 @@ class StateScenarios:
         self.assertIn("fully paid", order.message_ids[0].body)
         # unreconcile the first payment: waiting again
         payment_lines = payment.move_id.line_ids.filtered(
-            lambda l: l.account_id.account_type in ("asset_receivable", "liability_payable"))
+            lambda ln: ln.account_id.account_type in ("asset_receivable", "liability_payable")
+        )
         payment_lines.remove_move_reconcile()
         self.assertEqual(order.prepmt_state, "waiting_payment")
         self.assertAlmostEqual(order.prepmt_amount_paid, 150.0, places=2)
@@ -87,9 +88,13 @@ class StateScenarios:
         field = "prepmt_sale_check" if self.side.inbound else "prepmt_purchase_check"
         self.company[field] = True
         order = self.confirmed()
-        user = new_test_user(self.env, login="prepmt_user_%s" % self.side.order_model,
-                             groups=self.side_user_group, company_id=self.company.id,
-                             company_ids=[self.company.id])
+        user = new_test_user(
+            self.env,
+            login="prepmt_user_%s" % self.side.order_model,
+            groups=self.side_user_group,
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
         with self.assertRefused(AccessError, "Only managers"):
             order.with_user(user).prepmt_check_override = True
         self.assertFalse(order.prepmt_check_override)
@@ -103,10 +108,14 @@ class StateScenarios:
         currency = self.setup_other_currency("EUR")
         orders = self.env[self.side.order_model]
         for percent, qty in ((30, 4), (50, 2), (10, 7)):
-            orders |= self.confirmed(percent=percent,
-                                     lines=[{"product": self.product_a, "qty": qty, "price": 90.0}])
-        foreign = self.new_order(percent=40, **self.currency_vals(currency),
-                                 lines=[{"product": self.product_b, "qty": 3, "price": 111.11}])
+            orders |= self.confirmed(
+                percent=percent, lines=[{"product": self.product_a, "qty": qty, "price": 90.0}]
+            )
+        foreign = self.new_order(
+            percent=40,
+            **self.currency_vals(currency),
+            lines=[{"product": self.product_b, "qty": 3, "price": 111.11}],
+        )
         self.side.confirm(foreign)
         orders |= foreign
         for order in orders:
@@ -122,9 +131,17 @@ class StateScenarios:
         self.env.flush_all()
         rows = self.env["prepayment.analysis"].search([("company_id", "=", self.company.id)])
         account = self.prepmt_account()
-        balance = sum(self.env["account.move.line"].search([
-            ("account_id", "=", account.id), ("parent_state", "=", "posted"),
-            ("company_id", "=", self.company.id)]).mapped("balance"))
+        balance = sum(
+            self.env["account.move.line"]
+            .search(
+                [
+                    ("account_id", "=", account.id),
+                    ("parent_state", "=", "posted"),
+                    ("company_id", "=", self.company.id),
+                ]
+            )
+            .mapped("balance")
+        )
         sign = -1 if self.side.inbound else 1
         self.assertAlmostEqual(sum(rows.mapped("outstanding_company")), sign * balance, places=2)
         for order in orders:
@@ -151,8 +168,12 @@ class StateScenarios:
         order.action_create_prepmt_invoice()
         other = self.setup_other_company()["company"]
         self.env.flush_all()
-        rows = self.env["prepayment.analysis"].with_company(other).with_context(
-            allowed_company_ids=[other.id]).search([])
+        rows = (
+            self.env["prepayment.analysis"]
+            .with_company(other)
+            .with_context(allowed_company_ids=[other.id])
+            .search([])
+        )
         self.assertNotIn(order.name, rows.mapped("order_name"))
 
 

@@ -1,6 +1,8 @@
 """Unit tests of the engine's pure helpers (no database)."""
+
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from odoo.addons.prepayment_addon.tools import distribute
 

@@ -1,4 +1,5 @@
 """The order form through Odoo's own browser tour (headless Chromium)."""
+
 from odoo.fields import Command
 from odoo.tests import HttpCase
 
@@ -13,11 +14,17 @@ class TestPrepaymentTour(HttpCase):
         env = self.env
         company = env.company
         self.assertTrue(company.prepmt_sale_account_id, "the install created the account")
-        partner = env["res.partner"].create({"name": "Tour Customer", "customer_prepmt_percent": 30})
-        env["product.product"].create({"name": "Tour Table", "list_price": 1000.0,
-                                       "taxes_id": [Command.clear()]})
-        self.start_tour("/odoo/action-sale.action_quotations_with_onboarding",
-                        "prepayment_addon_order_tour", login="admin")
+        partner = env["res.partner"].create(
+            {"name": "Tour Customer", "customer_prepmt_percent": 30}
+        )
+        env["product.product"].create(
+            {"name": "Tour Table", "list_price": 1000.0, "taxes_id": [Command.clear()]}
+        )
+        self.start_tour(
+            "/odoo/action-sale.action_quotations_with_onboarding",
+            "prepayment_addon_order_tour",
+            login="admin",
+        )
         order = env["sale.order"].search([("partner_id", "=", partner.id)])
         self.assertEqual(len(order), 1)
         self.assertEqual(order.state, "sale")

@@ -11,9 +11,10 @@ on the prepayment of ..."), a PostgreSQL serialization failure / lock timeout (O
 a request, which then sees the winner's work), or the UserError a retry gives.  Never: two
 documents for the same amount, or a ledger that does not add up.
 """
+
 import threading
-import traceback
 import time
+import traceback
 from contextlib import contextmanager
 
 from psycopg2 import errors as pg_errors
@@ -22,8 +23,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
-RETRYABLE = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable,
-             pg_errors.DeadlockDetected)
+RETRYABLE = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
 
 
 class TestConcurrency(TransactionCase):
@@ -45,13 +45,36 @@ class TestConcurrency(TransactionCase):
             company = env.ref("base.main_company")
             self.assertTrue(company.prepmt_sale_account_id, "main company needs a chart")
             partner = env["res.partner"].create({"name": "Concurrency customer"})
-            product = env["product.product"].create({
-                "name": "Concurrency product", "list_price": 100.0, "invoice_policy": "order",
-                "taxes_id": False})
-            order = env["sale.order"].with_company(company).create({
-                "partner_id": partner.id, "company_id": company.id,
-                "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 10,
-                                       "price_unit": 100.0, "tax_id": False})]})
+            product = env["product.product"].create(
+                {
+                    "name": "Concurrency product",
+                    "list_price": 100.0,
+                    "invoice_policy": "order",
+                    "taxes_id": False,
+                }
+            )
+            order = (
+                env["sale.order"]
+                .with_company(company)
+                .create(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": 10,
+                                    "price_unit": 100.0,
+                                    "tax_id": False,
+                                },
+                            )
+                        ],
+                    }
+                )
+            )
             order.prepmt_percent = 30
             order.action_confirm()
             self.created = {"partner": partner.id, "product": product.id, "order": order.id}
@@ -61,8 +84,7 @@ class TestConcurrency(TransactionCase):
         with self.committed_env() as env:
             order = env["sale.order"].browse(self.created["order"]).exists()
             if order:
-                moves = (order.prepmt_move_ids | order.invoice_ids).with_context(
-                    force_delete=True)
+                moves = (order.prepmt_move_ids | order.invoice_ids).with_context(force_delete=True)
                 moves.filtered(lambda m: m.state == "posted").button_draft()
                 moves.unlink()
                 order.with_context(disable_cancel_warning=True)._action_cancel()
@@ -98,8 +120,10 @@ class TestConcurrency(TransactionCase):
                 exc.formatted_tb = traceback.format_exc()
                 outcomes[index] = exc
 
-        threads = [threading.Thread(target=run, args=(0, first, 0.0, hold)),
-                   threading.Thread(target=run, args=(1, second, delay, 0.0))]
+        threads = [
+            threading.Thread(target=run, args=(0, first, 0.0, hold)),
+            threading.Thread(target=run, args=(1, second, delay, 0.0)),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -108,8 +132,9 @@ class TestConcurrency(TransactionCase):
         return outcomes
 
     def assertLoserOutcome(self, outcome, regex=None):
-        self.assertIsInstance(outcome, (UserError, *RETRYABLE),
-                              getattr(outcome, "formatted_tb", repr(outcome)))
+        self.assertIsInstance(
+            outcome, (UserError, *RETRYABLE), getattr(outcome, "formatted_tb", repr(outcome))
+        )
         if isinstance(outcome, UserError) and regex:
             self.assertRegex(str(outcome), regex)
 
@@ -119,30 +144,40 @@ class TestConcurrency(TransactionCase):
             order = env["sale.order"].browse(self.created["order"])
             account = order.company_id.prepmt_sale_account_id
             docs = (order.prepmt_move_ids | order.invoice_ids).filtered(
-                lambda m: m.state == "posted")
+                lambda m: m.state == "posted"
+            )
             invoiced = deducted = 0.0
             for alloc in docs.line_ids.prepmt_allocation_ids:
                 if alloc.kind == "prepayment":
                     invoiced += alloc.signed_amount
                 else:
                     deducted += alloc.signed_amount
-            balance = -sum(docs.line_ids.filtered(lambda l: l.account_id == account)
-                           .mapped("balance"))
+            balance = -sum(
+                docs.line_ids.filtered(lambda ln: ln.account_id == account).mapped("balance")
+            )
             line = order.order_line
             self.assertAlmostEqual(line.prepmt_amount_invoiced, invoiced, places=2)
             self.assertAlmostEqual(line.prepmt_amount_deducted, deducted, places=2)
             self.assertGreaterEqual(round(deducted, 2), 0)
-            self.assertLessEqual(round(deducted - invoiced, 2), 0,
-                                 f"deducted {deducted} > invoiced {invoiced}")
+            self.assertLessEqual(
+                round(deducted - invoiced, 2), 0, f"deducted {deducted} > invoiced {invoiced}"
+            )
             self.assertLessEqual(round(invoiced - line.prepmt_amount, 2), 0)
             self.assertAlmostEqual(balance, invoiced - deducted, places=2)
             return {
-                "invoiced": invoiced, "deducted": deducted,
-                "prepmt_docs": [(m.move_type, m.amount_untaxed) for m in
-                                order.prepmt_move_ids.filtered(lambda m: m.state == "posted")
-                                .sorted("id")],
-                "drafts": len((order.prepmt_move_ids | order.invoice_ids)
-                              .filtered(lambda m: m.state == "draft")),
+                "invoiced": invoiced,
+                "deducted": deducted,
+                "prepmt_docs": [
+                    (m.move_type, m.amount_untaxed)
+                    for m in order.prepmt_move_ids.filtered(lambda m: m.state == "posted").sorted(
+                        "id"
+                    )
+                ],
+                "drafts": len(
+                    (order.prepmt_move_ids | order.invoice_ids).filtered(
+                        lambda m: m.state == "draft"
+                    )
+                ),
             }
 
     # ------------------------------------------------------------------
@@ -173,8 +208,10 @@ class TestConcurrency(TransactionCase):
     def test_wizard_and_button_at_once(self):
         def wizard(order):
             wiz = order.env["prepayment.invoice.wizard"].create(
-                {"res_model": "sale.order", "res_id": order.id, "amount": 100.0})
+                {"res_model": "sale.order", "res_id": order.id, "amount": 100.0}
+            )
             wiz.action_create_invoice()
+
         outcomes = self.race(wizard, lambda order: order.action_create_prepmt_invoice())
         self.assertEqual(outcomes[0], "ok", repr(outcomes[0]))
         self.assertLoserOutcome(outcomes[1], "Another user")
@@ -225,8 +262,18 @@ class TestConcurrency(TransactionCase):
     def test_cleanup_leaves_nothing(self):
         """(checks the cleanup of the others: nothing of these tests stays committed)"""
         with self.committed_env() as env:
-            self.assertEqual(env["sale.order"].search_count(
-                [("partner_id.name", "=", "Concurrency customer"),
-                 ("id", "!=", self.created["order"])]), 0)
-            self.assertEqual(env["account.move"].search_count(
-                [("partner_id.name", "=", "Concurrency customer")]), 0)
+            self.assertEqual(
+                env["sale.order"].search_count(
+                    [
+                        ("partner_id.name", "=", "Concurrency customer"),
+                        ("id", "!=", self.created["order"]),
+                    ]
+                ),
+                0,
+            )
+            self.assertEqual(
+                env["account.move"].search_count(
+                    [("partner_id.name", "=", "Concurrency customer")]
+                ),
+                0,
+            )

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
@@ -15,11 +15,16 @@ class AccountMove(models.Model):
     # the link of a prepayment document to its order: one field per order model (declared
     # by the adapters, see prepayment.order.mixin._prepmt_move_link_field)
     is_prepayment = fields.Boolean(
-        "Prepayment Document", compute="_compute_is_prepayment", store=True,
-        help="A prepayment invoice, bill or credit memo issued from an order.")
+        "Prepayment Document",
+        compute="_compute_is_prepayment",
+        store=True,
+        help="A prepayment invoice, bill or credit memo issued from an order.",
+    )
     prepmt_deduction_amount = fields.Monetary(
-        "Prepayment Deducted", compute="_compute_prepmt_deduction_amount",
-        currency_field="currency_id")
+        "Prepayment Deducted",
+        compute="_compute_prepmt_deduction_amount",
+        currency_field="currency_id",
+    )
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -28,13 +33,15 @@ class AccountMove(models.Model):
     def _compute_is_prepayment(self):
         for move in self:
             move.is_prepayment = any(
-                alloc.kind == "prepayment" for alloc in move.line_ids.prepmt_allocation_ids)
+                alloc.kind == "prepayment" for alloc in move.line_ids.prepmt_allocation_ids
+            )
 
     @api.depends("line_ids.prepmt_allocation_ids.amount")
     def _compute_prepmt_deduction_amount(self):
         for move in self:
             move.prepmt_deduction_amount = sum(
-                a.amount for a in move.line_ids.prepmt_allocation_ids if a.kind == "deduction")
+                a.amount for a in move.line_ids.prepmt_allocation_ids if a.kind == "deduction"
+            )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -50,8 +57,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if not self.env.context.get("prepmt_no_deduction") and \
-                self._prepmt_lines_changed(vals):
+        if not self.env.context.get("prepmt_no_deduction") and self._prepmt_lines_changed(vals):
             self._prepmt_sync_deductions()
         return res
 
@@ -80,8 +86,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def _post(self, soft=True):
         to_post = self.filtered(lambda m: m.state == "draft")
-        finals = to_post.filtered(
-            lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
+        finals = to_post.filtered(lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
         final_orders = set(finals._prepmt_final_orders())
         for order in final_orders:
             order._prepmt_check_release(order._prepmt_final_posting_held())
@@ -97,7 +102,8 @@ class AccountMove(models.Model):
         # the open items of a prepayment account are the outstanding prepayments: an account
         # it reaches otherwise (a fiscal position's mapping) becomes reconcilable as well
         with_allocs.line_ids.filtered("prepmt_allocation_ids").account_id.filtered(
-            lambda a: not a.reconcile).sudo().reconcile = True
+            lambda a: not a.reconcile
+        ).sudo().reconcile = True
         posted = super()._post(soft=soft)
         (posted & with_allocs)._prepmt_reconcile()
         (posted & with_allocs)._prepmt_message_orders()
@@ -113,10 +119,12 @@ class AccountMove(models.Model):
         for move in self.filtered(lambda m: m.is_prepayment and m._prepmt_order()):
             order = move._prepmt_order()
             if order.prepmt_state == "paid":
-                body = _("Prepayment document %(doc)s is paid: the prepayment of this order is "
-                         "fully paid.")
+                body = self.env._(
+                    "Prepayment document %(doc)s is paid: the prepayment of this order is "
+                    "fully paid."
+                )
             else:
-                body = _("Prepayment document %(doc)s is paid.")
+                body = self.env._("Prepayment document %(doc)s is paid.")
             order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
         return res
 
@@ -142,8 +150,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         for prepmt, final in ((self, other), (other, self)):
             order = prepmt._prepmt_order()
-            if order and not final._prepmt_order() and any(
-                    line.order_id == order for line in final._prepmt_final_order_lines()):
+            if (
+                order
+                and not final._prepmt_order()
+                and any(line.order_id == order for line in final._prepmt_final_order_lines())
+            ):
                 return True
         return False
 
@@ -179,7 +190,8 @@ class AccountMove(models.Model):
         """``{order line: [quantity, untaxed amount]}`` this final document invoices."""
         self.ensure_one()
         product_lines = self.invoice_line_ids.filtered(
-            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
+            lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
+        )
         result = {}
         for model in self.env["prepayment.line.mixin"]._prepmt_line_models():
             result.update(self.env[model]._prepmt_invoiced_by_line(product_lines))
@@ -210,7 +222,7 @@ class AccountMove(models.Model):
     def _prepmt_display_name(self):
         """The document's number, or "the draft document" before it has one."""
         self.ensure_one()
-        return self.name if self.name and self.name != "/" else _("the draft document")
+        return self.name if self.name and self.name != "/" else self.env._("the draft document")
 
     # ------------------------------------------------------------------
     # Business: deductions on final documents
@@ -226,12 +238,15 @@ class AccountMove(models.Model):
         for command in commands:
             if not isinstance(command, (list, tuple)):
                 continue
-            if command[0] in (Command.UPDATE, Command.DELETE, Command.UNLINK) and \
-                    command[1] in prepmt_ids:
+            if (
+                command[0] in (Command.UPDATE, Command.DELETE, Command.UNLINK)
+                and command[1] in prepmt_ids
+            ):
                 return False
             if command[0] == Command.CREATE or (
-                    command[0] == Command.UPDATE and {"quantity", "price_unit", "discount",
-                                                      "product_uom_id"} & set(command[2])):
+                command[0] == Command.UPDATE
+                and {"quantity", "price_unit", "discount", "product_uom_id"} & set(command[2])
+            ):
                 touched = True
         return touched
 
@@ -246,11 +261,17 @@ class AccountMove(models.Model):
         real subtotal (price-included taxes) gives another amount.
         """
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
-        if move_type not in INVOICE_TYPES or vals.get("reversed_entry_id") or \
-                any(vals.get(field) for field in self._prepmt_link_fields()):
+        if (
+            move_type not in INVOICE_TYPES
+            or vals.get("reversed_entry_id")
+            or any(vals.get(field) for field in self._prepmt_link_fields())
+        ):
             return
-        commands = [c for c in vals.get("invoice_line_ids") or ()
-                    if isinstance(c, (list, tuple)) and c[0] == Command.CREATE]
+        commands = [
+            c
+            for c in vals.get("invoice_line_ids") or ()
+            if isinstance(c, (list, tuple)) and c[0] == Command.CREATE
+        ]
         if any(c[2].get("prepmt_allocation_ids") for c in commands):
             return  # a copy: it brings its own deductions
         line_models = self.env["prepayment.line.mixin"]._prepmt_line_models()
@@ -259,16 +280,23 @@ class AccountMove(models.Model):
             if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
                 continue
             line_vals = command[2]
-            if (line_vals.get("display_type") or "product") != "product" or \
-                    line_vals.get("prepmt_allocation_ids"):
+            if (line_vals.get("display_type") or "product") != "product" or line_vals.get(
+                "prepmt_allocation_ids"
+            ):
                 continue
-            ids = [(model, line_id) for model in line_models
-                   for line_id in self.env[model]._prepmt_line_ids_of_vals(line_vals)]
+            ids = [
+                (model, line_id)
+                for model in line_models
+                for line_id in self.env[model]._prepmt_line_ids_of_vals(line_vals)
+            ]
             if len(ids) != 1:
                 continue
             qty = line_vals.get("quantity", 1.0)
-            cap = qty * line_vals.get("price_unit", 0.0) * (
-                1 - (line_vals.get("discount") or 0.0) / 100.0)
+            cap = (
+                qty
+                * line_vals.get("price_unit", 0.0)
+                * (1 - (line_vals.get("discount") or 0.0) / 100.0)
+            )
             items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
         # browse each model's lines together, so that their fields are read in batch
         records = {}
@@ -328,26 +356,29 @@ class AccountMove(models.Model):
             held = None  # a deduction takes from the accounts that hold the prepayment
             if move.move_type in INVOICE_TYPES:
                 by_order = self._prepmt_deductions_by_order(
-                    move._prepmt_final_order_lines(), exclude_moves=move)
+                    move._prepmt_final_order_lines(), exclude_moves=move
+                )
             elif move.reversed_entry_id:
                 by_order = move._prepmt_given_back_by_order()
                 # given back to the accounts the reversed invoice deducted from
                 held = move.reversed_entry_id._prepmt_deducted_by_account()
             else:
                 continue
-            wanted = {line: amount for amounts in by_order.values()
-                      for line, amount in amounts.items()}
+            wanted = {
+                line: amount for amounts in by_order.values() for line, amount in amounts.items()
+            }
             existing = move.line_ids.filtered(
-                lambda l: any(a.kind == "deduction" for a in l.prepmt_allocation_ids))
+                lambda ln: any(a.kind == "deduction" for a in ln.prepmt_allocation_ids)
+            )
             current = move._prepmt_deducted_by_line()
-            if {l: round(a, 6) for l, a in wanted.items()} == \
-                    {l: round(a, 6) for l, a in current.items()}:
+            if {ln: round(a, 6) for ln, a in wanted.items()} == {
+                ln: round(a, 6) for ln, a in current.items()
+            }:
                 continue
-            commands = [Command.unlink(l.id) for l in existing]
+            commands = [Command.unlink(ln.id) for ln in existing]
             for order, amounts in by_order.items():
                 commands += order._prepmt_line_commands(amounts, "deduction", held=held)
-            move.with_context(prepmt_no_deduction=True).sudo().write(
-                {"invoice_line_ids": commands})
+            move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
 
     def _prepmt_given_back_by_order(self):
@@ -379,11 +410,12 @@ class AccountMove(models.Model):
         for move in self:
             deducted = move._prepmt_deducted_by_line()
             invoiced = move._prepmt_final_order_lines()
-            for line in set(deducted) | {l for l in invoiced if l._prepmt_has_outstanding()}:
+            for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
                 message = line._prepmt_deduction_error(
-                    deducted.get(line, 0.0), last=last, move=move)
+                    deducted.get(line, 0.0), last=last, move=move
+                )
                 if message:
                     raise UserError(message)
 
@@ -393,7 +425,8 @@ class AccountMove(models.Model):
     def _prepmt_fix_included_tax_rounding(self):
         """With price-included taxes, make each line's subtotal equal its allocations."""
         lines = self.line_ids.filtered(
-            lambda l: l.prepmt_allocation_ids and any(l.tax_ids.mapped("price_include")))
+            lambda ln: ln.prepmt_allocation_ids and any(ln.tax_ids.mapped("price_include"))
+        )
         # ``allocs[0]`` would browse a lone record and fetch the allocations line by line
         lines.prepmt_allocation_ids.fetch(["kind", "amount"])
         for line in lines:
@@ -421,10 +454,16 @@ class AccountMove(models.Model):
             if currency.compare_amounts(target, current) == 0:
                 continue
             if currency.is_zero(current) or (target < 0) != (current < 0):
-                raise UserError(_(
-                    "The prepayment line '%(line)s' of %(move)s has the wrong sign: a prepayment "
-                    "line goes in the direction of its order lines, and a deduction against it.",
-                    line=line.name, move=line.move_id._prepmt_display_name()))
+                raise UserError(
+                    self.env._(
+                        "The prepayment line '%(line)s' of %(move)s has the wrong sign: a "
+                        "prepayment "
+                        "line goes in the direction of its order lines, and a deduction against "
+                        "it.",
+                        line=line.name,
+                        move=line.move_id._prepmt_display_name(),
+                    )
+                )
             shares = distribute(target, allocs.mapped("amount"), currency.rounding)
             for alloc, share in zip(allocs.sudo(), shares):
                 alloc.amount = share
@@ -436,7 +475,8 @@ class AccountMove(models.Model):
         prepayment account more than it holds for the line."""
         lines = self._prepmt_affected_lines()
         raises_invoiced = posting and any(
-            m.is_prepayment and m.move_type in INVOICE_TYPES for m in self)
+            m.is_prepayment and m.move_type in INVOICE_TYPES for m in self
+        )
 
         def is_posted(move):
             return posting if move in self else move.state == "posted"
@@ -446,37 +486,69 @@ class AccountMove(models.Model):
             currency = line.currency_id
             sign = line._prepmt_sign()
             if currency.compare_amounts(sign * invoiced, 0) < 0:
-                raise UserError(_(
-                    "This would credit more prepayment than was invoiced for line %(line)s of "
-                    "%(order)s.", line=line.name, order=line.order_id.name))
+                raise UserError(
+                    self.env._(
+                        "This would credit more prepayment than was invoiced for line %(line)s of "
+                        "%(order)s.",
+                        line=line.name,
+                        order=line.order_id.name,
+                    )
+                )
             if currency.compare_amounts(sign * deducted, 0) < 0:
-                raise UserError(_(
-                    "This would give back more prepayment deduction than line %(line)s of "
-                    "%(order)s ever had deducted.", line=line.name, order=line.order_id.name))
+                raise UserError(
+                    self.env._(
+                        "This would give back more prepayment deduction than line %(line)s of "
+                        "%(order)s ever had deducted.",
+                        line=line.name,
+                        order=line.order_id.name,
+                    )
+                )
             if currency.compare_amounts(sign * deducted, sign * invoiced) > 0:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
-                    "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
-                    "deduct it first.", line=line.name, order=line.order_id.name,
-                    deducted=currency.format(deducted), invoiced=currency.format(invoiced)))
-            for account, (on_invoiced, on_deducted) in \
-                    line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
+                        "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
+                        "deduct it first.",
+                        line=line.name,
+                        order=line.order_id.name,
+                        deducted=currency.format(deducted),
+                        invoiced=currency.format(invoiced),
+                    )
+                )
+            for account, (
+                on_invoiced,
+                on_deducted,
+            ) in line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
                 if currency.compare_amounts(sign * on_deducted, sign * on_invoiced) > 0:
-                    raise UserError(_(
-                        "Line %(line)s of %(order)s would have %(deducted)s of prepayment "
-                        "taken back from account %(account)s, which holds only %(invoiced)s "
-                        "of its prepayment. Deduct or credit it on the account of its "
-                        "prepayment lines.", line=line.name, order=line.order_id.name,
-                        account=account.display_name, deducted=currency.format(on_deducted),
-                        invoiced=currency.format(on_invoiced)))
-            if raises_invoiced and \
-                    currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "
-                    "more than the %(required)s it requires. Lower the prepayment document or "
-                    "raise the line's prepayment %%.", line=line.name, order=line.order_id.name,
-                    invoiced=currency.format(invoiced),
-                    required=currency.format(line.prepmt_amount)))
+                    raise UserError(
+                        self.env._(
+                            "Line %(line)s of %(order)s would have %(deducted)s of prepayment "
+                            "taken back from account %(account)s, which holds only %(invoiced)s "
+                            "of its prepayment. Deduct or credit it on the account of its "
+                            "prepayment lines.",
+                            line=line.name,
+                            order=line.order_id.name,
+                            account=account.display_name,
+                            deducted=currency.format(on_deducted),
+                            invoiced=currency.format(on_invoiced),
+                        )
+                    )
+            if (
+                raises_invoiced
+                and currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s of %(order)s would have %(invoiced)s of prepayment "
+                        "invoiced, "
+                        "more than the %(required)s it requires. Lower the prepayment document or "
+                        "raise the line's prepayment %%.",
+                        line=line.name,
+                        order=line.order_id.name,
+                        invoiced=currency.format(invoiced),
+                        required=currency.format(line.prepmt_amount),
+                    )
+                )
 
     def _prepmt_reconcile(self):
         """Match what the prepayment accounts hold, so that their open items are exactly the
@@ -485,23 +557,29 @@ class AccountMove(models.Model):
         prepayment credit memo with the open prepayment invoices it cancels."""
         Line = self.env["account.move.line"]
         for order in self._prepmt_orders():
-            items = Line.sudo().search([
-                ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
-                ("parent_state", "=", "posted"), ("reconciled", "=", False),
-                ("account_id.reconcile", "=", True)])
-            for _key, group in items.grouped(lambda l: (l.account_id, l.currency_id)).items():
-                if any(l.amount_residual > 0 for l in group) and \
-                        any(l.amount_residual < 0 for l in group):
+            items = Line.sudo().search(
+                [
+                    ("prepmt_allocation_ids", "in", order._prepmt_allocations().ids),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("account_id.reconcile", "=", True),
+                ]
+            )
+            for _key, group in items.grouped(lambda ln: (ln.account_id, ln.currency_id)).items():
+                if any(ln.amount_residual > 0 for ln in group) and any(
+                    ln.amount_residual < 0 for ln in group
+                ):
                     group.reconcile()
-        for credit in self.filtered(
-                lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
+        for credit in self.filtered(lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
             order = credit._prepmt_order()
             if not order:
                 continue
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES)
+                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES
+            )
             terms = (credit | invoices).line_ids.filtered(
-                lambda l: l.display_type == "payment_term" and not l.reconciled)
+                lambda ln: ln.display_type == "payment_term" and not ln.reconciled
+            )
             for _account, group in terms.grouped("account_id").items():
                 if len(group.move_id) > 1:
                     group.sudo().reconcile()
@@ -511,19 +589,27 @@ class AccountMove(models.Model):
         for move in self:
             orders = move._prepmt_orders()
             amount = move.currency_id.format(
-                sum(move.line_ids.prepmt_allocation_ids.mapped("amount")))
+                sum(move.line_ids.prepmt_allocation_ids.mapped("amount"))
+            )
             if move.is_prepayment and move.move_type in REFUND_TYPES:
-                body = _("Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited.")
+                body = self.env._(
+                    "Prepayment credit memo %(doc)s posted: %(amount)s (untaxed) credited."
+                )
             elif move.is_prepayment:
-                body = _("Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced.")
+                body = self.env._(
+                    "Prepayment invoice %(doc)s posted: %(amount)s (untaxed) invoiced."
+                )
             elif move.move_type in REFUND_TYPES:
-                body = _("%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back.")
+                body = self.env._(
+                    "%(doc)s posted: %(amount)s (untaxed) of prepayment deduction given back."
+                )
             else:
-                body = _("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
+                body = self.env._("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
             for order in orders:
                 if order:
-                    order.message_post(body=Markup(body) % {
-                        "doc": move._get_html_link(), "amount": amount})
+                    order.message_post(
+                        body=Markup(body) % {"doc": move._get_html_link(), "amount": amount}
+                    )
 
     # ------------------------------------------------------------------
     # Business: taxes (a prepayment adds no tax of its own, to the cent)
@@ -535,8 +621,12 @@ class AccountMove(models.Model):
             return {}
         res = line.tax_ids.compute_all(
             line.price_unit * (1 - (line.discount or 0.0) / 100.0),
-            currency=line.currency_id, quantity=line.quantity, product=line.product_id,
-            partner=line.partner_id, is_refund=line.move_id.move_type in REFUND_TYPES)
+            currency=line.currency_id,
+            quantity=line.quantity,
+            product=line.product_id,
+            partner=line.partner_id,
+            is_refund=line.move_id.move_type in REFUND_TYPES,
+        )
         taxes = defaultdict(float)
         for tax in res["taxes"]:
             taxes[tax["id"]] += tax["amount"]
@@ -552,12 +642,17 @@ class AccountMove(models.Model):
         (and on the receivable/payable). Only for companies that round taxes per line.
         """
         for move in self:
-            if move.state != "draft" or not move.is_invoice() or \
-                    move.company_id.tax_calculation_rounding_method != "round_per_line":
+            if (
+                move.state != "draft"
+                or not move.is_invoice()
+                or move.company_id.tax_calculation_rounding_method != "round_per_line"
+            ):
                 continue
             own_lines = move.line_ids.filtered("prepmt_allocation_ids")
-            if move.move_type in INVOICE_TYPES and \
-                    "deduction" not in own_lines.prepmt_allocation_ids.mapped("kind"):
+            if (
+                move.move_type in INVOICE_TYPES
+                and "deduction" not in own_lines.prepmt_allocation_ids.mapped("kind")
+            ):
                 continue  # a prepayment invoice only adds to what is outstanding
             for order in move._prepmt_orders():
                 move._prepmt_true_up_order_taxes(order)
@@ -568,10 +663,12 @@ class AccountMove(models.Model):
         lines (so that an earlier true-up counts)."""
         self.ensure_one()
         prepmt_lines = self.line_ids.filtered("prepmt_allocation_ids")
-        of_order = prepmt_lines.filtered(lambda l: any(
-            a._order_line().order_id == order for a in l.prepmt_allocation_ids))
+        of_order = prepmt_lines.filtered(
+            lambda ln: any(a._order_line().order_id == order for a in ln.prepmt_allocation_ids)
+        )
         others = self.invoice_line_ids.filtered(
-            lambda l: l.display_type == "product" and not l.prepmt_allocation_ids)
+            lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
+        )
         computed_order, computed_all, tax_lines = (defaultdict(float) for _i in range(3))
         for line in prepmt_lines:
             for tax_id, amount in self._prepmt_line_taxes(line).items():
@@ -581,7 +678,7 @@ class AccountMove(models.Model):
         for line in others:
             for tax_id, amount in self._prepmt_line_taxes(line).items():
                 tax_lines[tax_id] -= amount
-        for line in self.line_ids.filtered(lambda l: l.display_type == "tax"):
+        for line in self.line_ids.filtered(lambda ln: ln.display_type == "tax"):
             tax_lines[line.tax_line_id.id] += self.direction_sign * line.amount_currency
         result = {}
         for tax_id, amount in computed_order.items():
@@ -594,8 +691,9 @@ class AccountMove(models.Model):
         self.ensure_one()
         currency = self.currency_id
         alloc_field = order.order_line._prepmt_alloc_field
-        mine = self.line_ids.filtered(lambda l: any(
-            a._order_line().order_id == order for a in l.prepmt_allocation_ids))
+        mine = self.line_ids.filtered(
+            lambda ln: any(a._order_line().order_id == order for a in ln.prepmt_allocation_ids)
+        )
         # outstanding of the order once this document is posted
         effect = 0.0
         for alloc in mine.prepmt_allocation_ids:
@@ -603,9 +701,17 @@ class AccountMove(models.Model):
         if not currency.is_zero(order.prepmt_amount_outstanding + effect):
             return
         # prepayment taxes of the posted documents, net (document sign: credit notes < 0)
-        posted = self.env["prepayment.allocation"].search([
-            (alloc_field, "in", order.order_line.ids), ("move_id.state", "=", "posted"),
-            ("move_id", "!=", self.id)]).move_id
+        posted = (
+            self.env["prepayment.allocation"]
+            .search(
+                [
+                    (alloc_field, "in", order.order_line.ids),
+                    ("move_id.state", "=", "posted"),
+                    ("move_id", "!=", self.id),
+                ]
+            )
+            .move_id
+        )
         if not posted:
             return
         net = defaultdict(float)
@@ -620,17 +726,21 @@ class AccountMove(models.Model):
             delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))
             if currency.is_zero(delta) or abs(delta) > tolerance + 1e-9:
                 continue
-            self._prepmt_shift_tax(self.line_ids.filtered(
-                lambda l: l.tax_line_id.id == tax_id and l.display_type == "tax"), delta)
+            self._prepmt_shift_tax(
+                self.line_ids.filtered(
+                    lambda ln: ln.tax_line_id.id == tax_id and ln.display_type == "tax"
+                ),
+                delta,
+            )
 
     def _prepmt_shift_tax(self, tax_lines, delta):
         """Add ``delta`` (document direction) to the largest of ``tax_lines`` and to what the
         partner owes (the last payment term line)."""
         self.ensure_one()
-        term_line = self.line_ids.filtered(lambda l: l.display_type == "payment_term")[-1:]
+        term_line = self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")[-1:]
         if not tax_lines or not term_line:
             return False
-        tax_line = max(tax_lines, key=lambda l: abs(l.amount_currency))
+        tax_line = max(tax_lines, key=lambda ln: abs(ln.amount_currency))
         amount = self.direction_sign * delta
         self.line_ids = [
             Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
@@ -648,7 +758,8 @@ class AccountMove(models.Model):
         if self.currency_id.is_zero(delta):
             return
         tax_lines = self.line_ids.filtered(
-            lambda l: l.display_type == "tax" and l.tax_line_id.amount_type != "fixed")
+            lambda ln: ln.display_type == "tax" and ln.tax_line_id.amount_type != "fixed"
+        )
         self._prepmt_shift_tax(tax_lines, delta)
 
 
@@ -656,4 +767,5 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     prepmt_allocation_ids = fields.One2many(
-        "prepayment.allocation", "move_line_id", string="Prepayment Allocations", copy=True)
+        "prepayment.allocation", "move_line_id", string="Prepayment Allocations", copy=True
+    )

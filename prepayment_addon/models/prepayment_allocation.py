@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools import REFUND_TYPES
@@ -19,13 +19,14 @@ class PrepaymentAllocation(models.Model):
     _order = "id"
 
     move_line_id = fields.Many2one(
-        "account.move.line", required=True, ondelete="cascade", index=True)
-    move_id = fields.Many2one(
-        related="move_line_id.move_id", store=True, index=True)
+        "account.move.line", required=True, ondelete="cascade", index=True
+    )
+    move_id = fields.Many2one(related="move_line_id.move_id", store=True, index=True)
     company_id = fields.Many2one(related="move_line_id.company_id", store=True)
     currency_id = fields.Many2one(related="move_line_id.currency_id", store=True)
     kind = fields.Selection(
-        [("prepayment", "Prepayment"), ("deduction", "Deduction")], required=True)
+        [("prepayment", "Prepayment"), ("deduction", "Deduction")], required=True
+    )
     # the link to the order line: one field per order line model (declared by the adapters)
     amount = fields.Monetary(required=True)
     signed_amount = fields.Monetary(compute="_compute_signed_amount")
@@ -61,8 +62,10 @@ class PrepaymentAllocation(models.Model):
     def _prepmt_totals_by_account(self, is_posted=None):
         """``{account: (invoiced, deducted)}``: :meth:`_prepmt_totals` per account of the
         journal items (a deduction or credit takes back from the account it names)."""
-        return {account: allocs._prepmt_totals(is_posted)
-                for account, allocs in self.grouped(lambda a: a.move_line_id.account_id).items()}
+        return {
+            account: allocs._prepmt_totals(is_posted)
+            for account, allocs in self.grouped(lambda a: a.move_line_id.account_id).items()
+        }
 
     def _order_line(self):
         """The order line of this allocation, whatever its model."""
@@ -81,9 +84,12 @@ class PrepaymentAllocation(models.Model):
         records = super().create(vals_list)
         # the engine creates them with the lines of a draft document the user may edit
         if records.filtered(lambda a: a.move_id.state == "posted"):
-            raise AccessError(_(
-                "Prepayment allocations of a posted document cannot be added: reset the "
-                "document to draft first."))
+            raise AccessError(
+                self.env._(
+                    "Prepayment allocations of a posted document cannot be added: reset the "
+                    "document to draft first."
+                )
+            )
         if not self.env.su:
             records.move_id.check_access("write")
         return records
@@ -98,11 +104,18 @@ class PrepaymentAllocation(models.Model):
 
     def _check_engine_only(self):
         if not self.env.su:
-            raise AccessError(_(
-                "Prepayment allocations are kept by the prepayment engine: change the "
-                "prepayment document or the final invoice instead."))
-        if self.filtered(lambda a: a.move_id.state == "posted") and \
-                not self.env.context.get("prepmt_migration"):
-            raise AccessError(_(
-                "The prepayment allocations of a posted document cannot change: reset the "
-                "document to draft, or reverse it."))
+            raise AccessError(
+                self.env._(
+                    "Prepayment allocations are kept by the prepayment engine: change the "
+                    "prepayment document or the final invoice instead."
+                )
+            )
+        if self.filtered(lambda a: a.move_id.state == "posted") and not self.env.context.get(
+            "prepmt_migration"
+        ):
+            raise AccessError(
+                self.env._(
+                    "The prepayment allocations of a posted document cannot change: reset the "
+                    "document to draft, or reverse it."
+                )
+            )

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
@@ -28,39 +28,72 @@ class PrepaymentLineMixin(models.AbstractModel):
     currency_id = fields.Many2one("res.currency")
 
     prepmt_percent = fields.Float(
-        "Prepayment %", compute="_compute_prepmt_percent", store=True, readonly=False,
-        precompute=True, copy=True,
-        help="Share of the line's untaxed amount to invoice in advance.")
+        "Prepayment %",
+        compute="_compute_prepmt_percent",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+        help="Share of the line's untaxed amount to invoice in advance.",
+    )
     prepmt_amount = fields.Monetary(
-        "Prepayment Amount", compute="_compute_prepmt_amount", store=True, readonly=False,
-        inverse="_inverse_prepmt_amount", copy=False,
-        help="Untaxed amount to invoice in advance for this line.")
+        "Prepayment Amount",
+        compute="_compute_prepmt_amount",
+        store=True,
+        readonly=False,
+        inverse="_inverse_prepmt_amount",
+        copy=False,
+        help="Untaxed amount to invoice in advance for this line.",
+    )
     prepmt_amount_invoiced = fields.Monetary(
-        "Prepayment Invoiced", compute="_compute_prepmt_invoiced", store=True, copy=False,
-        help="Posted prepayment invoices minus posted prepayment credit memos (untaxed).")
+        "Prepayment Invoiced",
+        compute="_compute_prepmt_invoiced",
+        store=True,
+        copy=False,
+        help="Posted prepayment invoices minus posted prepayment credit memos (untaxed).",
+    )
     prepmt_amount_deducted = fields.Monetary(
-        "Prepayment Deducted", compute="_compute_prepmt_invoiced", store=True, copy=False,
-        help="What posted final invoices have deducted, minus their credit notes (untaxed).")
+        "Prepayment Deducted",
+        compute="_compute_prepmt_invoiced",
+        store=True,
+        copy=False,
+        help="What posted final invoices have deducted, minus their credit notes (untaxed).",
+    )
     prepmt_amount_outstanding = fields.Monetary(
-        "Prepayment Outstanding", compute="_compute_prepmt_invoiced", store=True, copy=False,
-        help="Invoiced minus deducted: what the prepayment account holds for this line.")
+        "Prepayment Outstanding",
+        compute="_compute_prepmt_invoiced",
+        store=True,
+        copy=False,
+        help="Invoiced minus deducted: what the prepayment account holds for this line.",
+    )
     prepmt_amount_to_invoice = fields.Monetary(
-        "Prepayment to Invoice", compute="_compute_prepmt_invoiced", store=True, copy=False)
+        "Prepayment to Invoice", compute="_compute_prepmt_invoiced", store=True, copy=False
+    )
     prepmt_amount_to_deduct = fields.Monetary(
-        "Prepayment to Deduct", compute="_compute_prepmt_amount_to_deduct", store=True,
-        readonly=False, copy=False,
+        "Prepayment to Deduct",
+        compute="_compute_prepmt_amount_to_deduct",
+        store=True,
+        readonly=False,
+        copy=False,
         help="What the next final invoice deducts for this line. Proposed: the outstanding "
-             "prepayment in proportion to the quantity to invoice now (all of it with the last "
-             "quantity). You may change it, between 0 and the outstanding prepayment.")
+        "prepayment in proportion to the quantity to invoice now (all of it with the last "
+        "quantity). You may change it, between 0 and the outstanding prepayment.",
+    )
     prepmt_amount_incl = fields.Monetary(
-        "Prepayment Amount (with Tax)", compute="_compute_prepmt_amounts_incl",
-        help="The line's prepayment amount with its taxes.")
+        "Prepayment Amount (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's prepayment amount with its taxes.",
+    )
     prepmt_amount_invoiced_incl = fields.Monetary(
-        "Prepayment Invoiced (with Tax)", compute="_compute_prepmt_amounts_incl",
-        help="The line's invoiced prepayment with its taxes.")
+        "Prepayment Invoiced (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's invoiced prepayment with its taxes.",
+    )
     prepmt_amount_outstanding_incl = fields.Monetary(
-        "Prepayment Outstanding (with Tax)", compute="_compute_prepmt_amounts_incl",
-        help="The line's outstanding prepayment with its taxes.")
+        "Prepayment Outstanding (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's outstanding prepayment with its taxes.",
+    )
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -70,16 +103,25 @@ class PrepaymentLineMixin(models.AbstractModel):
         # Lines with an invoiced prepayment keep their %: the guards protect them.
         # (read the allocations, not prepmt_amount_invoiced: that one depends on the
         # % being computed here and would be computed too early)
-        free = self.filtered(lambda l: l._prepmt_is_product_line() and not any(
-            a.kind == "prepayment" and a.move_id.state == "posted"
-            for a in l._origin.prepmt_allocation_ids))
+        free = self.filtered(
+            lambda ln: (
+                ln._prepmt_is_product_line()
+                and not any(
+                    a.kind == "prepayment" and a.move_id.state == "posted"
+                    for a in ln._origin.prepmt_allocation_ids
+                )
+            )
+        )
         for line, percent in free._prepmt_default_percents().items():
             line.prepmt_percent = percent
-        for line in self.filtered(lambda l: not l._prepmt_is_product_line()):
+        for line in self.filtered(lambda ln: not ln._prepmt_is_product_line()):
             line.prepmt_percent = 0.0
 
-    @api.depends(lambda self: ["price_subtotal", "prepmt_percent", "currency_id"]
-                 if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            ["price_subtotal", "prepmt_percent", "currency_id"] if self._prepmt_order_type else []
+        )
+    )
     def _compute_prepmt_amount(self):
         for line in self:
             line.prepmt_amount = line._prepmt_amount_of_percent()
@@ -90,35 +132,58 @@ class PrepaymentLineMixin(models.AbstractModel):
             sign = line._prepmt_sign()
             if currency.is_zero(line.price_subtotal):
                 if not currency.is_zero(line.prepmt_amount):
-                    raise ValidationError(_(
-                        "Line %(line)s has no amount: it cannot carry a prepayment amount.",
-                        line=line.name))
+                    raise ValidationError(
+                        self.env._(
+                            "Line %(line)s has no amount: it cannot carry a prepayment amount.",
+                            line=line.name,
+                        )
+                    )
                 continue
             if currency.compare_amounts(sign * line.prepmt_amount, 0) < 0:
-                raise ValidationError(_(
-                    "The prepayment amount of %(line)s must have the sign of the line's amount "
-                    "(%(subtotal)s).", line=line.name, subtotal=currency.format(line.price_subtotal)))
+                raise ValidationError(
+                    self.env._(
+                        "The prepayment amount of %(line)s must have the sign of the line's amount "
+                        "(%(subtotal)s).",
+                        line=line.name,
+                        subtotal=currency.format(line.price_subtotal),
+                    )
+                )
             if currency.compare_amounts(sign * line.prepmt_amount, sign * line.price_subtotal) > 0:
-                raise ValidationError(_(
-                    "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
-                    "untaxed amount (%(subtotal)s).",
-                    line=line.name, amount=line.prepmt_amount, subtotal=line.price_subtotal))
-            if line.currency_id.compare_amounts(
-                    line.prepmt_amount, line._prepmt_amount_of_percent()) == 0:
+                raise ValidationError(
+                    self.env._(
+                        "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
+                        "untaxed amount (%(subtotal)s).",
+                        line=line.name,
+                        amount=line.prepmt_amount,
+                        subtotal=line.price_subtotal,
+                    )
+                )
+            if (
+                line.currency_id.compare_amounts(
+                    line.prepmt_amount, line._prepmt_amount_of_percent()
+                )
+                == 0
+            ):
                 # the amount the % gives (the form sends it back on save): keep the % as typed
                 continue
             line.prepmt_percent = line.prepmt_amount / line.price_subtotal * 100.0
 
-    @api.depends(lambda self: [
-        "prepmt_amount",
-        "qty_invoiced",
-        "invoice_lines.move_id.state",
-        "price_subtotal",
-        "prepmt_allocation_ids.amount",
-        "prepmt_allocation_ids.kind",
-        "prepmt_allocation_ids.move_id.state",
-        "prepmt_allocation_ids.move_id.move_type",
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_amount",
+                "qty_invoiced",
+                "invoice_lines.move_id.state",
+                "price_subtotal",
+                "prepmt_allocation_ids.amount",
+                "prepmt_allocation_ids.kind",
+                "prepmt_allocation_ids.move_id.state",
+                "prepmt_allocation_ids.move_id.move_type",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_invoiced(self):
         for line in self:
             invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals()
@@ -127,21 +192,34 @@ class PrepaymentLineMixin(models.AbstractModel):
             line.prepmt_amount_deducted = currency.round(deducted)
             line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
             line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
-                currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted))
+                currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted)
+            )
 
-    @api.depends(lambda self: [
-        "prepmt_amount", "prepmt_amount_invoiced", "prepmt_amount_outstanding",
-        self._prepmt_tax_field,
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_amount",
+                "prepmt_amount_invoiced",
+                "prepmt_amount_outstanding",
+                self._prepmt_tax_field,
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_amounts_incl(self):
         for line in self:
             line.prepmt_amount_incl = line._prepmt_with_tax(line.prepmt_amount)
             line.prepmt_amount_invoiced_incl = line._prepmt_with_tax(line.prepmt_amount_invoiced)
             line.prepmt_amount_outstanding_incl = line._prepmt_with_tax(
-                line.prepmt_amount_outstanding)
+                line.prepmt_amount_outstanding
+            )
 
-    @api.depends(lambda self: ["qty_to_invoice", "prepmt_amount_outstanding"]
-                 if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            ["qty_to_invoice", "prepmt_amount_outstanding"] if self._prepmt_order_type else []
+        )
+    )
     def _compute_prepmt_amount_to_deduct(self):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
@@ -158,29 +236,48 @@ class PrepaymentLineMixin(models.AbstractModel):
 
     @api.constrains("prepmt_percent")
     def _check_prepmt_percent(self):
-        check_percent(self, lambda line: _(
-            "The prepayment %% of line %(line)s must be between 0 and 100.", line=line.name))
+        check_percent(
+            self,
+            lambda line: self.env._(
+                "The prepayment %% of line %(line)s must be between 0 and 100.", line=line.name
+            ),
+        )
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepmt_outstanding(self):
-        refuse_if_engaged(self, lambda line: _(
-            "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
-            "deducted: post a prepayment credit memo first, then delete the line.",
-            line=line.name, order=line.order_id.name,
-            amount=line.currency_id.format(line.prepmt_amount_outstanding)
-        ), lambda line, docs: _(
-            "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
-            "draft first.", line=line.name, order=line.order_id.name, docs=docs))
+        refuse_if_engaged(
+            self,
+            lambda line: self.env._(
+                "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
+                "deducted: post a prepayment credit memo first, then delete the line.",
+                line=line.name,
+                order=line.order_id.name,
+                amount=line.currency_id.format(line.prepmt_amount_outstanding),
+            ),
+            lambda line, docs: self.env._(
+                "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
+                "draft first.",
+                line=line.name,
+                order=line.order_id.name,
+                docs=docs,
+            ),
+        )
 
     def write(self, vals):
         snapshot = self._prepmt_snapshot_locked(vals)
         res = super().write(vals)
         self._prepmt_check_locked(snapshot)
-        if self and {"prepmt_percent", "prepmt_amount", self._prepmt_qty_field, "price_unit",
-                     "discount", self._prepmt_tax_field} & set(vals):
+        if self and {
+            "prepmt_percent",
+            "prepmt_amount",
+            self._prepmt_qty_field,
+            "price_unit",
+            "discount",
+            self._prepmt_tax_field,
+        } & set(vals):
             self._prepmt_check_amounts()
         return res
 
@@ -197,8 +294,10 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _prepmt_line_models(self):
         """Names of the concrete order line models that carry prepayments: the line models
         of the order models."""
-        return tuple(self.env[model]._fields["order_line"].comodel_name
-                     for model in self.env["prepayment.order.mixin"]._prepmt_order_models())
+        return tuple(
+            self.env[model]._fields["order_line"].comodel_name
+            for model in self.env["prepayment.order.mixin"]._prepmt_order_models()
+        )
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
@@ -278,7 +377,8 @@ class PrepaymentLineMixin(models.AbstractModel):
             return missing
         remaining_qty = ordered - self._prepmt_posted_invoiced_qty()
         room = currency.round(
-            sign * self.price_subtotal * max(remaining_qty / ordered, 0.0) - sign * outstanding)
+            sign * self.price_subtotal * max(remaining_qty / ordered, 0.0) - sign * outstanding
+        )
         return sign * max(min(sign * missing, room), 0.0)
 
     def _prepmt_draft_documents(self):
@@ -297,8 +397,11 @@ class PrepaymentLineMixin(models.AbstractModel):
         result = {}
         for aml in move_lines:
             for line in self._prepmt_lines_of_move_line(aml):
-                qty = aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom) \
-                    if aml.product_uom_id else aml.quantity
+                qty = (
+                    aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom)
+                    if aml.product_uom_id
+                    else aml.quantity
+                )
                 entry = result.setdefault(line, [0.0, 0.0])
                 entry[0] += qty
                 entry[1] += aml.price_subtotal
@@ -314,8 +417,10 @@ class PrepaymentLineMixin(models.AbstractModel):
         self.ensure_one()
         if not self.order_id.prepmt_compress:
             return (self.id,)
-        return (tuple(sorted(self._prepmt_taxes().ids)),
-                tuple(sorted((self.analytic_distribution or {}).items())))
+        return (
+            tuple(sorted(self._prepmt_taxes().ids)),
+            tuple(sorted((self.analytic_distribution or {}).items())),
+        )
 
     def _prepmt_new_account(self):
         """The account a new prepayment of this line goes to: its product category's
@@ -331,8 +436,10 @@ class PrepaymentLineMixin(models.AbstractModel):
         for line in self:
             held = {}
             currency = line.currency_id or line.order_id.currency_id
-            for account, (invoiced, deducted) in \
-                    line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
+            for account, (
+                invoiced,
+                deducted,
+            ) in line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
                 if not currency.is_zero(invoiced - deducted):
                     held[account] = invoiced - deducted
             result[line] = held
@@ -375,8 +482,9 @@ class PrepaymentLineMixin(models.AbstractModel):
             "tax_ids": [Command.set(taxes.ids)],
             "analytic_distribution": first.analytic_distribution,
             "prepmt_allocation_ids": [
-                Command.create({"kind": kind, self._prepmt_alloc_field: line.id,
-                                "amount": amounts[line]})
+                Command.create(
+                    {"kind": kind, self._prepmt_alloc_field: line.id, "amount": amounts[line]}
+                )
                 for line in self
             ],
         }
@@ -405,14 +513,15 @@ class PrepaymentLineMixin(models.AbstractModel):
         """Label of the prepayment or deduction line of these order lines."""
         order = self.order_id
         if len(self) == 1:
-            values = {"percent": "%g" % self.prepmt_percent, "order": order.name,
-                      "line": self.name}
+            values = {"percent": "%g" % self.prepmt_percent, "order": order.name, "line": self.name}
             if kind == "deduction":
-                return _("Prepayment deduction %(percent)s%% - %(order)s: %(line)s", **values)
-            return _("Prepayment %(percent)s%% - %(order)s: %(line)s", **values)
+                return self.env._(
+                    "Prepayment deduction %(percent)s%% - %(order)s: %(line)s", **values
+                )
+            return self.env._("Prepayment %(percent)s%% - %(order)s: %(line)s", **values)
         if kind == "deduction":
-            return _("Prepayment deduction - %(order)s", order=order.name)
-        return _("Prepayment - %(order)s", order=order.name)
+            return self.env._("Prepayment deduction - %(order)s", order=order.name)
+        return self.env._("Prepayment - %(order)s", order=order.name)
 
     # ------------------------------------------------------------------
     # Business: the deduction rule
@@ -425,8 +534,11 @@ class PrepaymentLineMixin(models.AbstractModel):
             move = inv_line.move_id
             if move.state != "posted" or (exclude_moves and move in exclude_moves):
                 continue
-            line_qty = inv_line.product_uom_id._compute_quantity(
-                inv_line.quantity, self.product_uom) if inv_line.product_uom_id else inv_line.quantity
+            line_qty = (
+                inv_line.product_uom_id._compute_quantity(inv_line.quantity, self.product_uom)
+                if inv_line.product_uom_id
+                else inv_line.quantity
+            )
             qty += -line_qty if move.move_type in REFUND_TYPES else line_qty
         return qty
 
@@ -438,8 +550,9 @@ class PrepaymentLineMixin(models.AbstractModel):
         currency = self.currency_id or self.order_id.currency_id
         rounding = self.product_uom.rounding or 0.001
         proposal = self._prepmt_deduction_for_qty(qty)
-        if not float_compare(qty, self.qty_to_invoice, precision_rounding=rounding) and \
-                not currency.is_zero(self.prepmt_amount_to_deduct - proposal):
+        if not float_compare(
+            qty, self.qty_to_invoice, precision_rounding=rounding
+        ) and not currency.is_zero(self.prepmt_amount_to_deduct - proposal):
             return self.prepmt_amount_to_deduct
         return self._prepmt_capped(proposal, cap)
 
@@ -466,8 +579,9 @@ class PrepaymentLineMixin(models.AbstractModel):
         sign = self._prepmt_sign()
         outstanding = self.prepmt_amount_outstanding
         rounding = self.product_uom.rounding or 0.001
-        if currency.compare_amounts(sign * outstanding, 0) <= 0 or \
-                float_is_zero(qty, precision_rounding=rounding):
+        if currency.compare_amounts(sign * outstanding, 0) <= 0 or float_is_zero(
+            qty, precision_rounding=rounding
+        ):
             return 0.0
         remaining = self._prepmt_ordered_qty() - self._prepmt_posted_invoiced_qty(exclude_moves)
         if self._prepmt_is_last_qty(qty, exclude_moves):
@@ -475,8 +589,9 @@ class PrepaymentLineMixin(models.AbstractModel):
         elif qty / remaining <= 0:
             return 0.0
         else:
-            amount = sign * min(sign * currency.round(outstanding * qty / remaining),
-                                sign * outstanding)
+            amount = sign * min(
+                sign * currency.round(outstanding * qty / remaining), sign * outstanding
+            )
         return self._prepmt_capped(amount, cap)
 
     def _prepmt_capped(self, amount, cap):
@@ -497,26 +612,38 @@ class PrepaymentLineMixin(models.AbstractModel):
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
         outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
-        values = {"line": self.name, "order": self.order_id.name,
-                  "outstanding": currency.format(outstanding), "amount": currency.format(amount),
-                  "move": move._prepmt_display_name() if move else False}
-        if currency.compare_amounts(sign * amount, 0) < 0 or \
-                currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0:
+        values = {
+            "line": self.name,
+            "order": self.order_id.name,
+            "outstanding": currency.format(outstanding),
+            "amount": currency.format(amount),
+            "move": move._prepmt_display_name() if move else False,
+        }
+        if (
+            currency.compare_amounts(sign * amount, 0) < 0
+            or currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0
+        ):
             if move:
-                return _(
+                return self.env._(
                     "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
                     "and the %(outstanding)s still outstanding, not %(amount)s. Correct the "
                     "deduction line of %(move)s, or click 'Update Prepayment Deductions' to "
-                    "deduct what its quantities call for.", **values)
-            return _(
+                    "deduct what its quantities call for.",
+                    **values,
+                )
+            return self.env._(
                 "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
-                "the %(outstanding)s still outstanding, not %(amount)s.", **values)
+                "the %(outstanding)s still outstanding, not %(amount)s.",
+                **values,
+            )
         if last and currency.compare_amounts(amount, outstanding) != 0:
-            return _(
+            return self.env._(
                 "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
                 "deduct all of the %(outstanding)s of prepayment still outstanding, not "
                 "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
-                "Deductions' to deduct what its quantities call for.", **values)
+                "Deductions' to deduct what its quantities call for.",
+                **values,
+            )
         return False
 
     # ------------------------------------------------------------------
@@ -532,18 +659,23 @@ class PrepaymentLineMixin(models.AbstractModel):
             return {}
         return {
             line: {f: line[f].ids for f in locked}
-            for line in self if line._prepmt_has_outstanding()
+            for line in self
+            if line._prepmt_has_outstanding()
         }
 
     def _prepmt_check_locked(self, snapshot):
         for line, before in snapshot.items():
             changed = [f for f, ids in before.items() if sorted(line[f].ids) != sorted(ids)]
             if changed:
-                raise UserError(_(
-                    "The prepayment of line %(line)s of %(order)s is invoiced: its %(fields)s "
-                    "cannot change. Post a prepayment credit memo first.",
-                    line=line.name, order=line.order_id.name,
-                    fields=", ".join(self._fields[f].string for f in changed)))
+                raise UserError(
+                    self.env._(
+                        "The prepayment of line %(line)s of %(order)s is invoiced: its %(fields)s "
+                        "cannot change. Post a prepayment credit memo first.",
+                        line=line.name,
+                        order=line.order_id.name,
+                        fields=", ".join(self._fields[f].string for f in changed),
+                    )
+                )
 
     def _prepmt_check_amounts(self):
         """After a change: the required amount may not fall below what is invoiced."""
@@ -551,12 +683,18 @@ class PrepaymentLineMixin(models.AbstractModel):
             currency = line.currency_id or line.order_id.currency_id
             invoiced = line.prepmt_amount_invoiced
             sign = -1 if invoiced < 0 else 1
-            if line._prepmt_has_outstanding() and currency.compare_amounts(
-                    sign * line.prepmt_amount, sign * invoiced) < 0:
-                raise UserError(_(
-                    "Line %(line)s of %(order)s would require a prepayment of %(amount)s, less "
-                    "than the %(invoiced)s already invoiced. Post a prepayment credit memo "
-                    "first, or keep the quantity, price, discount and prepayment %%.",
-                    line=line.name, order=line.order_id.name,
-                    amount=currency.format(line.prepmt_amount),
-                    invoiced=currency.format(line.prepmt_amount_invoiced)))
+            if (
+                line._prepmt_has_outstanding()
+                and currency.compare_amounts(sign * line.prepmt_amount, sign * invoiced) < 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s of %(order)s would require a prepayment of %(amount)s, less "
+                        "than the %(invoiced)s already invoiced. Post a prepayment credit memo "
+                        "first, or keep the quantity, price, discount and prepayment %%.",
+                        line=line.name,
+                        order=line.order_id.name,
+                        amount=currency.format(line.prepmt_amount),
+                        invoiced=currency.format(line.prepmt_amount_invoiced),
+                    )
+                )

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
@@ -44,72 +44,113 @@ class PrepaymentOrderMixin(models.AbstractModel):
     company_id = fields.Many2one("res.company")
 
     prepmt_percent = fields.Float(
-        "Prepayment %", compute="_compute_prepmt_percent", store=True, readonly=False,
+        "Prepayment %",
+        compute="_compute_prepmt_percent",
+        store=True,
+        readonly=False,
         precompute=True,
         help="Default prepayment % of the lines that no prepayment rule covers. Changing it "
-             "applies it to every line.")
+        "applies it to every line.",
+    )
     # its own compute: the form sends this editable field on save, and Odoo does not recompute
     # the fields that share the compute of a field being written (the totals below would stay
     # at their old values)
     prepmt_amount = fields.Monetary(
-        "Prepayment Amount", compute="_compute_prepmt_amount", store=True, readonly=False,
-        inverse="_inverse_prepmt_amount", copy=False,
+        "Prepayment Amount",
+        compute="_compute_prepmt_amount",
+        store=True,
+        readonly=False,
+        inverse="_inverse_prepmt_amount",
+        copy=False,
         help="Untaxed amount to invoice in advance. Changing it spreads the new total over "
-             "the lines that have a prepayment %, in proportion to their amounts.")
+        "the lines that have a prepayment %, in proportion to their amounts.",
+    )
     prepmt_amount_invoiced = fields.Monetary(
-        "Prepayment Invoiced", compute="_compute_prepmt_amounts", store=True)
+        "Prepayment Invoiced", compute="_compute_prepmt_amounts", store=True
+    )
     prepmt_amount_deducted = fields.Monetary(
-        "Prepayment Deducted", compute="_compute_prepmt_amounts", store=True)
+        "Prepayment Deducted", compute="_compute_prepmt_amounts", store=True
+    )
     prepmt_amount_outstanding = fields.Monetary(
-        "Prepayment Outstanding", compute="_compute_prepmt_amounts", store=True)
+        "Prepayment Outstanding", compute="_compute_prepmt_amounts", store=True
+    )
     prepmt_amount_to_invoice = fields.Monetary(
-        "Prepayment to Invoice", compute="_compute_prepmt_amounts", store=True)
+        "Prepayment to Invoice", compute="_compute_prepmt_amounts", store=True
+    )
     prepmt_compress = fields.Boolean(
-        "Group Prepayment Lines", compute="_compute_prepmt_compress", store=True,
-        readonly=False, precompute=True,
+        "Group Prepayment Lines",
+        compute="_compute_prepmt_compress",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="One prepayment line per account, taxes and analytic distribution instead of "
-             "one per order line.")
+        "one per order line.",
+    )
     prepmt_payment_term_id = fields.Many2one(
-        "account.payment.term", "Prepayment Payment Terms",
-        compute="_compute_prepmt_payment_term_id", store=True, readonly=False,
+        "account.payment.term",
+        "Prepayment Payment Terms",
+        compute="_compute_prepmt_payment_term_id",
+        store=True,
+        readonly=False,
         precompute=True,
         help="Payment terms of the prepayment documents. Default: the partner's prepayment "
-             "payment terms, else the order's payment terms.")
+        "payment terms, else the order's payment terms.",
+    )
     prepmt_due_date = fields.Date(
-        "Prepayment Due Date", compute="_compute_prepmt_due_date",
+        "Prepayment Due Date",
+        compute="_compute_prepmt_due_date",
         help="When the prepayment is due: the due date of the latest prepayment invoice, or "
-             "what the prepayment payment terms give from today.")
+        "what the prepayment payment terms give from today.",
+    )
     prepmt_amount_paid = fields.Monetary(
-        "Prepayment Paid", compute="_compute_prepmt_state", store=True,
+        "Prepayment Paid",
+        compute="_compute_prepmt_state",
+        store=True,
         help="Untaxed share of the posted prepayment invoices that is paid (settled), net of "
-             "settled prepayment credit memos.")
-    prepmt_state = fields.Selection([
-        ("none", "No Prepayment"),
-        ("to_invoice", "To Invoice"),
-        ("waiting_payment", "Waiting for Prepayment"),
-        ("paid", "Prepayment Paid"),
-    ], string="Prepayment Status", compute="_compute_prepmt_state", store=True, index=True,
-        help="Follows the prepayment documents and their payments the moment they change.")
+        "settled prepayment credit memos.",
+    )
+    prepmt_state = fields.Selection(
+        [
+            ("none", "No Prepayment"),
+            ("to_invoice", "To Invoice"),
+            ("waiting_payment", "Waiting for Prepayment"),
+            ("paid", "Prepayment Paid"),
+        ],
+        string="Prepayment Status",
+        compute="_compute_prepmt_state",
+        store=True,
+        index=True,
+        help="Follows the prepayment documents and their payments the moment they change.",
+    )
     # the same amounts with tax: what the partner is asked for, as the documents say it
     prepmt_amount_incl = fields.Monetary(
-        "Prepayment Amount (with Tax)", compute="_compute_prepmt_amounts_incl",
-        help="The prepayment amount with the taxes a prepayment invoice of it carries.")
+        "Prepayment Amount (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The prepayment amount with the taxes a prepayment invoice of it carries.",
+    )
     prepmt_amount_invoiced_incl = fields.Monetary(
-        "Prepayment Invoiced (with Tax)", compute="_compute_prepmt_amounts_incl",
-        help="Total of the posted prepayment invoices minus the posted prepayment credit "
-             "memos.")
+        "Prepayment Invoiced (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="Total of the posted prepayment invoices minus the posted prepayment credit memos.",
+    )
     prepmt_amount_paid_incl = fields.Monetary(
-        "Prepayment Paid (with Tax)", compute="_compute_prepmt_amounts_incl",
+        "Prepayment Paid (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
         help="What the partner paid of the posted prepayment invoices, net of settled "
-             "prepayment credit memos.")
+        "prepayment credit memos.",
+    )
     prepmt_amount_outstanding_incl = fields.Monetary(
-        "Prepayment Outstanding (with Tax)", compute="_compute_prepmt_amounts_incl",
+        "Prepayment Outstanding (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
         help="Invoiced with tax minus the deduction lines of posted final documents with "
-             "their taxes.")
+        "their taxes.",
+    )
     prepmt_check_override = fields.Boolean(
-        "Let Through Without Prepayment", copy=False,
+        "Let Through Without Prepayment",
+        copy=False,
         help="Set by a manager: deliveries/receipts and final invoices of this order are not "
-             "held by the prepayment check.")
+        "held by the prepayment check.",
+    )
     prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
     prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
 
@@ -134,10 +175,18 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for order in self:
             order._prepmt_spread_amount(order.prepmt_amount)
 
-    @api.depends(lambda self: [
-        "order_line.prepmt_amount_invoiced", "order_line.prepmt_amount_deducted",
-        "order_line.prepmt_amount_outstanding", "order_line.prepmt_amount_to_invoice",
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "order_line.prepmt_amount_invoiced",
+                "order_line.prepmt_amount_deducted",
+                "order_line.prepmt_amount_outstanding",
+                "order_line.prepmt_amount_to_invoice",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_amounts(self):
         for order in self:
             lines = order.order_line
@@ -146,41 +195,62 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
             order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
 
-    @api.depends(lambda self: [
-        "order_line.prepmt_amount", "prepmt_amount_outstanding", "prepmt_move_ids.state",
-        "prepmt_move_ids.amount_total", "prepmt_move_ids.amount_residual",
-        "prepmt_move_ids.payment_state",
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "order_line.prepmt_amount",
+                "prepmt_amount_outstanding",
+                "prepmt_move_ids.state",
+                "prepmt_move_ids.amount_total",
+                "prepmt_move_ids.amount_residual",
+                "prepmt_move_ids.payment_state",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_amounts_incl(self):
         for order in self:
             currency = order.currency_id
-            amounts = {line: line.prepmt_amount for line in order._prepmt_lines()
-                       if not currency.is_zero(line.prepmt_amount)}
+            amounts = {
+                line: line.prepmt_amount
+                for line in order._prepmt_lines()
+                if not currency.is_zero(line.prepmt_amount)
+            }
             try:
                 order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts)
             except UserError:
                 # a company without a prepayment account yet: the lines' own totals
                 order.prepmt_amount_incl = sum(
-                    line._prepmt_with_tax(amount) for line, amount in amounts.items())
+                    line._prepmt_with_tax(amount) for line, amount in amounts.items()
+                )
             invoiced = paid = 0.0
             for move in order.prepmt_move_ids.filtered(
-                    lambda m: m.state == "posted" and m.is_prepayment):
+                lambda m: m.state == "posted" and m.is_prepayment
+            ):
                 sign = -1 if move.move_type == self._prepmt_refund_type else 1
                 settled = move.payment_state in ("paid", "in_payment", "reversed")
                 invoiced += sign * move.amount_total
-                paid += sign * (move.amount_total if settled else
-                                move.amount_total - move.amount_residual)
+                paid += sign * (
+                    move.amount_total if settled else move.amount_total - move.amount_residual
+                )
             deducted = 0.0
-            items = order._prepmt_allocations().filtered(
-                lambda a: a.kind == "deduction" and a.move_id.state == "posted").move_line_id
+            items = (
+                order._prepmt_allocations()
+                .filtered(lambda a: a.kind == "deduction" and a.move_id.state == "posted")
+                .move_line_id
+            )
             for item in items:
                 # a deduction line is negative; a credit note's gives the deduction back
                 sign = -1 if item.move_id.move_type in REFUND_TYPES else 1
                 deducted -= sign * item.price_total
             order.prepmt_amount_invoiced_incl = invoiced
             order.prepmt_amount_paid_incl = paid
-            order.prepmt_amount_outstanding_incl = 0.0 if currency.is_zero(
-                order.prepmt_amount_outstanding) else currency.round(invoiced - deducted)
+            order.prepmt_amount_outstanding_incl = (
+                0.0
+                if currency.is_zero(order.prepmt_amount_outstanding)
+                else currency.round(invoiced - deducted)
+            )
 
     @api.depends(lambda self: ["company_id"] if self._prepmt_order_type else [])
     def _compute_prepmt_compress(self):
@@ -191,50 +261,75 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _compute_prepmt_payment_term_id(self):
         for order in self:
             partner = order._prepmt_invoice_partner().commercial_partner_id.with_company(
-                order.company_id)
-            order.prepmt_payment_term_id = \
+                order.company_id
+            )
+            order.prepmt_payment_term_id = (
                 partner[self._prepmt_partner_payment_term_field] or order.payment_term_id
+            )
 
-    @api.depends(lambda self: [
-        "prepmt_payment_term_id", "prepmt_move_ids.invoice_date_due",
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_payment_term_id",
+                "prepmt_move_ids.invoice_date_due",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_due_date(self):
         today = fields.Date.context_today(self)
         for order in self:
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type == self._prepmt_invoice_type)
+                lambda m: m.state == "posted" and m.move_type == self._prepmt_invoice_type
+            )
             if invoices:
                 order.prepmt_due_date = max(invoices.mapped("invoice_date_due"))
             elif order.prepmt_amount > 0:
                 term = order.prepmt_payment_term_id
                 order.prepmt_due_date = max(
-                    (line._get_due_date(today) for line in term.line_ids), default=today)
+                    (line._get_due_date(today) for line in term.line_ids), default=today
+                )
             else:
                 order.prepmt_due_date = False
 
-    @api.depends(lambda self: [
-        "prepmt_amount", "prepmt_amount_outstanding", "prepmt_amount_to_invoice",
-        "prepmt_move_ids.state", "prepmt_move_ids.payment_state",
-        "prepmt_move_ids.amount_residual",
-    ] if self._prepmt_order_type else [])
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_amount",
+                "prepmt_amount_outstanding",
+                "prepmt_amount_to_invoice",
+                "prepmt_move_ids.state",
+                "prepmt_move_ids.payment_state",
+                "prepmt_move_ids.amount_residual",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
     def _compute_prepmt_state(self):
         for order in self:
             currency = order.currency_id
             documents = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.is_prepayment)
+                lambda m: m.state == "posted" and m.is_prepayment
+            )
             paid = 0.0
             unpaid = False
             for move in documents:
                 settled = move.payment_state in ("paid", "in_payment", "reversed")
-                share = 1.0 if settled or not move.amount_total else \
-                    (move.amount_total - move.amount_residual) / move.amount_total
+                share = (
+                    1.0
+                    if settled or not move.amount_total
+                    else (move.amount_total - move.amount_residual) / move.amount_total
+                )
                 sign = -1 if move.move_type == self._prepmt_refund_type else 1
                 paid += sign * move.amount_untaxed * share
                 if sign > 0 and not settled:
                     unpaid = True
             order.prepmt_amount_paid = currency.round(paid) if currency else paid
-            if currency.is_zero(order.prepmt_amount) and \
-                    currency.is_zero(order.prepmt_amount_outstanding):
+            if currency.is_zero(order.prepmt_amount) and currency.is_zero(
+                order.prepmt_amount_outstanding
+            ):
                 order.prepmt_state = "none"
             elif currency.compare_amounts(order.prepmt_amount_to_invoice, 0) > 0:
                 order.prepmt_state = "to_invoice"
@@ -253,8 +348,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.constrains("prepmt_percent")
     def _check_prepmt_percent(self):
-        check_percent(self, lambda order: _(
-            "The prepayment %% of %(order)s must be between 0 and 100.", order=order.name))
+        check_percent(
+            self,
+            lambda order: self.env._(
+                "The prepayment %% of %(order)s must be between 0 and 100.", order=order.name
+            ),
+        )
 
     @api.onchange("prepmt_percent")
     def _onchange_prepmt_percent(self):
@@ -331,9 +430,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return self._prepmt_action_view_moves(self.prepmt_move_ids)
 
     def _prepmt_action_view_moves(self, moves):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            self._prepmt_moves_action)
-        action["name"] = _("Prepayment Documents")
+        action = self.env["ir.actions.act_window"]._for_xml_id(self._prepmt_moves_action)
+        action["name"] = self.env._("Prepayment Documents")
         action["context"] = {"create": False}
         if len(moves) == 1:
             action["views"] = [(self.env.ref("account.view_move_form").id, "form")]
@@ -347,7 +445,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _prepmt_lines(self):
         """Order lines that can carry a prepayment."""
-        return self.order_line.filtered(lambda l: l._prepmt_is_product_line())
+        return self.order_line.filtered(lambda ln: ln._prepmt_is_product_line())
 
     def _prepmt_allocations(self):
         return self.order_line.prepmt_allocation_ids
@@ -364,8 +462,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return any(line._prepmt_has_outstanding() for line in self._prepmt_lines())
 
     def _prepmt_partner_percent(self):
-        partner = self._prepmt_invoice_partner().commercial_partner_id.with_company(
-            self.company_id)
+        partner = self._prepmt_invoice_partner().commercial_partner_id.with_company(self.company_id)
         return partner[self._prepmt_partner_percent_field] if partner else 0.0
 
     def _prepmt_rule_percents(self, products):
@@ -373,8 +470,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
         return self.env["prepayment.rule"]._get_percents(
-            self._prepmt_order_type, self.company_id, date,
-            self._prepmt_invoice_partner(), self._prepmt_pricelist(), products)
+            self._prepmt_order_type,
+            self.company_id,
+            date,
+            self._prepmt_invoice_partner(),
+            self._prepmt_pricelist(),
+            products,
+        )
 
     def _prepmt_spread_amount(self, total):
         """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts
@@ -385,22 +487,39 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if currency.compare_amounts(total, sum(self._prepmt_lines().mapped("prepmt_amount"))) == 0:
             return
         lines = self._prepmt_lines().filtered(
-            lambda l: l.prepmt_percent > 0 and not currency.is_zero(l.price_subtotal))
+            lambda ln: ln.prepmt_percent > 0 and not currency.is_zero(ln.price_subtotal)
+        )
         if total < 0:
-            raise ValidationError(_("The prepayment amount of %(order)s cannot be negative.",
-                                    order=self.name))
+            raise ValidationError(
+                self.env._(
+                    "The prepayment amount of %(order)s cannot be negative.", order=self.name
+                )
+            )
         if not lines:
-            raise UserError(_(
-                "No line of %(order)s has a prepayment %%: set a prepayment %% on the order or "
-                "on its lines before entering a prepayment amount.", order=self.name))
+            raise UserError(
+                self.env._(
+                    "No line of %(order)s has a prepayment %%: set a prepayment %% on the order or "
+                    "on its lines before entering a prepayment amount.",
+                    order=self.name,
+                )
+            )
         base = sum(lines.mapped("price_subtotal"))
         if currency.compare_amounts(total, base) > 0 or currency.compare_amounts(base, 0) <= 0:
-            raise ValidationError(_(
-                "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the lines "
-                "that have a prepayment %% (%(base)s).",
-                amount=currency.format(total), base=currency.format(base)))
-        shares = distribute(total, lines.mapped("price_subtotal"), currency.rounding,
-                            caps=lines.mapped("price_subtotal"))
+            raise ValidationError(
+                self.env._(
+                    "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the "
+                    "lines "
+                    "that have a prepayment %% (%(base)s).",
+                    amount=currency.format(total),
+                    base=currency.format(base),
+                )
+            )
+        shares = distribute(
+            total,
+            lines.mapped("price_subtotal"),
+            currency.rounding,
+            caps=lines.mapped("price_subtotal"),
+        )
         for line, share in zip(lines, shares):
             line.prepmt_amount = share
         lines._inverse_prepmt_amount()
@@ -411,15 +530,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if self.prepmt_check_override or self.prepmt_state not in ("to_invoice", "waiting_payment"):
             return False
         if self.prepmt_state == "to_invoice":
-            return _(
+            return self.env._(
                 "%(order)s still has %(amount)s of prepayment to invoice: issue the prepayment "
-                "invoice and have it paid first.", order=self.name,
-                amount=self.currency_id.format(self.prepmt_amount_to_invoice))
-        return _(
+                "invoice and have it paid first.",
+                order=self.name,
+                amount=self.currency_id.format(self.prepmt_amount_to_invoice),
+            )
+        return self.env._(
             "The prepayment of %(order)s is not paid yet (%(paid)s of %(invoiced)s paid): "
-            "register the payment first.", order=self.name,
+            "register the payment first.",
+            order=self.name,
             paid=self.currency_id.format(self.prepmt_amount_paid),
-            invoiced=self.currency_id.format(self.prepmt_amount_invoiced))
+            invoiced=self.currency_id.format(self.prepmt_amount_invoiced),
+        )
 
     def _prepmt_check_release(self, held):
         """Refuse an operation while the prepayment check holds the order.
@@ -433,9 +556,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 continue
             reason = order._prepmt_blocking_message()
             if reason:
-                raise UserError("\n".join([held, reason, _(
-                    "A manager can let the order through with 'Let Through Without Prepayment' "
-                    "on its Prepayment tab.")]))
+                raise UserError(
+                    "\n".join(
+                        [
+                            held,
+                            reason,
+                            self.env._(
+                                "A manager can let the order through with 'Let Through Without "
+                                "Prepayment' "
+                                "on its Prepayment tab."
+                            ),
+                        ]
+                    )
+                )
 
     def _prepmt_check_header_write(self, vals):
         locked = [f for f in self._prepmt_locked_header_fields if f in vals]
@@ -447,35 +580,55 @@ class PrepaymentOrderMixin(models.AbstractModel):
             # all locked header fields are many2one fields
             changed = [f for f in locked if order[f].id != (vals[f] or False)]
             if changed:
-                raise UserError(_(
-                    "A prepayment of %(amount)s is invoiced on %(order)s: its %(fields)s cannot "
-                    "change. Post a prepayment credit memo first.",
-                    order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding),
-                    fields=", ".join(self._fields[f].string for f in changed)))
+                raise UserError(
+                    self.env._(
+                        "A prepayment of %(amount)s is invoiced on %(order)s: its %(fields)s "
+                        "cannot "
+                        "change. Post a prepayment credit memo first.",
+                        order=order.name,
+                        amount=order.currency_id.format(order.prepmt_amount_outstanding),
+                        fields=", ".join(self._fields[f].string for f in changed),
+                    )
+                )
 
     def _prepmt_check_override_group(self):
         if not self.env.su and not self.env.user.has_group(self._prepmt_manager_group):
-            raise AccessError(_(
-                "Only managers can let an order through without its prepayment."))
+            raise AccessError(
+                self.env._("Only managers can let an order through without its prepayment.")
+            )
 
     def _prepmt_check_override_rights(self, value):
         self._prepmt_check_override_group()
         for order in self:
             if bool(order.prepmt_check_override) != bool(value):
-                order.message_post(body=_(
-                    "%(user)s let this order through without its prepayment.",
-                    user=self.env.user.name) if value else _(
-                    "%(user)s put this order back under the prepayment check.",
-                    user=self.env.user.name))
+                order.message_post(
+                    body=self.env._(
+                        "%(user)s let this order through without its prepayment.",
+                        user=self.env.user.name,
+                    )
+                    if value
+                    else self.env._(
+                        "%(user)s put this order back under the prepayment check.",
+                        user=self.env.user.name,
+                    )
+                )
 
     def _prepmt_check_cancel(self):
-        refuse_if_engaged(self, lambda order: _(
-            "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: post a "
-            "prepayment credit memo first, then cancel the order.",
-            order=order.name, amount=order.currency_id.format(order.prepmt_amount_outstanding)
-        ), lambda order, docs: _(
-            "%(order)s has draft prepayment documents (%(docs)s): post or delete them first, "
-            "then cancel the order.", order=order.name, docs=docs))
+        refuse_if_engaged(
+            self,
+            lambda order: self.env._(
+                "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: post a "
+                "prepayment credit memo first, then cancel the order.",
+                order=order.name,
+                amount=order.currency_id.format(order.prepmt_amount_outstanding),
+            ),
+            lambda order, docs: self.env._(
+                "%(order)s has draft prepayment documents (%(docs)s): post or delete them first, "
+                "then cancel the order.",
+                order=order.name,
+                docs=docs,
+            ),
+        )
 
     # ------------------------------------------------------------------
     # Business: prepayment documents
@@ -517,28 +670,46 @@ class PrepaymentOrderMixin(models.AbstractModel):
         """
         self.env.cr.execute(
             "SELECT bool_and(pg_try_advisory_xact_lock(hashtext(%s), id)) FROM unnest(%s) id",
-            [self._table, self.ids])
+            [self._table, self.ids],
+        )
         if not self.env.cr.fetchone()[0]:
-            raise UserError(_(
-                "Another user is working on the prepayment of %(order)s right now. "
-                "Try again in a moment.", order=", ".join(self.mapped("name"))))
-        self.env.cr.execute(SQL(
-            "UPDATE %s SET write_date = write_date WHERE id IN %s",
-            SQL.identifier(self._table), tuple(self.ids)))
+            raise UserError(
+                self.env._(
+                    "Another user is working on the prepayment of %(order)s right now. "
+                    "Try again in a moment.",
+                    order=", ".join(self.mapped("name")),
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = write_date WHERE id IN %s",
+                SQL.identifier(self._table),
+                tuple(self.ids),
+            )
+        )
 
     def _prepmt_check_can_invoice(self):
         self.ensure_one()
         if self.state not in self._prepmt_confirmed_states and not (
-                self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")):
-            raise UserError(_(
-                "Confirm %(order)s before issuing a prepayment document (or allow prepayment "
-                "invoices on quotations in the settings).", order=self.name))
+            self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")
+        ):
+            raise UserError(
+                self.env._(
+                    "Confirm %(order)s before issuing a prepayment document (or allow prepayment "
+                    "invoices on quotations in the settings).",
+                    order=self.name,
+                )
+            )
         drafts = self._prepmt_draft_documents()
         if drafts:
-            raise UserError(_(
-                "A draft prepayment document (%(docs)s) is already open for %(order)s: post or "
-                "delete the draft first.",
-                docs=", ".join(drafts.mapped("display_name")), order=self.name))
+            raise UserError(
+                self.env._(
+                    "A draft prepayment document (%(docs)s) is already open for %(order)s: post or "
+                    "delete the draft first.",
+                    docs=", ".join(drafts.mapped("display_name")),
+                    order=self.name,
+                )
+            )
 
     def _prepmt_amounts_to_invoice(self, amount=None):
         """``{order line: untaxed amount}`` of a new prepayment invoice: what each line still
@@ -546,39 +717,55 @@ class PrepaymentOrderMixin(models.AbstractModel):
         remainder: the shares add up to ``amount`` exactly and none exceeds its line's)."""
         self.ensure_one()
         currency = self.currency_id
-        amounts = {line: line.prepmt_amount_to_invoice for line in self._prepmt_lines()
-                   if not currency.is_zero(line.prepmt_amount_to_invoice)}
+        amounts = {
+            line: line.prepmt_amount_to_invoice
+            for line in self._prepmt_lines()
+            if not currency.is_zero(line.prepmt_amount_to_invoice)
+        }
         due = sum(amounts.values())
         if currency.compare_amounts(due, 0) <= 0:
-            raise UserError(_(
-                "There is no prepayment left to invoice on %(order)s: its prepayment amount "
-                "is fully invoiced. Raise a line's prepayment %% or quantity first.",
-                order=self.name))
+            raise UserError(
+                self.env._(
+                    "There is no prepayment left to invoice on %(order)s: its prepayment amount "
+                    "is fully invoiced. Raise a line's prepayment %% or quantity first.",
+                    order=self.name,
+                )
+            )
         if amount is None:
             return amounts
         if currency.compare_amounts(amount, 0) <= 0 or currency.compare_amounts(amount, due) > 0:
-            raise ValidationError(_(
-                "The prepayment amount to invoice must be more than 0 and at most "
-                "%(due)s (what is still to invoice on %(order)s).",
-                due=currency.format(due), order=self.name))
+            raise ValidationError(
+                self.env._(
+                    "The prepayment amount to invoice must be more than 0 and at most "
+                    "%(due)s (what is still to invoice on %(order)s).",
+                    due=currency.format(due),
+                    order=self.name,
+                )
+            )
         amount = currency.round(amount)
         if currency.compare_amounts(amount, due) == 0:
             return amounts
         dues = list(amounts.values())
         shares = distribute(amount, dues, currency.rounding, caps=dues)
-        return {line: share for line, share in zip(amounts, shares)
-                if not currency.is_zero(share)}
+        return {line: share for line, share in zip(amounts, shares) if not currency.is_zero(share)}
 
     def _prepmt_amounts_to_credit(self):
         """``{order line: untaxed amount}`` of a prepayment credit memo: all outstanding."""
         self.ensure_one()
         currency = self.currency_id
-        amounts = {line: line.prepmt_amount_outstanding for line in self._prepmt_lines()
-                   if not currency.is_zero(line.prepmt_amount_outstanding)}
+        amounts = {
+            line: line.prepmt_amount_outstanding
+            for line in self._prepmt_lines()
+            if not currency.is_zero(line.prepmt_amount_outstanding)
+        }
         if currency.compare_amounts(sum(amounts.values()), 0) <= 0:
-            raise UserError(_(
-                "There is no outstanding prepayment to credit on %(order)s: nothing was "
-                "invoiced, or the final invoices have deducted it all.", order=self.name))
+            raise UserError(
+                self.env._(
+                    "There is no outstanding prepayment to credit on %(order)s: nothing was "
+                    "invoiced, or the final invoices have deducted it all.",
+                    order=self.name,
+                )
+            )
         return amounts
 
     def _prepmt_create_move(self, move_type, amounts, held=None, total=None):
@@ -604,24 +791,38 @@ class PrepaymentOrderMixin(models.AbstractModel):
             move._prepmt_force_total(total)
         if currency.compare_amounts(move.amount_total, 0) < 0:
             # negative lines (discounts, returns) that carry more tax than the others
-            raise UserError(_(
-                "The prepayment document of %(order)s would have a negative total with taxes "
-                "(%(total)s): its negative lines carry more tax than the others. Change the "
-                "amount or the lines' prepayment %%.",
-                order=self.name, total=currency.format(move.amount_total)))
+            raise UserError(
+                self.env._(
+                    "The prepayment document of %(order)s would have a negative total with taxes "
+                    "(%(total)s): its negative lines carry more tax than the others. Change the "
+                    "amount or the lines' prepayment %%.",
+                    order=self.name,
+                    total=currency.format(move.amount_total),
+                )
+            )
         can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
         if self.company_id.prepmt_auto_post and can_post:
             move.action_post()
         elif self.company_id.prepmt_auto_post:
             # Like Odoo's down payments: users without billing rights leave a draft that
             # the accounting team posts.
-            self.message_post(body=Markup(_(
-                "Draft prepayment document %(doc)s created: you may not post invoices, so an "
-                "accountant will review and post it.")) % {"doc": move._get_html_link()})
+            self.message_post(
+                body=Markup(
+                    self.env._(
+                        "Draft prepayment document %(doc)s created: you may not post invoices, so "
+                        "an "
+                        "accountant will review and post it."
+                    )
+                )
+                % {"doc": move._get_html_link()}
+            )
         else:
-            self.message_post(body=Markup(_(
-                "Draft prepayment document %(doc)s created: review and post it.")) % {
-                "doc": move._get_html_link()})
+            self.message_post(
+                body=Markup(
+                    self.env._("Draft prepayment document %(doc)s created: review and post it.")
+                )
+                % {"doc": move._get_html_link()}
+            )
         return move.sudo(False)
 
     def _prepare_prepmt_invoice(self, move_type):
@@ -636,8 +837,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "invoice_origin": self.name,
             "journal_id": self._prepmt_journal().id,
             "company_id": self.company_id.id,
-            "invoice_payment_term_id": (self.prepmt_payment_term_id.id
-                                        if move_type == self._prepmt_invoice_type else False),
+            "invoice_payment_term_id": (
+                self.prepmt_payment_term_id.id if move_type == self._prepmt_invoice_type else False
+            ),
             self._prepmt_move_link_field: self.id,
             "invoice_line_ids": [],
         }
@@ -657,8 +859,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         if held is None and kind == "deduction":
             held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
-        return [Command.create(lines._prepare_prepmt_invoice_line(group, kind, account))
-                for account, lines, group in self._prepmt_groups(amounts, held)]
+        return [
+            Command.create(lines._prepare_prepmt_invoice_line(group, kind, account))
+            for account, lines, group in self._prepmt_groups(amounts, held)
+        ]
 
     def _prepmt_groups(self, amounts, held=None):
         """``[(account, order lines, {order line: amount})]``: the journal items that
@@ -670,15 +874,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 key = (account.id, *line._prepmt_group_key())
                 accounts[key] = account
                 groups[key][line] = share
-        return [(accounts[key], self.order_line.browse([line.id for line in group]), group)
-                for key, group in groups.items()]
+        return [
+            (accounts[key], self.order_line.browse([line.id for line in group]), group)
+            for key, group in groups.items()
+        ]
 
     def _prepmt_total_with_tax(self, amounts):
         """Total with tax of a prepayment document of ``amounts`` (``{order line: untaxed
         amount}``), its taxes computed per journal item as the document computes them."""
         self.ensure_one()
-        return sum(lines._prepmt_with_tax(sum(group.values()))
-                   for _account, lines, group in self._prepmt_groups(amounts))
+        return sum(
+            lines._prepmt_with_tax(sum(group.values()))
+            for _account, lines, group in self._prepmt_groups(amounts)
+        )
 
     def _prepmt_amounts_for_total(self, total):
         """``{order line: untaxed amount}`` of a prepayment invoice whose total with tax is
@@ -695,12 +903,18 @@ class PrepaymentOrderMixin(models.AbstractModel):
         groups = self._prepmt_groups(due)
         totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
         due_total = currency.round(sum(totals))
-        if currency.compare_amounts(total, 0) <= 0 or \
-                currency.compare_amounts(total, due_total) > 0:
-            raise ValidationError(_(
-                "The prepayment amount with tax to invoice must be more than 0 and at most "
-                "%(due)s (what is still to invoice on %(order)s, with tax).",
-                due=currency.format(due_total), order=self.name))
+        if (
+            currency.compare_amounts(total, 0) <= 0
+            or currency.compare_amounts(total, due_total) > 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The prepayment amount with tax to invoice must be more than 0 and at most "
+                    "%(due)s (what is still to invoice on %(order)s, with tax).",
+                    due=currency.format(due_total),
+                    order=self.name,
+                )
+            )
         if currency.compare_amounts(total, due_total) == 0:
             return due
         unit = currency.rounding
@@ -728,7 +942,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             reach = further
         wanted = round(total / unit)
         _reached, (_distance, picked) = min(
-            reach.items(), key=lambda item: (abs(item[0] - wanted), item[1][0]))
+            reach.items(), key=lambda item: (abs(item[0] - wanted), item[1][0])
+        )
         result = {}
         for (_account, _lines, group), untaxed in zip(groups, picked):
             if currency.is_zero(untaxed):
@@ -738,9 +953,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
             result.update(zip(group, shares))
         result = {line: share for line, share in result.items() if not currency.is_zero(share)}
         if not result:
-            raise ValidationError(_(
-                "%(total)s with tax is too small to invoice a prepayment of %(order)s.",
-                total=currency.format(total), order=self.name))
+            raise ValidationError(
+                self.env._(
+                    "%(total)s with tax is too small to invoice a prepayment of %(order)s.",
+                    total=currency.format(total),
+                    order=self.name,
+                )
+            )
         return result
 
     def _prepmt_account(self, category=None):
@@ -751,7 +970,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         account = self.env["account.account"]
         if category and self._prepmt_category_account_field:
             account = category.with_company(self.company_id)._prepmt_category_account(
-                self._prepmt_category_account_field)
+                self._prepmt_category_account_field
+            )
         if not account:
             account = self._prepmt_company_account(self.company_id)
         return self.fiscal_position_id.map_account(account) if self.fiscal_position_id else account
@@ -771,10 +991,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
         journal = company[self._prepmt_journal_field]
         if not journal:
             Journal = self.env["account.journal"]
-            journal = Journal.search([
-                *Journal._check_company_domain(company),
-                ("type", "=", self._prepmt_journal_type),
-            ], limit=1)
+            journal = Journal.search(
+                [
+                    *Journal._check_company_domain(company),
+                    ("type", "=", self._prepmt_journal_type),
+                ],
+                limit=1,
+            )
         if not journal:
             raise UserError(self._prepmt_missing_journal_message(company))
         return journal
@@ -787,8 +1010,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_order_models(self):
         """Names of the concrete order models that carry prepayments."""
         mixin = self.env.registry["prepayment.order.mixin"]
-        return tuple(name for name, model in self.env.registry.items()
-                     if not model._abstract and issubclass(model, mixin))
+        return tuple(
+            name
+            for name, model in self.env.registry.items()
+            if not model._abstract and issubclass(model, mixin)
+        )
 
     @api.model
     def _prepmt_adapter_values(self, attribute):

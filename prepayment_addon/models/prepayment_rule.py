@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 # Priority of the rule levels, most specific first: the first level that has a rule valid on the
@@ -38,19 +38,29 @@ class PrepaymentRule(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     product_tmpl_id = fields.Many2one(
-        "product.template", string="Product", check_company=True, ondelete="cascade",
+        "product.template",
+        string="Product",
+        check_company=True,
+        ondelete="cascade",
         help="Leave empty to apply to a product category or to all products.",
     )
     product_categ_id = fields.Many2one(
-        "product.category", string="Product Category", ondelete="cascade",
+        "product.category",
+        string="Product Category",
+        ondelete="cascade",
         help="Applies to the products of this category and of its sub-categories.",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer/Vendor", check_company=True, ondelete="cascade",
+        "res.partner",
+        string="Customer/Vendor",
+        check_company=True,
+        ondelete="cascade",
         help="Leave empty to apply to every customer (or vendor).",
     )
     pricelist_id = fields.Many2one(
-        "product.pricelist", check_company=True, ondelete="cascade",
+        "product.pricelist",
+        check_company=True,
+        ondelete="cascade",
         help="Sales rules only: applies to the orders that use this pricelist.",
     )
     date_start = fields.Date("Valid From")
@@ -58,14 +68,17 @@ class PrepaymentRule(models.Model):
     percent = fields.Float("Prepayment %", required=True, digits=(5, 2))
     product_level = fields.Selection(
         [("product", "Product"), ("category", "Category"), ("all", "All products")],
-        compute="_compute_levels", store=True,
+        compute="_compute_levels",
+        store=True,
     )
     partner_level = fields.Selection(
         [("partner", "Customer/Vendor"), ("pricelist", "Pricelist"), ("all", "Everyone")],
-        compute="_compute_levels", store=True,
+        compute="_compute_levels",
+        store=True,
     )
     priority = fields.Integer(
-        compute="_compute_levels", store=True,
+        compute="_compute_levels",
+        store=True,
         help="1 is the most specific level; the first level with a valid rule wins.",
     )
 
@@ -73,50 +86,83 @@ class PrepaymentRule(models.Model):
     def _compute_levels(self):
         for rule in self:
             rule.product_level = (
-                "product" if rule.product_tmpl_id
-                else "category" if rule.product_categ_id else "all"
+                "product"
+                if rule.product_tmpl_id
+                else "category"
+                if rule.product_categ_id
+                else "all"
             )
             rule.partner_level = (
-                "partner" if rule.partner_id
-                else "pricelist" if rule.pricelist_id else "all"
+                "partner" if rule.partner_id else "pricelist" if rule.pricelist_id else "all"
             )
             rule.priority = RULE_LEVELS.index((rule.product_level, rule.partner_level)) + 1
 
-    @api.depends("order_type", "product_tmpl_id", "product_categ_id", "partner_id",
-                 "pricelist_id", "percent")
+    @api.depends(
+        "order_type", "product_tmpl_id", "product_categ_id", "partner_id", "pricelist_id", "percent"
+    )
     def _compute_display_name(self):
         for rule in self:
-            what = (rule.product_tmpl_id.display_name or rule.product_categ_id.display_name
-                    or _("All products"))
-            who = (rule.partner_id.display_name or rule.pricelist_id.display_name
-                   or _("Everyone"))
+            what = (
+                rule.product_tmpl_id.display_name
+                or rule.product_categ_id.display_name
+                or self.env._("All products")
+            )
+            who = (
+                rule.partner_id.display_name
+                or rule.pricelist_id.display_name
+                or self.env._("Everyone")
+            )
             rule.display_name = f"{what} / {who}: {rule.percent:g}%"
 
-    @api.constrains("percent", "date_start", "date_end", "order_type", "pricelist_id",
-                    "product_tmpl_id", "product_categ_id", "partner_id")
+    @api.constrains(
+        "percent",
+        "date_start",
+        "date_end",
+        "order_type",
+        "pricelist_id",
+        "product_tmpl_id",
+        "product_categ_id",
+        "partner_id",
+    )
     def _check_rule(self):
         for rule in self:
             if not 0 <= rule.percent <= 100:
-                raise ValidationError(_(
-                    "The prepayment %% of a rule must be between 0 and 100 (got %(percent)s).",
-                    percent=rule.percent))
+                raise ValidationError(
+                    self.env._(
+                        "The prepayment %% of a rule must be between 0 and 100 (got %(percent)s).",
+                        percent=rule.percent,
+                    )
+                )
             if rule.date_start and rule.date_end and rule.date_start > rule.date_end:
-                raise ValidationError(_(
-                    "The rule's 'Valid From' date (%(start)s) is after its 'Valid To' date "
-                    "(%(end)s): swap or correct the dates.",
-                    start=rule.date_start, end=rule.date_end))
+                raise ValidationError(
+                    self.env._(
+                        "The rule's 'Valid From' date (%(start)s) is after its 'Valid To' date "
+                        "(%(end)s): swap or correct the dates.",
+                        start=rule.date_start,
+                        end=rule.date_end,
+                    )
+                )
             if rule.order_type == "purchase" and rule.pricelist_id:
-                raise ValidationError(_(
-                    "A purchase prepayment rule cannot use a pricelist: "
-                    "choose a vendor or leave the pricelist empty."))
+                raise ValidationError(
+                    self.env._(
+                        "A purchase prepayment rule cannot use a pricelist: "
+                        "choose a vendor or leave the pricelist empty."
+                    )
+                )
             if rule.product_tmpl_id and rule.product_categ_id:
-                raise ValidationError(_(
-                    "A prepayment rule applies to a product or to a product category, "
-                    "not both: clear one of them."))
+                raise ValidationError(
+                    self.env._(
+                        "A prepayment rule applies to a product or to a product category, "
+                        "not both: clear one of them."
+                    )
+                )
             if rule.partner_id and rule.pricelist_id:
-                raise ValidationError(_(
-                    "A prepayment rule applies to a customer or to a pricelist, "
-                    "not both: clear one of them."))
+                raise ValidationError(
+                    self.env._(
+                        "A prepayment rule applies to a customer or to a pricelist, "
+                        "not both: clear one of them."
+                    )
+                )
 
     def write(self, vals):
         res = super().write(vals)
@@ -140,8 +186,12 @@ class PrepaymentRule(models.Model):
         domain = [
             ("order_type", "=", order_type),
             ("company_id", "in", [company.id, False]),
-            "|", ("date_start", "=", False), ("date_start", "<=", date),
-            "|", ("date_end", "=", False), ("date_end", ">=", date),
+            "|",
+            ("date_start", "=", False),
+            ("date_start", "<=", date),
+            "|",
+            ("date_end", "=", False),
+            ("date_end", ">=", date),
         ]
         rules = self.sudo().search(domain, order="date_start desc nulls last, id desc")
         result = {}
@@ -166,7 +216,9 @@ class PrepaymentRule(models.Model):
             return None
 
         tmpl = product.product_tmpl_id
-        product_rules = self.filtered(lambda r: r.product_tmpl_id == tmpl) if tmpl else self.browse()
+        product_rules = (
+            self.filtered(lambda r: r.product_tmpl_id == tmpl) if tmpl else self.browse()
+        )
         for level in ("partner", "pricelist", "all"):
             percent = first(product_rules, level)
             if percent is not None:

@@ -1,6 +1,7 @@
 """The purchase adapter: everything the prepayment engine needs to know about purchase
 orders."""
-from odoo import _, api, fields, models
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -27,8 +28,12 @@ class PurchaseOrder(models.Model):
     _prepmt_analysis_field = "purchase_order_id"
 
     prepmt_move_ids = fields.One2many(
-        "account.move", "prepmt_purchase_order_id", string="Prepayment Documents",
-        readonly=True, copy=False)
+        "account.move",
+        "prepmt_purchase_order_id",
+        string="Prepayment Documents",
+        readonly=True,
+        copy=False,
+    )
 
     def button_cancel(self):
         self._prepmt_check_cancel()
@@ -49,38 +54,53 @@ class PurchaseOrder(models.Model):
         vals = super()._prepare_prepmt_invoice(move_type)
         ref = self.env.context.get("prepmt_document_ref") or self.partner_ref
         if not ref and self._prepmt_requires_document_ref():
-            raise UserError(_(
-                "Enter the vendor's reference of the prepayment document for %(order)s (the "
-                "order's Vendor Reference, or the field of the Prepayment Bill window).",
-                order=self.name))
-        vals.update({
-            "ref": ref or "",
-            "invoice_date": fields.Date.context_today(self),
-            "invoice_user_id": self.user_id.id,
-        })
+            raise UserError(
+                self.env._(
+                    "Enter the vendor's reference of the prepayment document for %(order)s (the "
+                    "order's Vendor Reference, or the field of the Prepayment Bill window).",
+                    order=self.name,
+                )
+            )
+        vals.update(
+            {
+                "ref": ref or "",
+                "invoice_date": fields.Date.context_today(self),
+                "invoice_user_id": self.user_id.id,
+            }
+        )
         return vals
 
     def _prepmt_document_title(self):
-        return _("Prepayment Bill")
+        return self.env._("Prepayment Bill")
 
     def _prepmt_final_posting_held(self):
-        return _("The final bill of %(order)s cannot be posted yet.", order=self.name)
+        return self.env._("The final bill of %(order)s cannot be posted yet.", order=self.name)
 
     @api.model
     def _prepmt_account_template(self):
         """The purchase prepayment account created for a company that has none."""
-        return {"name": "Prepayments to Vendors", "account_type": "asset_prepayments",
-                "fallback_type": "asset_current", "code": "1470"}
+        return {
+            "name": "Prepayments to Vendors",
+            "account_type": "asset_prepayments",
+            "fallback_type": "asset_current",
+            "code": "1470",
+        }
 
     @api.model
     def _prepmt_missing_account_message(self, company):
-        return _("Company %(company)s has no purchase prepayment account: set one in Settings "
-                 "> Purchase > Prepayments.", company=company.name)
+        return self.env._(
+            "Company %(company)s has no purchase prepayment account: set one in Settings "
+            "> Purchase > Prepayments.",
+            company=company.name,
+        )
 
     @api.model
     def _prepmt_missing_journal_message(self, company):
-        return _("Company %(company)s has no purchase journal for prepayment bills: create one "
-                 "in Accounting > Configuration > Journals.", company=company.name)
+        return self.env._(
+            "Company %(company)s has no purchase journal for prepayment bills: create one "
+            "in Accounting > Configuration > Journals.",
+            company=company.name,
+        )
 
     def _prepmt_asks_document_ref(self):
         return True
@@ -102,8 +122,12 @@ class PurchaseOrderLine(models.Model):
     _prepmt_alloc_field = "purchase_line_id"
 
     prepmt_allocation_ids = fields.One2many(
-        "prepayment.allocation", "purchase_line_id", string="Prepayment Allocations",
-        readonly=True, copy=False)
+        "prepayment.allocation",
+        "purchase_line_id",
+        string="Prepayment Allocations",
+        readonly=True,
+        copy=False,
+    )
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
@@ -118,13 +142,17 @@ class PrepaymentAllocation(models.Model):
     _inherit = "prepayment.allocation"
 
     purchase_line_id = fields.Many2one(
-        "purchase.order.line", ondelete="set null", index="btree_not_null")
+        "purchase.order.line", ondelete="set null", index="btree_not_null"
+    )
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     prepmt_purchase_order_id = fields.Many2one(
-        "purchase.order", "Prepayment of Purchase Order", readonly=True,
+        "purchase.order",
+        "Prepayment of Purchase Order",
+        readonly=True,
         index="btree_not_null",
-        help="The purchase order whose prepayment this bill or refund invoices or credits.")
+        help="The purchase order whose prepayment this bill or refund invoices or credits.",
+    )

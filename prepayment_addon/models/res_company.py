@@ -10,46 +10,63 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     prepmt_sale_account_id = fields.Many2one(
-        "account.account", "Sales Prepayment Account",
+        "account.account",
+        "Sales Prepayment Account",
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current')),"
-               " ('deprecated', '=', False)]",
+        " ('deprecated', '=', False)]",
         help="Current liability that holds the prepayments received from customers until "
-             "the final invoices deduct them.")
+        "the final invoices deduct them.",
+    )
     prepmt_purchase_account_id = fields.Many2one(
-        "account.account", "Purchase Prepayment Account",
+        "account.account",
+        "Purchase Prepayment Account",
         domain="[('account_type', 'in', ('asset_prepayments', 'asset_current')),"
-               " ('deprecated', '=', False)]",
-        help="Asset that holds the prepayments made to vendors until the final bills "
-             "deduct them.")
+        " ('deprecated', '=', False)]",
+        help="Asset that holds the prepayments made to vendors until the final bills deduct them.",
+    )
     prepmt_sale_journal_id = fields.Many2one(
-        "account.journal", "Sales Prepayment Journal", domain="[('type', '=', 'sale')]",
+        "account.journal",
+        "Sales Prepayment Journal",
+        domain="[('type', '=', 'sale')]",
         help="Journal of prepayment invoices and credit memos. Empty: the sales journal. "
-             "A dedicated journal gives prepayment documents their own numbering.")
+        "A dedicated journal gives prepayment documents their own numbering.",
+    )
     prepmt_purchase_journal_id = fields.Many2one(
-        "account.journal", "Purchase Prepayment Journal", domain="[('type', '=', 'purchase')]",
-        help="Journal of prepayment bills and refunds. Empty: the purchase journal.")
+        "account.journal",
+        "Purchase Prepayment Journal",
+        domain="[('type', '=', 'purchase')]",
+        help="Journal of prepayment bills and refunds. Empty: the purchase journal.",
+    )
     prepmt_auto_post = fields.Boolean(
-        "Post Prepayment Documents at Once", default=True,
-        help="Off: prepayment documents are left in draft for review.")
+        "Post Prepayment Documents at Once",
+        default=True,
+        help="Off: prepayment documents are left in draft for review.",
+    )
     prepmt_compress_default = fields.Boolean(
-        "Group Prepayment Lines", default=True,
+        "Group Prepayment Lines",
+        default=True,
         help="Default for new orders: one prepayment line per account, taxes and analytic "
-             "distribution instead of one per order line.")
+        "distribution instead of one per order line.",
+    )
     prepmt_sale_check = fields.Boolean(
         "Check Prepayment Before Delivery and Final Invoice",
         help="Refuse to validate deliveries and post final invoices of sales orders whose "
-             "prepayment is not fully invoiced and paid.")
+        "prepayment is not fully invoiced and paid.",
+    )
     prepmt_purchase_check = fields.Boolean(
         "Check Prepayment Before Receipt and Final Bill",
         help="Refuse to validate receipts and post final bills of purchase orders whose "
-             "prepayment is not fully invoiced and paid.")
+        "prepayment is not fully invoiced and paid.",
+    )
     prepmt_purchase_require_ref = fields.Boolean(
         "Vendor Reference on Prepayment Bills",
         help="Ask for the vendor's reference (their invoice number) when issuing a prepayment "
-             "bill or refund.")
+        "bill or refund.",
+    )
     prepmt_allow_quotation = fields.Boolean(
         "Prepayment Invoices on Quotations",
-        help="Allow prepayment invoices on quotations and RFQs, before confirmation.")
+        help="Allow prepayment invoices on quotations and RFQs, before confirmation.",
+    )
 
     # ------------------------------------------------------------------
     def write(self, vals):
@@ -82,16 +99,22 @@ class ResCompany(models.Model):
                         company[field].reconcile = True
                     continue
                 template = Order._prepmt_account_template()
-                account = Account.with_company(company).create({
-                    "name": template["name"],
-                    "code": company._prepmt_new_account_code(template),
-                    "account_type": template["account_type"],
-                    "reconcile": True,
-                    "company_ids": [Command.set(company.ids)],
-                })
+                account = Account.with_company(company).create(
+                    {
+                        "name": template["name"],
+                        "code": company._prepmt_new_account_code(template),
+                        "account_type": template["account_type"],
+                        "reconcile": True,
+                        "company_ids": [Command.set(company.ids)],
+                    }
+                )
                 company[field] = account
-                _logger.info("Created prepayment account %s %s for %s",
-                             account.code, account.name, company.name)
+                _logger.info(
+                    "Created prepayment account %s %s for %s",
+                    account.code,
+                    account.name,
+                    company.name,
+                )
 
     def _prepmt_new_account_code(self, template):
         """A free code next to the chart's first account of the template's type."""
@@ -99,8 +122,11 @@ class ResCompany(models.Model):
         Account = self.env["account.account"].sudo().with_company(self)
         start = Account.browse()
         for account_type in (template["account_type"], template["fallback_type"]):
-            start = Account.search([*Account._check_company_domain(self),
-                                    ("account_type", "=", account_type)], order="code", limit=1)
+            start = Account.search(
+                [*Account._check_company_domain(self), ("account_type", "=", account_type)],
+                order="code",
+                limit=1,
+            )
             if start:
                 break
         return Account._search_new_account_code(start.code if start else template["code"])

@@ -1,5 +1,6 @@
 """The sales adapter: everything the prepayment engine needs to know about sales orders."""
-from odoo import _, api, fields, models
+
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
@@ -21,14 +22,23 @@ class SaleOrder(models.Model):
     _prepmt_check_field = "prepmt_sale_check"
     _prepmt_manager_group = "sales_team.group_sale_manager"
     _prepmt_locked_header_fields = (
-        "partner_id", "partner_invoice_id", "currency_id", "pricelist_id", "fiscal_position_id")
+        "partner_id",
+        "partner_invoice_id",
+        "currency_id",
+        "pricelist_id",
+        "fiscal_position_id",
+    )
     # the prepayment account of customer prepayments has a credit balance
     _prepmt_balance_sign = -1
     _prepmt_analysis_field = "sale_order_id"
 
     prepmt_move_ids = fields.One2many(
-        "account.move", "prepmt_sale_order_id", string="Prepayment Documents", readonly=True,
-        copy=False)
+        "account.move",
+        "prepmt_sale_order_id",
+        string="Prepayment Documents",
+        readonly=True,
+        copy=False,
+    )
 
     @api.model
     def _prepmt_percent_depends(self):
@@ -55,35 +65,47 @@ class SaleOrder(models.Model):
 
     def _prepare_prepmt_invoice(self, move_type):
         vals = super()._prepare_prepmt_invoice(move_type)
-        vals.update({
-            "ref": self.client_order_ref or "",
-            "partner_shipping_id": self.partner_shipping_id.id,
-            "team_id": self.team_id.id,
-            "invoice_user_id": self.user_id.id,
-        })
+        vals.update(
+            {
+                "ref": self.client_order_ref or "",
+                "partner_shipping_id": self.partner_shipping_id.id,
+                "team_id": self.team_id.id,
+                "invoice_user_id": self.user_id.id,
+            }
+        )
         return vals
 
     def _prepmt_document_title(self):
-        return _("Prepayment Invoice")
+        return self.env._("Prepayment Invoice")
 
     def _prepmt_final_posting_held(self):
-        return _("The final invoice of %(order)s cannot be posted yet.", order=self.name)
+        return self.env._("The final invoice of %(order)s cannot be posted yet.", order=self.name)
 
     @api.model
     def _prepmt_account_template(self):
         """The sales prepayment account created for a company that has none."""
-        return {"name": "Customer Prepayments Received", "account_type": "liability_current",
-                "fallback_type": "liability_current", "code": "2170"}
+        return {
+            "name": "Customer Prepayments Received",
+            "account_type": "liability_current",
+            "fallback_type": "liability_current",
+            "code": "2170",
+        }
 
     @api.model
     def _prepmt_missing_account_message(self, company):
-        return _("Company %(company)s has no sales prepayment account: set one in Settings > "
-                 "Sales > Prepayments.", company=company.name)
+        return self.env._(
+            "Company %(company)s has no sales prepayment account: set one in Settings > "
+            "Sales > Prepayments.",
+            company=company.name,
+        )
 
     @api.model
     def _prepmt_missing_journal_message(self, company):
-        return _("Company %(company)s has no sales journal for prepayment invoices: create one "
-                 "in Accounting > Configuration > Journals.", company=company.name)
+        return self.env._(
+            "Company %(company)s has no sales journal for prepayment invoices: create one "
+            "in Accounting > Configuration > Journals.",
+            company=company.name,
+        )
 
 
 class SaleOrderLine(models.Model):
@@ -96,13 +118,19 @@ class SaleOrderLine(models.Model):
     _prepmt_alloc_field = "sale_line_id"
 
     prepmt_allocation_ids = fields.One2many(
-        "prepayment.allocation", "sale_line_id", string="Prepayment Allocations", readonly=True,
-        copy=False)
+        "prepayment.allocation",
+        "sale_line_id",
+        string="Prepayment Allocations",
+        readonly=True,
+        copy=False,
+    )
 
     @api.model
     def _prepmt_percent_depends(self):
         return super()._prepmt_percent_depends() + [
-            "order_id.partner_invoice_id", "order_id.pricelist_id"]
+            "order_id.partner_invoice_id",
+            "order_id.pricelist_id",
+        ]
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):
@@ -122,13 +150,16 @@ class SaleOrderLine(models.Model):
 class PrepaymentAllocation(models.Model):
     _inherit = "prepayment.allocation"
 
-    sale_line_id = fields.Many2one(
-        "sale.order.line", ondelete="set null", index="btree_not_null")
+    sale_line_id = fields.Many2one("sale.order.line", ondelete="set null", index="btree_not_null")
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     prepmt_sale_order_id = fields.Many2one(
-        "sale.order", "Prepayment of Sales Order", readonly=True, index="btree_not_null",
-        help="The sales order whose prepayment this document invoices or credits.")
+        "sale.order",
+        "Prepayment of Sales Order",
+        readonly=True,
+        index="btree_not_null",
+        help="The sales order whose prepayment this document invoices or credits.",
+    )

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
 
@@ -25,30 +25,37 @@ class PrepaymentAnalysis(models.Model):
     sale_order_id = fields.Many2one("sale.order", readonly=True)
     purchase_order_id = fields.Many2one("purchase.order", readonly=True)
     date_order = fields.Datetime("Order Date", readonly=True)
-    partner_id = fields.Many2one("res.partner", "Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
-    company_currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", readonly=True)
     account_id = fields.Many2one("account.account", "Prepayment Account", readonly=True)
-    prepmt_state = fields.Selection([
-        ("none", "No Prepayment"),
-        ("to_invoice", "To Invoice"),
-        ("waiting_payment", "Waiting for Prepayment"),
-        ("paid", "Prepayment Paid"),
-    ], string="Prepayment Status", readonly=True)
+    prepmt_state = fields.Selection(
+        [
+            ("none", "No Prepayment"),
+            ("to_invoice", "To Invoice"),
+            ("waiting_payment", "Waiting for Prepayment"),
+            ("paid", "Prepayment Paid"),
+        ],
+        string="Prepayment Status",
+        readonly=True,
+    )
     required = fields.Monetary(
-        "Required", readonly=True,
-        help="The order's prepayment amount today (on the order's first row).")
-    invoiced = fields.Monetary("Invoiced", readonly=True)
+        readonly=True, help="The order's prepayment amount today (on the order's first row)."
+    )
+    invoiced = fields.Monetary(readonly=True)
     paid = fields.Monetary(
-        "Paid", readonly=True,
-        help="Untaxed share of the prepayment invoices paid by the date (credit memos "
-             "negatively).")
-    deducted = fields.Monetary("Deducted", readonly=True)
-    outstanding = fields.Monetary("Outstanding", readonly=True)
+        readonly=True,
+        help="Untaxed share of the prepayment invoices paid by the date (credit memos negatively).",
+    )
+    deducted = fields.Monetary(readonly=True)
+    outstanding = fields.Monetary(readonly=True)
     outstanding_company = fields.Monetary(
-        "Outstanding (Company Currency)", currency_field="company_currency_id", readonly=True,
-        help="Balance of the order's journal items on the prepayment account.")
+        "Outstanding (Company Currency)",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Balance of the order's journal items on the prepayment account.",
+    )
 
     @api.model
     def _prepmt_as_of(self):
@@ -59,8 +66,7 @@ class PrepaymentAnalysis(models.Model):
     @property
     def _table_query(self):
         order_models = self.env["prepayment.order.mixin"]._prepmt_order_models()
-        branches = "\nUNION ALL\n".join(
-            f"({self._select_order(model)})" for model in order_models)
+        branches = "\nUNION ALL\n".join(f"({self._select_order(model)})" for model in order_models)
         return f"""
             SELECT ROW_NUMBER() OVER (
                        ORDER BY rows.order_type, rows.order_ref, rows.account_id NULLS FIRST
@@ -83,7 +89,8 @@ class PrepaymentAnalysis(models.Model):
         exchange_date = f"ex.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         order_columns = ",\n".join(
             f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
-            for field in self._prepmt_order_fields())
+            for field in self._prepmt_order_fields()
+        )
         return f"""
             WITH items AS (
                 -- the order's allocations on posted documents of the date
@@ -206,15 +213,21 @@ class PrepaymentAnalysisDate(models.TransientModel):
     _description = "Open Prepayments as of a Date"
 
     date = fields.Date(
-        "As of", required=True, default=fields.Date.context_today,
+        "As of",
+        required=True,
+        default=fields.Date.context_today,
         help="Documents dated on or after the next day are left out: invoiced, paid, "
-             "deducted and outstanding as they stood at the end of this day.")
+        "deducted and outstanding as they stood at the end of this day.",
+    )
 
     def action_open(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "prepayment_addon.action_prepayment_analysis")
-        action["name"] = _("Open Prepayments as of %(date)s", date=format_date(self.env, self.date))
+            "prepayment_addon.action_prepayment_analysis"
+        )
+        action["name"] = self.env._(
+            "Open Prepayments as of %(date)s", date=format_date(self.env, self.date)
+        )
         action["context"] = {
             "prepmt_as_of": fields.Date.to_string(self.date),
             "search_default_open": 1,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -13,34 +13,52 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     order_name = fields.Char(compute="_compute_order", string="Order")
     currency_id = fields.Many2one("res.currency", compute="_compute_order")
     amount_to_invoice = fields.Monetary(
-        "Still to Invoice", compute="_compute_order",
-        help="Untaxed prepayment amount that the order still requires.")
+        "Still to Invoice",
+        compute="_compute_order",
+        help="Untaxed prepayment amount that the order still requires.",
+    )
     amount = fields.Monetary(
-        "Amount to Invoice (untaxed)", compute="_compute_amount", store=True, readonly=False,
+        "Amount to Invoice (untaxed)",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
         help="Lower it to invoice a part only: it is spread over the lines in proportion to "
-             "what each still has to invoice.")
+        "what each still has to invoice.",
+    )
     with_tax = fields.Boolean(
         "Amount with Tax",
-        help="Type the amount to invoice with tax (\"1,000.00 including VAT\"): the untaxed "
-             "amount is derived per tax so that the document's total is exactly that amount.")
+        help='Type the amount to invoice with tax ("1,000.00 including VAT"): the untaxed '
+        "amount is derived per tax so that the document's total is exactly that amount.",
+    )
     total_to_invoice = fields.Monetary(
-        "Still to Invoice (with Tax)", compute="_compute_order",
-        help="Total with tax of a prepayment document of all that is still to invoice.")
+        "Still to Invoice (with Tax)",
+        compute="_compute_order",
+        help="Total with tax of a prepayment document of all that is still to invoice.",
+    )
     amount_total = fields.Monetary(
-        "Amount to Invoice (with tax)", compute="_compute_amount_total", store=True,
+        "Amount to Invoice (with tax)",
+        compute="_compute_amount_total",
+        store=True,
         readonly=False,
         help="Lower it to invoice a part only: the document's total with tax is exactly this "
-             "amount.")
+        "amount.",
+    )
     ask_document_ref = fields.Boolean(compute="_compute_order")
     require_document_ref = fields.Boolean(compute="_compute_order")
     document_ref = fields.Char(
-        "Vendor Reference", compute="_compute_document_ref", store=True, readonly=False,
-        help="The vendor's reference (their invoice number) of the prepayment bill.")
+        "Vendor Reference",
+        compute="_compute_document_ref",
+        store=True,
+        readonly=False,
+        help="The vendor's reference (their invoice number) of the prepayment bill.",
+    )
 
     @api.model
     def _selection_res_model(self):
-        return [(model, self.env["ir.model"]._get(model).name)
-                for model in self.env["prepayment.order.mixin"]._prepmt_order_models()]
+        return [
+            (model, self.env["ir.model"]._get(model).name)
+            for model in self.env["prepayment.order.mixin"]._prepmt_order_models()
+        ]
 
     def _get_order(self):
         self.ensure_one()
@@ -55,10 +73,17 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.order_name = order.name if order else False
             wizard.currency_id = order.currency_id if order else self.env.company.currency_id
             wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
-            wizard.total_to_invoice = order._prepmt_total_with_tax({
-                line: line.prepmt_amount_to_invoice for line in order._prepmt_lines()
-                if not order.currency_id.is_zero(line.prepmt_amount_to_invoice)
-            }) if order else 0.0
+            wizard.total_to_invoice = (
+                order._prepmt_total_with_tax(
+                    {
+                        line: line.prepmt_amount_to_invoice
+                        for line in order._prepmt_lines()
+                        if not order.currency_id.is_zero(line.prepmt_amount_to_invoice)
+                    }
+                )
+                if order
+                else 0.0
+            )
             wizard.ask_document_ref = bool(order) and order._prepmt_asks_document_ref()
             wizard.require_document_ref = bool(order) and order._prepmt_requires_document_ref()
 
@@ -82,7 +107,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         self.ensure_one()
         order = self._get_order()
         if not order:
-            raise UserError(_("The order of this prepayment invoice no longer exists."))
+            raise UserError(self.env._("The order of this prepayment invoice no longer exists."))
         if self.document_ref:
             order = order.with_context(prepmt_document_ref=self.document_ref)
         if self.with_tax:

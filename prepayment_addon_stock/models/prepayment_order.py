@@ -1,6 +1,7 @@
 """What the Inventory bridge adds to the order adapters: which pickings the prepayment
 check holds, and the sentence that says so."""
-from odoo import _, api, models
+
+from odoo import api, models
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -24,8 +25,11 @@ class SaleOrder(models.Model):
         return picking.sale_id if picking.picking_type_code == "outgoing" else self.browse()
 
     def _prepmt_picking_held(self, picking):
-        return _("The delivery %(picking)s of %(order)s cannot be validated yet.",
-                 picking=picking.name, order=self.name)
+        return self.env._(
+            "The delivery %(picking)s of %(order)s cannot be validated yet.",
+            picking=picking.name,
+            order=self.name,
+        )
 
 
 class PurchaseOrder(models.Model):
@@ -36,5 +40,8 @@ class PurchaseOrder(models.Model):
         return picking.purchase_id if picking.picking_type_code == "incoming" else self.browse()
 
     def _prepmt_picking_held(self, picking):
-        return _("The receipt %(picking)s of %(order)s cannot be validated yet.",
-                 picking=picking.name, order=self.name)
+        return self.env._(
+            "The receipt %(picking)s of %(order)s cannot be validated yet.",
+            picking=picking.name,
+            order=self.name,
+        )

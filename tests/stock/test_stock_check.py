@@ -3,13 +3,13 @@
 These tests run on a database where Inventory is installed (scripts/test.sh builds one);
 they are skipped elsewhere.
 """
+
 from odoo.exceptions import UserError
 
 from ..common import PurchasePrepaymentCase, SalePrepaymentCase
 
 
 class StockCheckScenarios:
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -20,9 +20,11 @@ class StockCheckScenarios:
     def stock_up(self):
         if self.side.inbound:  # deliveries need stock; receipts don't
             warehouse = self.env["stock.warehouse"].search(
-                [("company_id", "=", self.company.id)], limit=1)
+                [("company_id", "=", self.company.id)], limit=1
+            )
             self.env["stock.quant"]._update_available_quantity(
-                self.product_a, warehouse.lot_stock_id, 100)
+                self.product_a, warehouse.lot_stock_id, 100
+            )
 
     def picking(self, order):
         return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))

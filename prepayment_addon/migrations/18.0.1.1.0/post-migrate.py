@@ -4,6 +4,7 @@ Each deduction and credit memo line is matched with the prepayment lines of its 
 that the open items of the prepayment accounts are the outstanding prepayments and Odoo
 books the exchange differences of orders in a foreign currency.
 """
+
 from odoo import SUPERUSER_ID, api
 
 

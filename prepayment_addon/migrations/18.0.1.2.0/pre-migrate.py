@@ -16,11 +16,15 @@ def migrate(cr, version):
     """)
     if not cr.fetchone():
         return
-    cr.execute("ALTER TABLE res_partner RENAME COLUMN prepmt_payment_term_id "
-               "TO customer_prepmt_payment_term_id")
+    cr.execute(
+        "ALTER TABLE res_partner RENAME COLUMN prepmt_payment_term_id "
+        "TO customer_prepmt_payment_term_id"
+    )
     cr.execute("ALTER TABLE res_partner ADD COLUMN vendor_prepmt_payment_term_id jsonb")
-    cr.execute("UPDATE res_partner SET vendor_prepmt_payment_term_id = "
-               "customer_prepmt_payment_term_id WHERE customer_prepmt_payment_term_id IS NOT NULL")
+    cr.execute(
+        "UPDATE res_partner SET vendor_prepmt_payment_term_id = "
+        "customer_prepmt_payment_term_id WHERE customer_prepmt_payment_term_id IS NOT NULL"
+    )
     # the field record (and what points to it: a default per company) follows the column
     cr.execute("""
         UPDATE ir_model_fields SET name = 'customer_prepmt_payment_term_id'
