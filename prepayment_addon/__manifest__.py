@@ -1,6 +1,6 @@
 {
     "name": "Order Prepayments",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
     "(Dynamics NAV / Business Central style)",
     "description": """
@@ -26,6 +26,7 @@ Prepayments on sales and purchase orders
         "data/ir_cron_data.xml",
         "views/prepayment_rule_views.xml",
         "views/res_partner_views.xml",
+        "views/product_category_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",

@@ -311,18 +311,33 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 line.prepmt_amount_invoiced - line.prepmt_amount_deducted,
                 places=2,
             )
-        # 3. the prepayment account holds the order's outstanding (order currency)
-        account = self.prepmt_account()
-        amls = docs.line_ids.filtered(lambda ln: ln.account_id == account)
-        balance = sum(amls.mapped("amount_currency"))
-        expected = (
-            -order.prepmt_amount_outstanding
-            if self.side.inbound
-            else order.prepmt_amount_outstanding
+        # 3. the prepayment accounts hold the order's outstanding (order currency), each
+        #    what the allocations of its journal items say it holds
+        accounts = (
+            self.prepmt_account() | docs.line_ids.filtered("prepmt_allocation_ids").account_id
         )
+        amls = docs.line_ids.filtered(lambda ln: ln.account_id in accounts)
+        balance = sum(amls.mapped("amount_currency"))
+        direction = -1 if self.side.inbound else 1
+        expected = direction * order.prepmt_amount_outstanding
         self.assertAlmostEqual(balance, expected, places=2)
         if cur == self.company.currency_id:
             self.assertAlmostEqual(sum(amls.mapped("balance")), expected, places=2)
+        held = defaultdict(float)
+        for by_account in order.order_line._prepmt_held_by_account().values():
+            for account, amount in by_account.items():
+                held[account] += amount
+        for account in accounts:
+            self.assertAlmostEqual(
+                sum(
+                    amls.filtered(lambda ln, account=account: ln.account_id == account).mapped(
+                        "amount_currency"
+                    )
+                ),
+                direction * held[account],
+                places=2,
+                msg=f"account {account.code}",
+            )
         self.assertCompanyLedger(order, amls, expected)
         # 4. what the partner is invoiced over all documents: what the final product lines
         #    invoice plus the outstanding prepayment; once nothing is outstanding, exactly the

@@ -2,9 +2,13 @@
 
 Random orders on both sides (1-20 lines, quantities, prices with cents, discounts, header %
 or rule-based %, four tax set-ups, company or foreign currency), then a random sequence of
-actions: prepayment invoice (full or lowered with the wizard), quantity increase, extra line,
+actions: prepayment invoice (full or lowered with the wizard, untaxed or with tax), quantity
+increase, extra line,
 credit memo, partial / full payment, partial and final invoices, reversal / reset to draft /
-re-posting of a final invoice, deletion attempts.  ``assertLedger`` runs after every action;
+re-posting of a final invoice, deletion attempts, a new prepayment account on a product
+category.  The two products belong to two categories with their own prepayment accounts
+(deductions go back where the prepayment was credited).  ``assertLedger`` (per prepayment
+account too) runs after every action;
 a refused action must change nothing.
 
 Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (default) is deterministic and small; ``long``
@@ -74,6 +78,7 @@ ACTIONS = (
     "edit_deduct",
     "rate",
     "delete_order",
+    "account",
 )
 
 cents = st.integers(1, 250_000).map(lambda c: c / 100.0)
@@ -130,6 +135,29 @@ class GeneratedScenarios:
             {"name": "gen EUR", "currency_id": cls.eur.id}
         )
         cls.products = [cls.product_a, cls.product_b]
+        # two product categories with their own prepayment accounts, and one more account
+        # that the first category's may be switched to
+        field = cls.env[cls.side.order_model]._prepmt_category_account_field
+        account_type = "liability_current" if cls.side.inbound else "asset_current"
+        cls.gen_accounts = cls.env["account.account"].create(
+            [
+                {
+                    "name": f"gen prepayments {code}",
+                    "code": code,
+                    "account_type": account_type,
+                    "company_ids": [(6, 0, cls.company.ids)],
+                }
+                for code in ("GENP1", "GENP2", "GENP3")
+            ]
+        )
+        cls.gen_categories = cls.env["product.category"].create(
+            [
+                {"name": "gen goods", field: cls.gen_accounts[0].id},
+                {"name": "gen services", field: cls.gen_accounts[1].id},
+            ]
+        )
+        cls.product_a.categ_id = cls.gen_categories[0]
+        cls.product_b.categ_id = cls.gen_categories[1]
 
     # ------------------------------------------------------------------
     # Sandbox
@@ -257,16 +285,48 @@ class GeneratedScenarios:
             with self.refused(order):
                 self.run_wizard(order, 1.0)
             return
+        if data.draw(st.booleans(), label="amount with tax"):
+            total = self.open_prepmt_wizard(order).total_to_invoice
+            if order.currency_id.compare_amounts(total, 0) > 0:
+                typed = (
+                    data.draw(st.integers(1, round(total * 100)), label="with tax cents") / 100.0
+                )
+                moves = order.prepmt_move_ids
+                if self.refused_if_negative_total(
+                    order, lambda: self.run_wizard(order, typed, with_tax=True)
+                ):
+                    return
+                move = order.prepmt_move_ids - moves
+                self.assertEqual(
+                    move.currency_id.round(move.amount_total),
+                    typed,
+                    "the document's total is not the amount typed with tax",
+                )
+                return
         amount = data.draw(st.integers(1, round(due * 100)), label="lowered cents") / 100.0
         before = order.prepmt_amount_invoiced
         if self.refused_if_negative_total(order, lambda: self.run_wizard(order, amount)):
             return
         self.assertAlmostEqual(order.prepmt_amount_invoiced, before + amount, places=2)
 
-    def run_wizard(self, order, amount):
+    def run_wizard(self, order, amount, with_tax=False):
         wizard = self.open_prepmt_wizard(order)
-        wizard.amount = amount
+        if with_tax:
+            wizard.write({"with_tax": True, "amount_total": amount})
+        else:
+            wizard.amount = amount
         wizard.action_create_invoice()
+
+    def act_account(self, data, order):
+        """The first category gets another prepayment account (or its own back): what was
+        credited is deducted and credited back where it is, new prepayments go to the new
+        account."""
+        field = self.env[self.side.order_model]._prepmt_category_account_field
+        category = self.gen_categories[0]
+        current = category[field]
+        category[field] = (
+            self.gen_accounts[2] if current == self.gen_accounts[0] else self.gen_accounts[0]
+        )
 
     def act_grow(self, data, order):
         lines = order._prepmt_lines().filtered(lambda ln: ln._prepmt_ordered_qty() > 0)

@@ -3,6 +3,7 @@ from . import prepayment_allocation
 from . import prepayment_line_mixin
 from . import prepayment_order_mixin
 from . import res_partner
+from . import product_category
 from . import res_company
 from . import res_config_settings
 from . import account_chart_template

@@ -99,6 +99,11 @@ class AccountMove(models.Model):
         to_post._prepmt_true_up_taxes()
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         with_allocs._prepmt_check_ledger(posting=True)
+        # the open items of a prepayment account are the outstanding prepayments: an account
+        # it reaches otherwise (a fiscal position's mapping) becomes reconcilable as well
+        with_allocs.line_ids.filtered("prepmt_allocation_ids").account_id.filtered(
+            lambda a: not a.reconcile
+        ).sudo().reconcile = True
         posted = super()._post(soft=soft)
         (posted & with_allocs)._prepmt_reconcile()
         (posted & with_allocs)._prepmt_message_orders()
@@ -123,6 +128,38 @@ class AccountMove(models.Model):
                 body = self.env._("Prepayment document %(doc)s is paid.")
             order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
         return res
+
+    def _fetch_duplicate_reference(self, matching_states=("draft", "posted")):
+        # A final document carries the reference (or the amount and date) its prepayment
+        # document got from the same order: that is no duplicate. Any other match still is.
+        result = super()._fetch_duplicate_reference(matching_states)
+        moves = {move._origin.id or 0: move for move in self}
+        for key, duplicates in list(result.items()):
+            move = moves.get(key.id)
+            if move is None:
+                continue
+            kept = duplicates.filtered(
+                lambda other, move=move: not move._prepmt_same_order_pair(other)
+            )
+            if kept:
+                result[key] = kept
+            else:
+                del result[key]
+        return result
+
+    def _prepmt_same_order_pair(self, other):
+        """Whether one of these two documents is a prepayment document of an order and the
+        other a final document of the same order."""
+        self.ensure_one()
+        for prepmt, final in ((self, other), (other, self)):
+            order = prepmt._prepmt_order()
+            if (
+                order
+                and not final._prepmt_order()
+                and any(line.order_id == order for line in final._prepmt_final_order_lines())
+            ):
+                return True
+        return False
 
     # ------------------------------------------------------------------
     # Business: what a document covers
@@ -174,6 +211,15 @@ class AccountMove(models.Model):
         for alloc in self.line_ids.prepmt_allocation_ids:
             if alloc.kind == "deduction":
                 deducted[alloc._order_line()] += alloc.amount
+        return deducted
+
+    def _prepmt_deducted_by_account(self):
+        """``{order line: {account: amount}}`` that this document's deduction lines carry."""
+        self.ensure_one()
+        deducted = defaultdict(lambda: defaultdict(float))
+        for alloc in self.line_ids.prepmt_allocation_ids:
+            if alloc.kind == "deduction":
+                deducted[alloc._order_line()][alloc.move_line_id.account_id] += alloc.amount
         return deducted
 
     def _prepmt_display_name(self):
@@ -310,12 +356,15 @@ class AccountMove(models.Model):
         for move in self:
             if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
+            held = None  # a deduction takes from the accounts that hold the prepayment
             if move.move_type in INVOICE_TYPES:
                 by_order = self._prepmt_deductions_by_order(
                     move._prepmt_final_order_lines(), exclude_moves=move
                 )
             elif move.reversed_entry_id:
                 by_order = move._prepmt_given_back_by_order()
+                # given back to the accounts the reversed invoice deducted from
+                held = move.reversed_entry_id._prepmt_deducted_by_account()
             else:
                 continue
             wanted = {
@@ -331,7 +380,7 @@ class AccountMove(models.Model):
                 continue
             commands = [Command.unlink(ln.id) for ln in existing]
             for order, amounts in by_order.items():
-                commands += order._prepmt_line_commands(amounts, "deduction")
+                commands += order._prepmt_line_commands(amounts, "deduction", held=held)
             move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
 
@@ -425,15 +474,18 @@ class AccountMove(models.Model):
     def _prepmt_check_ledger(self, posting):
         """Refuse, before anything changes, a posting (``posting=True``) or an unposting of
         ``self`` that would break 0 <= deducted <= invoiced <= required on an order line (in
-        the line's direction: a negative line has negative amounts)."""
+        the line's direction: a negative line has negative amounts), or take back from a
+        prepayment account more than it holds for the line."""
         lines = self._prepmt_affected_lines()
         raises_invoiced = posting and any(
             m.is_prepayment and m.move_type in INVOICE_TYPES for m in self
         )
+
+        def is_posted(move):
+            return posting if move in self else move.state == "posted"
+
         for line in lines:
-            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals(
-                lambda move: posting if move in self else move.state == "posted"
-            )
+            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals(is_posted)
             currency = line.currency_id
             sign = line._prepmt_sign()
             if currency.compare_amounts(sign * invoiced, 0) < 0:
@@ -466,6 +518,24 @@ class AccountMove(models.Model):
                         invoiced=currency.format(invoiced),
                     )
                 )
+            for account, (
+                on_invoiced,
+                on_deducted,
+            ) in line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
+                if currency.compare_amounts(sign * on_deducted, sign * on_invoiced) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Line %(line)s of %(order)s would have %(deducted)s of prepayment "
+                            "taken back from account %(account)s, which holds only %(invoiced)s "
+                            "of its prepayment. Deduct or credit it on the account of its "
+                            "prepayment lines.",
+                            line=line.name,
+                            order=line.order_id.name,
+                            account=account.display_name,
+                            deducted=currency.format(on_deducted),
+                            invoiced=currency.format(on_invoiced),
+                        )
+                    )
             if (
                 raises_invoiced
                 and currency.compare_amounts(sign * invoiced, sign * line.prepmt_amount) > 0
@@ -659,22 +729,43 @@ class AccountMove(models.Model):
             delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))
             if currency.is_zero(delta) or abs(delta) > tolerance + 1e-9:
                 continue
-            tax_lines = [
-                ln
-                for ln in self.line_ids
-                if ln.display_type == "tax" and ln.tax_line_id.id == tax_id
-            ]
-            term_line = self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")[-1:]
-            if not tax_lines or not term_line:
-                continue
-            tax_line = max(tax_lines, key=lambda ln: abs(ln.amount_currency))
-            amount = self.direction_sign * delta
-            self.line_ids = [
-                Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
-                Command.update(
-                    term_line.id, {"amount_currency": term_line.amount_currency - amount}
+            self._prepmt_shift_tax(
+                self.line_ids.filtered(
+                    lambda ln, tax_id=tax_id: (
+                        ln.tax_line_id.id == tax_id and ln.display_type == "tax"
+                    )
                 ),
-            ]
+                delta,
+            )
+
+    def _prepmt_shift_tax(self, tax_lines, delta):
+        """Add ``delta`` (document direction) to the largest of ``tax_lines`` and to what the
+        partner owes (the last payment term line)."""
+        self.ensure_one()
+        term_line = self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")[-1:]
+        if not tax_lines or not term_line:
+            return False
+        tax_line = max(tax_lines, key=lambda ln: abs(ln.amount_currency))
+        amount = self.direction_sign * delta
+        self.line_ids = [
+            Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
+            Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
+        ]
+        return True
+
+    def _prepmt_force_total(self, total):
+        """Make the total with tax of this draft prepayment document exactly ``total``, the
+        amount with tax the user typed: the cent (or few) that no untaxed amount reaches goes
+        on its largest tax line of a percentage tax, as Odoo's own down payment of a fixed
+        amount does."""
+        self.ensure_one()
+        delta = self.currency_id.round(total - self.amount_total)
+        if self.currency_id.is_zero(delta):
+            return
+        tax_lines = self.line_ids.filtered(
+            lambda ln: ln.display_type == "tax" and ln.tax_line_id.amount_type != "fixed"
+        )
+        self._prepmt_shift_tax(tax_lines, delta)
 
 
 class AccountMoveLine(models.Model):

@@ -59,6 +59,14 @@ class PrepaymentAllocation(models.Model):
                 deducted += amount
         return invoiced, deducted
 
+    def _prepmt_totals_by_account(self, is_posted=None):
+        """``{account: (invoiced, deducted)}``: :meth:`_prepmt_totals` per account of the
+        journal items (a deduction or credit takes back from the account it names)."""
+        return {
+            account: allocs._prepmt_totals(is_posted)
+            for account, allocs in self.grouped(lambda a: a.move_line_id.account_id).items()
+        }
+
     def _order_line(self):
         """The order line of this allocation, whatever its model."""
         self.ensure_one()

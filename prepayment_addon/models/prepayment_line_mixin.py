@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
-from ..tools import REFUND_TYPES, check_percent, refuse_if_engaged
+from ..tools import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentLineMixin(models.AbstractModel):
@@ -78,6 +78,21 @@ class PrepaymentLineMixin(models.AbstractModel):
         help="What the next final invoice deducts for this line. Proposed: the outstanding "
         "prepayment in proportion to the quantity to invoice now (all of it with the last "
         "quantity). You may change it, between 0 and the outstanding prepayment.",
+    )
+    prepmt_amount_incl = fields.Monetary(
+        "Prepayment Amount (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's prepayment amount with its taxes.",
+    )
+    prepmt_amount_invoiced_incl = fields.Monetary(
+        "Prepayment Invoiced (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's invoiced prepayment with its taxes.",
+    )
+    prepmt_amount_outstanding_incl = fields.Monetary(
+        "Prepayment Outstanding (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The line's outstanding prepayment with its taxes.",
     )
 
     # ------------------------------------------------------------------
@@ -178,6 +193,26 @@ class PrepaymentLineMixin(models.AbstractModel):
             line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
             line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
                 currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted)
+            )
+
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_amount",
+                "prepmt_amount_invoiced",
+                "prepmt_amount_outstanding",
+                self._prepmt_tax_field,
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
+    def _compute_prepmt_amounts_incl(self):
+        for line in self:
+            line.prepmt_amount_incl = line._prepmt_with_tax(line.prepmt_amount)
+            line.prepmt_amount_invoiced_incl = line._prepmt_with_tax(line.prepmt_amount_invoiced)
+            line.prepmt_amount_outstanding_incl = line._prepmt_with_tax(
+                line.prepmt_amount_outstanding
             )
 
     @api.depends(
@@ -377,7 +412,8 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _prepmt_group_key(self):
         """Lines of the same key share one prepayment (or deduction) line of a document when
-        their order groups prepayment lines: same taxes and analytic distribution."""
+        their order groups prepayment lines: same taxes and analytic distribution (and same
+        account, see ``prepayment.order.mixin._prepmt_line_commands``)."""
         self.ensure_one()
         if not self.order_id.prepmt_compress:
             return (self.id,)
@@ -386,11 +422,56 @@ class PrepaymentLineMixin(models.AbstractModel):
             tuple(sorted((self.analytic_distribution or {}).items())),
         )
 
-    def _prepare_prepmt_invoice_line(self, amounts, kind):
+    def _prepmt_new_account(self):
+        """The account a new prepayment of this line goes to: its product category's
+        prepayment account, else the company's, fiscal position applied."""
+        self.ensure_one()
+        return self.order_id._prepmt_account(self.product_id.categ_id)
+
+    def _prepmt_held_by_account(self, is_posted=None):
+        """``{order line: {account: amount}}``: what the prepayment accounts hold for each
+        line, net of what was deducted from them, as the posted documents (or those
+        ``is_posted`` says, see ``prepayment.allocation._prepmt_totals``) left it."""
+        result = {}
+        for line in self:
+            held = {}
+            currency = line.currency_id or line.order_id.currency_id
+            for account, (
+                invoiced,
+                deducted,
+            ) in line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted).items():
+                if not currency.is_zero(invoiced - deducted):
+                    held[account] = invoiced - deducted
+            result[line] = held
+        return result
+
+    def _prepmt_split_by_account(self, amount, held=None):
+        """``[(account, amount)]``: ``amount`` of this line spread over the accounts of
+        ``held`` (``{account: amount}``) in proportion to what each holds, never more than it
+        holds (what is left, if anything, goes to the account that holds most); on the line's
+        prepayment account when nothing is held."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        total = sum((held or {}).values())
+        if not held or currency.is_zero(total) or (total > 0) != (amount > 0):
+            return [(self._prepmt_new_account(), amount)]
+        accounts = sorted(held, key=lambda a: -abs(held[a]))
+        if len(accounts) == 1:
+            return [(accounts[0], amount)]
+        weights = [held[a] for a in accounts]
+        shares = distribute(amount, weights, currency.rounding, caps=weights)
+        shares[0] = currency.round(shares[0] + amount - sum(shares))
+        return [
+            (a, share)
+            for a, share in zip(accounts, shares, strict=False)
+            if not currency.is_zero(share)
+        ]
+
+    def _prepare_prepmt_invoice_line(self, amounts, kind, account):
         """Values of the journal item that carries ``amounts`` (``{order line: untaxed
-        amount}``) for these order lines (one, or several of one group key): a prepayment
-        line (``kind`` 'prepayment') or a deduction line of a final document ('deduction',
-        negative), on the prepayment account, with one allocation per order line."""
+        amount}``) for these order lines (one, or several of one group key) on the
+        prepayment ``account``: a prepayment line (``kind`` 'prepayment') or a deduction line
+        of a final document ('deduction', negative), with one allocation per order line."""
         order = self.order_id
         order.ensure_one()
         first = self[0]
@@ -399,7 +480,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         sign = -1 if kind == "deduction" else 1
         return {
             "name": self._prepmt_line_label(kind),
-            "account_id": order._prepmt_account().id,
+            "account_id": account.id,
             "quantity": 1.0,
             "price_unit": sign * first._prepmt_price_unit(total, taxes),
             "tax_ids": [Command.set(taxes.ids)],
@@ -411,6 +492,17 @@ class PrepaymentLineMixin(models.AbstractModel):
                 for line in self
             ],
         }
+
+    def _prepmt_with_tax(self, untaxed):
+        """Total with tax of the journal item that carries ``untaxed`` for these order lines
+        (one, or several of one group key): their taxes computed as the document does."""
+        first = self[:1]
+        currency = first.order_id.currency_id
+        taxes = first._prepmt_taxes()
+        if not taxes:
+            return untaxed
+        res = taxes.compute_all(first._prepmt_price_unit(untaxed, taxes), currency=currency)
+        return currency.round(res["total_included"])
 
     def _prepmt_price_unit(self, untaxed, taxes):
         """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes."""

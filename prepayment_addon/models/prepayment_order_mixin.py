@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from ..tools import check_percent, distribute, refuse_if_engaged
+from ..tools import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -27,10 +27,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_invoice_type = None  # move type of its prepayment invoices
     _prepmt_refund_type = None  # move type of its prepayment credit memos
     _prepmt_partner_percent_field = None  # field of res.partner with the default %
+    _prepmt_partner_payment_term_field = None  # field of res.partner: prepayment payment terms
     _prepmt_moves_action = None  # xmlid of the action listing its documents
     _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
     _prepmt_move_link_field = None  # field of account.move pointing to the order
     _prepmt_account_field = None  # field of res.company: the prepayment account
+    _prepmt_category_account_field = None  # field of product.category: its prepayment account
     _prepmt_journal_field = None  # field of res.company: the prepayment journal
     _prepmt_journal_type = None  # type of the default journal of its documents
     _prepmt_check_field = None  # field of res.company: hold until the prepayment is paid
@@ -121,6 +123,29 @@ class PrepaymentOrderMixin(models.AbstractModel):
         index=True,
         help="Follows the prepayment documents and their payments the moment they change.",
     )
+    # the same amounts with tax: what the partner is asked for, as the documents say it
+    prepmt_amount_incl = fields.Monetary(
+        "Prepayment Amount (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The prepayment amount with the taxes a prepayment invoice of it carries.",
+    )
+    prepmt_amount_invoiced_incl = fields.Monetary(
+        "Prepayment Invoiced (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="Total of the posted prepayment invoices minus the posted prepayment credit memos.",
+    )
+    prepmt_amount_paid_incl = fields.Monetary(
+        "Prepayment Paid (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="What the partner paid of the posted prepayment invoices, net of settled "
+        "prepayment credit memos.",
+    )
+    prepmt_amount_outstanding_incl = fields.Monetary(
+        "Prepayment Outstanding (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="Invoiced with tax minus the deduction lines of posted final documents with "
+        "their taxes.",
+    )
     prepmt_check_override = fields.Boolean(
         "Let Through Without Prepayment",
         copy=False,
@@ -171,6 +196,63 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
             order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
 
+    @api.depends(
+        lambda self: (
+            [
+                "order_line.prepmt_amount",
+                "prepmt_amount_outstanding",
+                "prepmt_move_ids.state",
+                "prepmt_move_ids.amount_total",
+                "prepmt_move_ids.amount_residual",
+                "prepmt_move_ids.payment_state",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
+    def _compute_prepmt_amounts_incl(self):
+        for order in self:
+            currency = order.currency_id
+            amounts = {
+                line: line.prepmt_amount
+                for line in order._prepmt_lines()
+                if not currency.is_zero(line.prepmt_amount)
+            }
+            try:
+                order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts)
+            except UserError:
+                # a company without a prepayment account yet: the lines' own totals
+                order.prepmt_amount_incl = sum(
+                    line._prepmt_with_tax(amount) for line, amount in amounts.items()
+                )
+            invoiced = paid = 0.0
+            for move in order.prepmt_move_ids.filtered(
+                lambda m: m.state == "posted" and m.is_prepayment
+            ):
+                sign = -1 if move.move_type == self._prepmt_refund_type else 1
+                settled = move.payment_state in ("paid", "in_payment", "reversed")
+                invoiced += sign * move.amount_total
+                paid += sign * (
+                    move.amount_total if settled else move.amount_total - move.amount_residual
+                )
+            deducted = 0.0
+            items = (
+                order._prepmt_allocations()
+                .filtered(lambda a: a.kind == "deduction" and a.move_id.state == "posted")
+                .move_line_id
+            )
+            for item in items:
+                # a deduction line is negative; a credit note's gives the deduction back
+                sign = -1 if item.move_id.move_type in REFUND_TYPES else 1
+                deducted -= sign * item.price_total
+            order.prepmt_amount_invoiced_incl = invoiced
+            order.prepmt_amount_paid_incl = paid
+            order.prepmt_amount_outstanding_incl = (
+                0.0
+                if currency.is_zero(order.prepmt_amount_outstanding)
+                else currency.round(invoiced - deducted)
+            )
+
     @api.depends(lambda self: ["company_id"] if self._prepmt_order_type else [])
     def _compute_prepmt_compress(self):
         for order in self:
@@ -182,7 +264,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             partner = order._prepmt_invoice_partner().commercial_partner_id.with_company(
                 order.company_id
             )
-            order.prepmt_payment_term_id = partner.prepmt_payment_term_id or order.payment_term_id
+            order.prepmt_payment_term_id = (
+                partner[self._prepmt_partner_payment_term_field] or order.payment_term_id
+            )
 
     @api.depends(
         lambda self: (
@@ -552,20 +636,25 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business: prepayment documents
     # ------------------------------------------------------------------
-    def _prepmt_issue_invoice(self, amount=None):
+    def _prepmt_issue_invoice(self, amount=None, total=None):
         """Issue a prepayment invoice for what is still to invoice, or for the lower untaxed
-        ``amount`` of it (spread over the lines); posted when the company says so."""
+        ``amount`` of it (spread over the lines), or for a lower ``total`` with tax (see
+        ``_prepmt_amounts_for_total``); posted when the company says so."""
         self.ensure_one()
         self._prepmt_begin_document()
-        amounts = self._prepmt_amounts_to_invoice(amount)
-        return self._prepmt_create_move(self._prepmt_invoice_type, amounts)
+        if total is not None:
+            amounts = self._prepmt_amounts_for_total(total)
+        else:
+            amounts = self._prepmt_amounts_to_invoice(amount)
+        return self._prepmt_create_move(self._prepmt_invoice_type, amounts, total=total)
 
     def _prepmt_issue_credit_memo(self):
         """Issue a prepayment credit memo for all that is outstanding."""
         self.ensure_one()
         self._prepmt_begin_document()
         amounts = self._prepmt_amounts_to_credit()
-        return self._prepmt_create_move(self._prepmt_refund_type, amounts)
+        held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
+        return self._prepmt_create_move(self._prepmt_refund_type, amounts, held=held)
 
     def _prepmt_begin_document(self):
         """Lock the order and read it afresh before computing a document's amounts."""
@@ -686,13 +775,16 @@ class PrepaymentOrderMixin(models.AbstractModel):
             )
         return amounts
 
-    def _prepmt_create_move(self, move_type, amounts):
+    def _prepmt_create_move(self, move_type, amounts, held=None, total=None):
         """Create the prepayment document of ``move_type`` for ``amounts`` (``{order line:
-        untaxed amount}``), and post it unless the company reviews drafts first."""
+        untaxed amount}``, on the accounts ``held`` says, see ``_prepmt_line_commands``), and
+        post it unless the company reviews drafts first. With ``total``, the document's total
+        with tax is made exactly ``total``: the cent that no untaxed amount reaches goes on
+        its tax, as Odoo does on a down payment of a fixed amount."""
         self.ensure_one()
         currency = self.currency_id
         vals = self._prepare_prepmt_invoice(move_type)
-        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment")
+        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment", held=held)
         Move = self.env["account.move"]
         if not Move.has_access("create"):
             # Like Odoo's down payments: a salesperson without billing rights may invoice
@@ -702,6 +794,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         move = Move.with_company(self.company_id).create(vals)
         move._prepmt_fix_included_tax_rounding()
         move._prepmt_true_up_taxes()
+        if total is not None:
+            move._prepmt_force_total(total)
         if currency.compare_amounts(move.amount_total, 0) < 0:
             # negative lines (discounts, returns) that carry more tax than the others
             raise UserError(
@@ -757,24 +851,138 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "invoice_line_ids": [],
         }
 
-    def _prepmt_line_commands(self, amounts, kind):
+    def _prepmt_line_commands(self, amounts, kind, held=None):
         """Invoice line commands for ``{order line: untaxed amount}``: the prepayment lines
         of a prepayment document (``kind`` 'prepayment') or the deduction lines of a final
-        document ('deduction'). Lines are grouped by taxes and analytic distribution when the
-        order groups them (see ``prepayment.line.mixin._prepmt_group_key``)."""
+        document ('deduction'). Lines are grouped by account, taxes and analytic distribution
+        when the order groups them (see ``prepayment.line.mixin._prepmt_group_key``), one
+        per account and order line otherwise.
+
+        ``held`` (``{order line: {account: amount}}``) says on which accounts the amounts
+        are taken back: a prepayment credit memo and a deduction take back what the accounts
+        credited for the line still hold (the default for deductions), a credit note of a
+        final invoice gives back to the accounts that invoice deducted from. Without it, a
+        prepayment goes to each line's prepayment account (``_prepmt_new_account``)."""
         self.ensure_one()
-        groups = defaultdict(lambda: self.order_line.browse())
-        for line in amounts:
-            groups[line._prepmt_group_key()] |= line
+        if held is None and kind == "deduction":
+            held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
         return [
-            Command.create(lines._prepare_prepmt_invoice_line(amounts, kind))
-            for lines in groups.values()
+            Command.create(lines._prepare_prepmt_invoice_line(group, kind, account))
+            for account, lines, group in self._prepmt_groups(amounts, held)
         ]
 
-    def _prepmt_account(self):
-        """The prepayment account of the order's documents (fiscal position applied)."""
+    def _prepmt_groups(self, amounts, held=None):
+        """``[(account, order lines, {order line: amount})]``: the journal items that
+        ``_prepmt_line_commands`` makes of ``amounts``, one per account and group key."""
+        groups = defaultdict(dict)
+        accounts = {}
+        for line, amount in amounts.items():
+            for account, share in line._prepmt_split_by_account(amount, (held or {}).get(line)):
+                key = (account.id, *line._prepmt_group_key())
+                accounts[key] = account
+                groups[key][line] = share
+        return [
+            (accounts[key], self.order_line.browse([line.id for line in group]), group)
+            for key, group in groups.items()
+        ]
+
+    def _prepmt_total_with_tax(self, amounts):
+        """Total with tax of a prepayment document of ``amounts`` (``{order line: untaxed
+        amount}``), its taxes computed per journal item as the document computes them."""
         self.ensure_one()
-        account = self._prepmt_company_account(self.company_id)
+        return sum(
+            lines._prepmt_with_tax(sum(group.values()))
+            for _account, lines, group in self._prepmt_groups(amounts)
+        )
+
+    def _prepmt_amounts_for_total(self, total):
+        """``{order line: untaxed amount}`` of a prepayment invoice whose total with tax is
+        ``total``: ``total`` is shared over the tax groups (journal items) of what is still to
+        invoice in proportion to their totals with tax; per group, the untaxed amount whose
+        total with tax is nearest its share, chosen so that the totals add up to ``total`` to
+        the cent (a total that one group's tax cannot reach, another group makes up), spread
+        over the group's lines in proportion to what each still has to invoice. When no
+        choice adds up (one tax group, a total its tax rounding skips), ``_prepmt_create_move``
+        puts the missing cent on the tax."""
+        self.ensure_one()
+        currency = self.currency_id
+        due = self._prepmt_amounts_to_invoice()
+        groups = self._prepmt_groups(due)
+        totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
+        due_total = currency.round(sum(totals))
+        if (
+            currency.compare_amounts(total, 0) <= 0
+            or currency.compare_amounts(total, due_total) > 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The prepayment amount with tax to invoice must be more than 0 and at most "
+                    "%(due)s (what is still to invoice on %(order)s, with tax).",
+                    due=currency.format(due_total),
+                    order=self.name,
+                )
+            )
+        if currency.compare_amounts(total, due_total) == 0:
+            return due
+        unit = currency.rounding
+        targets = distribute(currency.round(total), totals, unit, caps=totals)
+        # per group, untaxed amounts near the proportional one and their totals with tax
+        options = []
+        for (_account, lines, group), target, group_total in zip(
+            groups, targets, totals, strict=False
+        ):
+            group_due = sum(group.values())
+            sign = -1 if group_due < 0 else 1
+            guess = currency.round(group_due * target / group_total) if group_total else 0.0
+            near = {currency.round(guess + step * unit) for step in range(-3, 4)}
+            near = [u for u in near if 0 <= sign * u <= sign * group_due] or [guess]
+            options.append([(u, lines._prepmt_with_tax(u)) for u in sorted(near)])
+        # the choice per group whose totals add up to ``total`` exactly (a total with tax
+        # that one group cannot reach, another can make up), closest to the shares
+        reach = {0: (0.0, [])}  # sum of totals in units: (distance to the shares, choices)
+        for target, choices in zip(targets, options, strict=False):
+            further = {}
+            for reached, (distance, picked) in reach.items():
+                for untaxed, with_tax in choices:
+                    key = reached + round(with_tax / unit)
+                    value = (distance + abs(with_tax - target), picked + [untaxed])
+                    if key not in further or value[0] < further[key][0]:
+                        further[key] = value
+            reach = further
+        wanted = round(total / unit)
+        _reached, (_distance, picked) = min(
+            reach.items(), key=lambda item: (abs(item[0] - wanted), item[1][0])
+        )
+        result = {}
+        for (_account, _lines, group), untaxed in zip(groups, picked, strict=False):
+            if currency.is_zero(untaxed):
+                continue
+            dues = list(group.values())
+            shares = distribute(untaxed, dues, unit, caps=dues)
+            result.update(zip(group, shares, strict=False))
+        result = {line: share for line, share in result.items() if not currency.is_zero(share)}
+        if not result:
+            raise ValidationError(
+                self.env._(
+                    "%(total)s with tax is too small to invoice a prepayment of %(order)s.",
+                    total=currency.format(total),
+                    order=self.name,
+                )
+            )
+        return result
+
+    def _prepmt_account(self, category=None):
+        """The prepayment account of the order's documents for products of ``category``:
+        the category's own (or its nearest parent's), else the company's, with the fiscal
+        position's account mapping applied."""
+        self.ensure_one()
+        account = self.env["account.account"]
+        if category and self._prepmt_category_account_field:
+            account = category.with_company(self.company_id)._prepmt_category_account(
+                self._prepmt_category_account_field
+            )
+        if not account:
+            account = self._prepmt_company_account(self.company_id)
         return self.fiscal_position_id.map_account(account) if self.fiscal_position_id else account
 
     @api.model

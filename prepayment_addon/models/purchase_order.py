@@ -13,10 +13,12 @@ class PurchaseOrder(models.Model):
     _prepmt_invoice_type = "in_invoice"
     _prepmt_refund_type = "in_refund"
     _prepmt_partner_percent_field = "vendor_prepmt_percent"
+    _prepmt_partner_payment_term_field = "vendor_prepmt_payment_term_id"
     _prepmt_moves_action = "account.action_move_in_invoice_type"
     _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
     _prepmt_account_field = "prepmt_purchase_account_id"
+    _prepmt_category_account_field = "prepmt_purchase_account_id"
     _prepmt_journal_field = "prepmt_purchase_journal_id"
     _prepmt_journal_type = "purchase"
     _prepmt_check_field = "prepmt_purchase_check"

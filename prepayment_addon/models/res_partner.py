@@ -19,11 +19,19 @@ class ResPartner(models.Model):
         help="Default share of a purchase order that is paid in advance to this vendor "
         "(used when no prepayment rule applies).",
     )
-    prepmt_payment_term_id = fields.Many2one(
+    # company-dependent, like Odoo's customer and vendor payment terms
+    customer_prepmt_payment_term_id = fields.Many2one(
         "account.payment.term",
-        "Prepayment Payment Terms",
+        "Customer Prepayment Payment Terms",
         company_dependent=True,
-        help="Payment terms of prepayment invoices and bills for this partner. "
+        help="Payment terms of the prepayment invoices of this customer's sales orders. "
+        "Empty: the order's payment terms.",
+    )
+    vendor_prepmt_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        "Vendor Prepayment Payment Terms",
+        company_dependent=True,
+        help="Payment terms of the prepayment bills of this vendor's purchase orders. "
         "Empty: the order's payment terms.",
     )
 
@@ -45,8 +53,10 @@ class ResPartner(models.Model):
     def _compute_prepmt_open_count(self):
         Analysis = self.env["prepayment.analysis"]
         for partner in self:
-            partner.prepmt_open_count = (
-                Analysis.search_count(partner._prepmt_open_domain()) if partner.id else 0
+            # one row per order and prepayment account: count the orders
+            rows = Analysis.search(partner._prepmt_open_domain()) if partner.id else Analysis
+            partner.prepmt_open_count = len(
+                set(rows.mapped(lambda r: (r.order_type, r.order_name)))
             )
 
     def action_view_prepmt_open(self):
@@ -75,5 +85,6 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + [
             "customer_prepmt_percent",
             "vendor_prepmt_percent",
-            "prepmt_payment_term_id",
+            "customer_prepmt_payment_term_id",
+            "vendor_prepmt_payment_term_id",
         ]

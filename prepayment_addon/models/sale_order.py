@@ -11,10 +11,12 @@ class SaleOrder(models.Model):
     _prepmt_invoice_type = "out_invoice"
     _prepmt_refund_type = "out_refund"
     _prepmt_partner_percent_field = "customer_prepmt_percent"
+    _prepmt_partner_payment_term_field = "customer_prepmt_payment_term_id"
     _prepmt_moves_action = "account.action_move_out_invoice_type"
     _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
     _prepmt_account_field = "prepmt_sale_account_id"
+    _prepmt_category_account_field = "prepmt_sale_account_id"
     _prepmt_journal_field = "prepmt_sale_journal_id"
     _prepmt_journal_type = "sale"
     _prepmt_check_field = "prepmt_sale_check"

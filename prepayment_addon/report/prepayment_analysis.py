@@ -1,19 +1,23 @@
 from odoo import api, fields, models
+from odoo.tools.misc import format_date
 
 
 class PrepaymentAnalysis(models.Model):
-    """Open prepayments per order (sales and purchase), as an accountant reads them.
+    """Open prepayments per order and prepayment account (sales and purchase), as an
+    accountant reads them, today or **as of a date** (context key ``prepmt_as_of``: the
+    documents dated on or before it, see the *Open Prepayments as of* window).
 
-    ``outstanding_company`` is the open amount of the order's journal items on the prepayment
-    accounts (they are reconciled as deductions consume them; Odoo's exchange differences close
-    what moving rates leave), so that its total per company equals the balance of those
-    accounts.
+    One row per order and prepayment account its documents used (an order without documents
+    has one row without account); the order's required amount is on its first row.
+    ``outstanding_company`` is the balance, in company currency, of the order's journal items
+    on that account (with the exchange differences Odoo booked on them), so that its total
+    per account and company equals the balance of that prepayment account on the date.
     """
 
     _name = "prepayment.analysis"
     _description = "Open Prepayments"
     _auto = False
-    _order = "date_order desc, id desc"
+    _order = "date_order desc, order_name desc, id"
     _rec_name = "order_name"
 
     order_type = fields.Selection([("sale", "Sales"), ("purchase", "Purchase")], readonly=True)
@@ -25,6 +29,7 @@ class PrepaymentAnalysis(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     company_currency_id = fields.Many2one("res.currency", readonly=True)
+    account_id = fields.Many2one("account.account", "Prepayment Account", readonly=True)
     prepmt_state = fields.Selection(
         [
             ("none", "No Prepayment"),
@@ -36,39 +41,143 @@ class PrepaymentAnalysis(models.Model):
         string="Prepayment Status",
         readonly=True,
     )
-    required = fields.Monetary(readonly=True)
+    required = fields.Monetary(
+        readonly=True, help="The order's prepayment amount today (on the order's first row)."
+    )
     invoiced = fields.Monetary(readonly=True)
-    paid = fields.Monetary(readonly=True)
+    paid = fields.Monetary(
+        readonly=True,
+        help="Untaxed share of the prepayment invoices paid by the date (credit memos negatively).",
+    )
     deducted = fields.Monetary(readonly=True)
     outstanding = fields.Monetary(readonly=True)
     outstanding_company = fields.Monetary(
-        "Outstanding (Company Currency)", currency_field="company_currency_id", readonly=True
+        "Outstanding (Company Currency)",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Balance of the order's journal items on the prepayment account.",
     )
+
+    @api.model
+    def _prepmt_as_of(self):
+        """The date of the context (``prepmt_as_of``), or None: everything posted."""
+        value = self.env.context.get("prepmt_as_of")
+        return fields.Date.to_date(value) if value else None
 
     @property
     def _table_query(self):
         order_models = self.env["prepayment.order.mixin"]._prepmt_order_models()
-        return "\nUNION ALL\n".join(
-            self._select_order(model, index, len(order_models))
-            for index, model in enumerate(order_models)
-        )
+        branches = "\nUNION ALL\n".join(f"({self._select_order(model)})" for model in order_models)
+        return f"""
+            SELECT ROW_NUMBER() OVER (
+                       ORDER BY rows.order_type, rows.order_ref, rows.account_id NULLS FIRST
+                   ) AS id, rows.*
+            FROM ({branches}) rows
+        """
 
     @api.model
-    def _select_order(self, model, index, count):
+    def _select_order(self, model):
         """The rows of the orders of ``model``, from what its adapter declares (tables and
-        fields of the ORM, no user input)."""
+        fields of the ORM, no user input; the date is a date object, quoted as a literal)."""
         Order = self.env[model]
         Line = Order.order_line
         line_field = Line._prepmt_alloc_field
         link = Order._prepmt_move_link_field
+        as_of = self._prepmt_as_of()
+        move_date = f"m.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
+        line_date = f"aml.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
+        partial_date = f"apr.max_date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
+        exchange_date = f"ex.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         order_columns = ",\n".join(
             f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
             for field in self._prepmt_order_fields()
         )
         return f"""
+            WITH items AS (
+                -- the order's allocations on posted documents of the date
+                SELECT a.id AS alloc_id, a.kind, a.amount, a.move_line_id, a.move_id,
+                       COALESCE(l.order_id, m.{link}) AS order_id,
+                       aml.account_id, aml.balance, aml.date AS line_date,
+                       CASE WHEN m.move_type IN ('out_refund', 'in_refund') THEN -1 ELSE 1
+                       END AS sign
+                FROM prepayment_allocation a
+                JOIN account_move m ON m.id = a.move_id
+                JOIN account_move_line aml ON aml.id = a.move_line_id
+                LEFT JOIN {Line._table} l ON l.id = a.{line_field}
+                WHERE (a.{line_field} IS NOT NULL OR m.{link} IS NOT NULL)
+                  AND m.state = 'posted' AND {move_date}
+            ),
+            paid_share AS (
+                -- the share of each prepayment document paid (matched) by the date
+                SELECT m.id AS move_id,
+                       LEAST(1.0, COALESCE(SUM(p.amount), 0) / NULLIF(m.amount_total, 0))
+                           AS share
+                FROM account_move m
+                JOIN account_move_line t
+                  ON t.move_id = m.id AND t.display_type = 'payment_term'
+                LEFT JOIN LATERAL (
+                    SELECT apr.debit_amount_currency AS amount
+                    FROM account_partial_reconcile apr
+                    WHERE apr.debit_move_id = t.id AND {partial_date}
+                    UNION ALL
+                    SELECT apr.credit_amount_currency
+                    FROM account_partial_reconcile apr
+                    WHERE apr.credit_move_id = t.id AND {partial_date}
+                ) p ON TRUE
+                WHERE m.{link} IS NOT NULL AND m.state = 'posted' AND {move_date}
+                GROUP BY m.id, m.amount_total
+            ),
+            amounts AS (
+                SELECT i.order_id, i.account_id,
+                       SUM(CASE WHEN i.kind = 'prepayment' THEN i.sign * i.amount ELSE 0 END)
+                           AS invoiced,
+                       SUM(CASE WHEN i.kind = 'deduction' THEN i.sign * i.amount ELSE 0 END)
+                           AS deducted,
+                       SUM(CASE WHEN i.kind = 'prepayment'
+                                THEN i.sign * i.amount * COALESCE(ps.share, 0) ELSE 0 END)
+                           AS paid
+                FROM items i
+                LEFT JOIN paid_share ps ON ps.move_id = i.move_id
+                GROUP BY i.order_id, i.account_id
+            ),
+            journal_items AS (
+                SELECT DISTINCT i.order_id, i.account_id, i.move_line_id, i.balance
+                FROM items i
+                JOIN account_move_line aml ON aml.id = i.move_line_id
+                WHERE {line_date}
+            ),
+            exchange_lines AS (
+                -- what Odoo booked on the account when it matched the order's items at
+                -- another rate
+                SELECT DISTINCT ji.order_id, ji.account_id, exl.id, exl.balance
+                FROM journal_items ji
+                JOIN account_partial_reconcile apr
+                  ON ji.move_line_id IN (apr.debit_move_id, apr.credit_move_id)
+                LEFT JOIN account_full_reconcile afr ON afr.id = apr.full_reconcile_id
+                JOIN account_move ex
+                  ON ex.id IN (apr.exchange_move_id, afr.exchange_move_id)
+                 AND ex.state = 'posted' AND {exchange_date}
+                JOIN account_move_line exl
+                  ON exl.move_id = ex.id AND exl.account_id = ji.account_id
+            ),
+            balances AS (
+                SELECT order_id, account_id, SUM(balance) AS balance
+                FROM (SELECT order_id, account_id, balance FROM journal_items
+                      UNION ALL
+                      SELECT order_id, account_id, balance FROM exchange_lines) b
+                GROUP BY order_id, account_id
+            ),
+            accounts AS (
+                SELECT am.*, COALESCE(bal.balance, 0) AS balance,
+                       ROW_NUMBER() OVER (PARTITION BY am.order_id ORDER BY am.account_id)
+                           AS rank
+                FROM amounts am
+                LEFT JOIN balances bal
+                  ON bal.order_id = am.order_id AND bal.account_id = am.account_id
+            )
             SELECT
-                o.id * {count} + {index} AS id,
                 '{Order._prepmt_order_type}' AS order_type,
+                o.id AS order_ref,
                 o.name AS order_name,
                 {order_columns},
                 o.date_order AS date_order,
@@ -76,35 +185,53 @@ class PrepaymentAnalysis(models.Model):
                 o.company_id AS company_id,
                 o.currency_id AS currency_id,
                 c.currency_id AS company_currency_id,
+                acc.account_id AS account_id,
                 o.prepmt_state AS prepmt_state,
-                o.prepmt_amount AS required,
-                o.prepmt_amount_invoiced AS invoiced,
-                o.prepmt_amount_paid AS paid,
-                o.prepmt_amount_deducted AS deducted,
-                o.prepmt_amount_outstanding AS outstanding,
-                {Order._prepmt_balance_sign} * COALESCE(bal.balance, 0) AS outstanding_company
+                CASE WHEN COALESCE(acc.rank, 1) = 1 THEN o.prepmt_amount ELSE 0 END
+                    AS required,
+                COALESCE(acc.invoiced, 0) AS invoiced,
+                ROUND(COALESCE(acc.paid, 0), 6) AS paid,
+                COALESCE(acc.deducted, 0) AS deducted,
+                COALESCE(acc.invoiced, 0) - COALESCE(acc.deducted, 0) AS outstanding,
+                {Order._prepmt_balance_sign} * COALESCE(acc.balance, 0) AS outstanding_company
             FROM {Order._table} o
             JOIN res_partner p ON p.id = o.partner_id
             JOIN res_company c ON c.id = o.company_id
-            LEFT JOIN (
-                SELECT ids.order_id, SUM(aml.amount_residual) AS balance
-                FROM (
-                    SELECT DISTINCT a.move_line_id,
-                           COALESCE(l.order_id, m.{link}) AS order_id
-                    FROM prepayment_allocation a
-                    JOIN account_move m ON m.id = a.move_id
-                    LEFT JOIN {Line._table} l ON l.id = a.{line_field}
-                    WHERE a.{line_field} IS NOT NULL OR m.{link} IS NOT NULL
-                ) ids
-                JOIN account_move_line aml ON aml.id = ids.move_line_id
-                WHERE aml.parent_state = 'posted'
-                GROUP BY ids.order_id
-            ) bal ON bal.order_id = o.id
-            WHERE o.prepmt_amount <> 0 OR o.prepmt_amount_invoiced <> 0
-                  OR bal.balance IS NOT NULL
+            LEFT JOIN accounts acc ON acc.order_id = o.id
+            WHERE o.prepmt_amount <> 0 OR acc.order_id IS NOT NULL
         """
 
     @api.model
     def _prepmt_order_fields(self):
         """The fields of this report that point to an order, one per order model."""
         return self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_analysis_field")
+
+
+class PrepaymentAnalysisDate(models.TransientModel):
+    """Open the Open Prepayments analysis as of a date (a month end)."""
+
+    _name = "prepayment.analysis.date"
+    _description = "Open Prepayments as of a Date"
+
+    date = fields.Date(
+        "As of",
+        required=True,
+        default=fields.Date.context_today,
+        help="Documents dated on or after the next day are left out: invoiced, paid, "
+        "deducted and outstanding as they stood at the end of this day.",
+    )
+
+    def action_open(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prepayment_addon.action_prepayment_analysis"
+        )
+        action["name"] = self.env._(
+            "Open Prepayments as of %(date)s", date=format_date(self.env, self.date)
+        )
+        action["context"] = {
+            "prepmt_as_of": fields.Date.to_string(self.date),
+            "search_default_open": 1,
+            "search_default_group_currency": 1,
+        }
+        return action

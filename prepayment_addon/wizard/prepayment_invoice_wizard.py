@@ -25,6 +25,24 @@ class PrepaymentInvoiceWizard(models.TransientModel):
         help="Lower it to invoice a part only: it is spread over the lines in proportion to "
         "what each still has to invoice.",
     )
+    with_tax = fields.Boolean(
+        "Amount with Tax",
+        help='Type the amount to invoice with tax ("1,000.00 including VAT"): the untaxed '
+        "amount is derived per tax so that the document's total is exactly that amount.",
+    )
+    total_to_invoice = fields.Monetary(
+        "Still to Invoice (with Tax)",
+        compute="_compute_order",
+        help="Total with tax of a prepayment document of all that is still to invoice.",
+    )
+    amount_total = fields.Monetary(
+        "Amount to Invoice (with tax)",
+        compute="_compute_amount_total",
+        store=True,
+        readonly=False,
+        help="Lower it to invoice a part only: the document's total with tax is exactly this "
+        "amount.",
+    )
     ask_document_ref = fields.Boolean(compute="_compute_order")
     require_document_ref = fields.Boolean(compute="_compute_order")
     document_ref = fields.Char(
@@ -56,6 +74,17 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.order_name = order.name if order else False
             wizard.currency_id = order.currency_id if order else self.env.company.currency_id
             wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
+            wizard.total_to_invoice = (
+                order._prepmt_total_with_tax(
+                    {
+                        line: line.prepmt_amount_to_invoice
+                        for line in order._prepmt_lines()
+                        if not order.currency_id.is_zero(line.prepmt_amount_to_invoice)
+                    }
+                )
+                if order
+                else 0.0
+            )
             wizard.ask_document_ref = bool(order) and order._prepmt_asks_document_ref()
             wizard.require_document_ref = bool(order) and order._prepmt_requires_document_ref()
 
@@ -75,6 +104,11 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     def _compute_amount(self):
         for wizard in self:
             wizard.amount = wizard.amount_to_invoice
+
+    @api.depends("total_to_invoice")
+    def _compute_amount_total(self):
+        for wizard in self:
+            wizard.amount_total = wizard.total_to_invoice
 
     def action_create_invoice(self):
         order, move = self._create_invoice()
@@ -98,4 +132,6 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             raise UserError(self.env._("The order of this prepayment invoice no longer exists."))
         if self.document_ref:
             order = order.with_context(prepmt_document_ref=self.document_ref)
+        if self.with_tax:
+            return order, order._prepmt_issue_invoice(total=self.amount_total)
         return order, order._prepmt_issue_invoice(amount=self.amount)
