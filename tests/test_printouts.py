@@ -1,6 +1,6 @@
 """The printouts as a customer or vendor receives them: real PDFs (wkhtmltopdf), their text
 read back. The prepayment invoice is titled and names its order; the order printout shows
-the prepayment required, invoiced and due."""
+the prepayment required and invoiced, untaxed and with tax, and when it is due."""
 
 import io
 import re
@@ -42,9 +42,9 @@ class PrintoutScenarios:
 
         text = self.pdf_text(self.order_report, order)
         self.assertIn(order.name, text)
-        self.assertIn("Required (untaxed)", text)
-        self.assertIn("300.00", text)
-        self.assertIn("Invoiced", text)
+        # the prepayment block: required and invoiced, untaxed and with the 15 % tax
+        self.assertRegex(text, r"Prepayment Untaxed With tax Required \S* ?300\.00 \S* ?345\.00")
+        self.assertRegex(text, r"Invoiced \S* ?300\.00 \S* ?345\.00")
 
 
 class TestSalePrintouts(PrintoutScenarios, SalePrepaymentCase):
