@@ -2,6 +2,15 @@
 
 from odoo.exceptions import UserError, ValidationError
 
+# The prepayment status of an order (prepayment.order.mixin, and the Open Prepayments report)
+PREPMT_STATES = [
+    ("none", "No Prepayment"),
+    ("to_invoice", "Prepayment to Invoice"),
+    ("waiting_payment", "Waiting for Prepayment"),
+    ("paid", "Prepayment Paid"),
+    ("settled", "Settled"),
+]
+
 # Move types of the documents that invoice and of those that credit (sales and purchase).
 INVOICE_TYPES = ("out_invoice", "in_invoice")
 REFUND_TYPES = ("out_refund", "in_refund")

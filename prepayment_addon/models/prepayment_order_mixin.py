@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from ..tools import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from ..tools import PREPMT_STATES, REFUND_TYPES, check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -110,13 +110,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         "settled prepayment credit memos.",
     )
     prepmt_state = fields.Selection(
-        [
-            ("none", "No Prepayment"),
-            ("to_invoice", "Prepayment to Invoice"),
-            ("waiting_payment", "Waiting for Prepayment"),
-            ("paid", "Prepayment Paid"),
-            ("settled", "Settled"),
-        ],
+        PREPMT_STATES,
         string="Prepayment Status",
         compute="_compute_prepmt_state",
         store=True,

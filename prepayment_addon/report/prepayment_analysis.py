@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
+from ..tools import PREPMT_STATES
+
 
 class PrepaymentAnalysis(models.Model):
     """Open prepayments per order and prepayment account (sales and purchase), as an
@@ -31,13 +33,7 @@ class PrepaymentAnalysis(models.Model):
     company_currency_id = fields.Many2one("res.currency", readonly=True)
     account_id = fields.Many2one("account.account", "Prepayment Account", readonly=True)
     prepmt_state = fields.Selection(
-        [
-            ("none", "No Prepayment"),
-            ("to_invoice", "Prepayment to Invoice"),
-            ("waiting_payment", "Waiting for Prepayment"),
-            ("paid", "Prepayment Paid"),
-            ("settled", "Settled"),
-        ],
+        PREPMT_STATES,
         string="Prepayment Status",
         readonly=True,
     )
