@@ -59,9 +59,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "params": {
                 "type": "warning",
                 "sticky": True,
-                "title": self.env._(
-                    "%(count)s orders were not invoiced (see their chatter)", count=len(failures)
-                ),
+                "title": self.env._("Not every order was invoiced (see their chatter)"),
                 "message": "\n".join(failures),
                 "next": action,
             },
@@ -185,7 +183,7 @@ class PrepaymentInvoiceBatch(models.Model):
         models_ = dict(self._selection_res_model())
         for batch in self:
             batch.display_name = self.env._(
-                "%(orders)s: prepayment invoices of %(date)s",
+                "%(orders)s: prepayment documents of %(date)s",
                 orders=models_.get(batch.res_model, batch.res_model or ""),
                 date=format_datetime(self.env, batch.create_date) if batch.create_date else "",
             )
