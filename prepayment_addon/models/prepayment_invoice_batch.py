@@ -19,9 +19,10 @@ from odoo.tools import format_datetime
 _logger = logging.getLogger(__name__)
 
 # orders per chunk of the scheduled action (one commit and one progress report per chunk),
-# and chunks per call: Odoo calls the job again at once while orders remain
+# and chunks per call (about a minute of work): Odoo calls the job again at once while orders
+# remain, and a worker killed by its time limit loses at most the chunk under way
 BATCH_CHUNK_SIZE = 50
-BATCH_MAX_CHUNKS = 10
+BATCH_MAX_CHUNKS = 4
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -264,10 +265,12 @@ class PrepaymentInvoiceBatch(models.Model):
             for batch, batch_lines in lines.grouped("batch_id").items():
                 batch_lines._prepmt_process(batch)
             done += len(lines)
-            finished = lines.batch_id.filtered(
-                lambda b: all(state != "pending" for state in b.line_ids.mapped("state"))
+            # the batches of this chunk that have no order left to process
+            busy = Line._read_group(
+                [("batch_id", "in", lines.batch_id.ids), ("state", "=", "pending")], ["batch_id"]
             )
-            finished._prepmt_finish()
+            busy_ids = {batch.id for (batch,) in busy}
+            (lines.batch_id - lines.batch_id.browse(busy_ids))._prepmt_finish()
             remaining = Line.search_count([("state", "=", "pending")])
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             if auto_commit:
