@@ -663,7 +663,11 @@ def mass_invoice(bench, count):
                     while Line.search_count([("state", "=", "pending")]):
                         Batch._cron_process()
 
-            seconds, queries = bench.timed(run)
+            profile_to = None
+            if bench.args.profile:
+                os.makedirs(bench.args.profile, exist_ok=True)
+                profile_to = os.path.join(bench.args.profile, f"mass_invoice_{path}_{count}")
+            seconds, queries = bench.timed(run, profile_to=profile_to)
             invoiced = env["sale.order"].browse(order_ids).filtered("prepmt_move_ids")
             assert len(invoiced) == count, f"{path}: {len(invoiced)} of {count} orders invoiced"
             out[path] = {
