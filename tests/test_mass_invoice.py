@@ -178,6 +178,22 @@ class MassScenarios:
         # nothing left: the job reports nothing
         self.assertEqual(self.run_cron(), (0, 0))
 
+    def test_scheduled_action_record_runs_the_queue(self):
+        """The scheduled action itself (its *Run Manually*, as the cron runner calls it: as
+        its user, OdooBot, with a progress record): the batch is processed as who asked."""
+        cron = self.env.ref("prepayment_addon.ir_cron_prepayment_invoice_batch")
+        self.assertEqual(cron.model_id.model, "prepayment.invoice.batch")
+        self.assertEqual(cron.user_id, self.env.ref("base.user_root"))
+        self.assertTrue(cron.active)
+        self.set_threshold(1)
+        orders = self.orders(2)
+        batch = self.env["prepayment.invoice.batch"].browse(self.run_list_action(orders)["res_id"])
+        cron.method_direct_trigger()
+        self.assertEqual((batch.state, batch.done_count), ("done", 2))
+        for order in orders:
+            self.assertEqual(order.prepmt_move_ids.create_uid, self.env.user)
+            self.assertLedger(order)
+
     def test_cron_one_failure_among_many(self):
         self.set_threshold(0)
         orders = self.orders(6)

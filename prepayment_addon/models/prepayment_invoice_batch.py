@@ -101,7 +101,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 # one order's failure (a guard, a lock, access, a database error rolled back
                 # to the savepoint) must not stop the others
                 if not isinstance(error, UserError):
-                    _logger.exception("Mass prepayment invoice of %s failed", order._name)
+                    _logger.exception(
+                        "Mass prepayment invoice of %s %s failed", order._name, order_id
+                    )
                 reason = error.args[0] if isinstance(error, UserError) and error.args else error
                 name = order.sudo().display_name
                 message = self.env._(
