@@ -7,9 +7,9 @@ reporting its progress, each failure on the order's chatter, with the access rig
 user who asked. Every scenario runs on both sides.
 """
 
-from odoo import Command, sql_db
+from odoo import Command, http, sql_db
 from odoo.exceptions import UserError
-from odoo.tests import Form, new_test_user
+from odoo.tests import Form, HttpCase, new_test_user
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -330,3 +330,58 @@ class TestSaleMassInvoice(MassScenarios, SalePrepaymentCase):
 
 class TestPurchaseMassInvoice(MassScenarios, PurchasePrepaymentCase):
     pass
+
+
+class TestMassInvoiceTour(HttpCase):
+    """The list action in the browser (headless Chromium, Odoo's tour framework): three orders
+    selected in the sales order list, *Actions > Create Prepayment Invoices*, the batch's form
+    in the background path; then the scheduled action's code invoices them."""
+
+    test_tags = {"standard", "post_install", "-at_install", "prepayment_addon"}
+    test_module = "prepayment_addon"
+
+    def test_mass_invoice_tour(self):
+        # read the addons' manifests (Odoo's static files map) once here, not in the browser's
+        # parallel first requests: CPython 3.11 can fail compiling them in two threads at once
+        # ("AST constructor recursion depth mismatch")
+        http.root.statics  # noqa: B018
+        env = self.env
+        admin = env.ref("base.user_admin")
+        company = admin.company_id
+        self.assertTrue(company.prepmt_sale_account_id, "the install created the account")
+        company.prepmt_mass_invoice_threshold = 2
+        product = env["product.product"].create(
+            {"name": "Mass Tour Product", "list_price": 100.0, "taxes_id": [Command.clear()]}
+        )
+        orders = env["sale.order"]
+        for name in ("Mass Tour A", "Mass Tour B", "Mass Tour C"):
+            partner = env["res.partner"].create({"name": name, "customer_prepmt_percent": 30})
+            order = (
+                env["sale.order"]
+                .with_company(company)
+                .create(
+                    {
+                        "partner_id": partner.id,
+                        "user_id": admin.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "product_uom_qty": 1, "price_unit": 100}
+                            )
+                        ],
+                    }
+                )
+            )
+            order.action_confirm()
+            orders |= order
+        self.assertEqual(orders.mapped("prepmt_amount_to_invoice"), [30.0] * 3)
+        self.start_tour(
+            "/odoo/action-sale.action_orders", "prepayment_addon_mass_invoice_tour", login="admin"
+        )
+        batch = env["prepayment.invoice.batch"].search([("user_id", "=", admin.id)])
+        self.assertEqual(len(batch), 1)
+        self.assertEqual(batch.state, "queued")
+        self.assertEqual({line.order_ref for line in batch.line_ids}, set(orders))
+        env["prepayment.invoice.batch"].sudo()._cron_process()
+        self.assertEqual((batch.state, batch.done_count), ("done", 3))
+        self.assertEqual(orders.prepmt_move_ids.mapped("state"), ["posted"] * 3)
+        self.assertEqual(orders.prepmt_move_ids.create_uid, admin)
