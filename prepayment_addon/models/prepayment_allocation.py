@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
@@ -48,33 +50,74 @@ class PrepaymentAllocation(models.Model):
             posted (to check a posting or an unposting before it happens)
         """
         invoiced = deducted = 0.0
-        for alloc in self:
-            move = alloc.move_id
-            if not (is_posted(move) if is_posted else move.state == "posted"):
-                continue
-            amount = alloc._prepmt_sign() * alloc.amount
-            if alloc.kind == "prepayment":
-                invoiced += amount
-            else:
-                deducted += amount
+        for on_invoiced, on_deducted in self._prepmt_totals_by_account(is_posted).values():
+            invoiced += on_invoiced
+            deducted += on_deducted
         return invoiced, deducted
 
     def _prepmt_totals_by_account(self, is_posted=None):
         """``{account: (invoiced, deducted)}``: :meth:`_prepmt_totals` per account of the
-        journal items (a deduction or credit takes back from the account it names)."""
-        return {
-            account: allocs._prepmt_totals(is_posted)
-            for account, allocs in self.grouped(lambda a: a.move_line_id.account_id).items()
-        }
+        journal items (a deduction or credit takes back from the account it names), in one
+        pass over the allocations."""
+        return self._prepmt_add_up(
+            ((alloc.move_line_id, alloc.kind, alloc.amount) for alloc in self), is_posted
+        )
+
+    @api.model
+    def _prepmt_totals_of_lines(self, lines):
+        """``{order line id: (invoiced, deducted)}`` of saved order ``lines`` (of one model),
+        :meth:`_prepmt_totals` of each line's allocations summed by the database in one
+        query rather than read one by one (hundreds of lines on one document)."""
+        field = lines._prepmt_alloc_field
+        rows = defaultdict(list)
+        for line, move_line, kind, amount in self._read_group(
+            [(field, "in", lines.ids)], [field, "move_line_id", "kind"], ["amount:sum"]
+        ):
+            rows[line.id].append((move_line, kind, amount))
+        result = {}
+        for line_id, line_rows in rows.items():
+            by_account = self._prepmt_add_up(line_rows)
+            result[line_id] = (
+                sum(invoiced for invoiced, _deducted in by_account.values()),
+                sum(deducted for _invoiced, deducted in by_account.values()),
+            )
+        return result
+
+    @api.model
+    def _prepmt_add_up(self, rows, is_posted=None):
+        """``{account: (invoiced, deducted)}`` of ``rows`` of ``(journal item, kind,
+        amount)``: the one rule for what an order line has invoiced and deducted (see
+        :meth:`_prepmt_totals`)."""
+        totals = {}
+        for move_line, kind, amount in rows:
+            move = move_line.move_id
+            if not (is_posted(move) if is_posted else move.state == "posted"):
+                continue
+            if move.move_type in REFUND_TYPES:
+                amount = -amount
+            entry = totals.setdefault(move_line.account_id, [0.0, 0.0])
+            entry[kind != "prepayment"] += amount
+        return {account: tuple(entry) for account, entry in totals.items()}
 
     def _order_line(self):
         """The order line of this allocation, whatever its model."""
         self.ensure_one()
-        for model in self.env["prepayment.line.mixin"]._prepmt_line_models():
-            line = self[self.env[model]._prepmt_alloc_field]
+        for field in self._prepmt_line_fields():
+            line = self[field]
             if line:
                 return line
         return None
+
+    def _order_lines(self):
+        """The order lines of these allocations: one recordset per order line model (one
+        read of each link field for the whole set, not one lookup per allocation)."""
+        return [self.mapped(field) for field in self._prepmt_line_fields()]
+
+    @api.model
+    def _prepmt_line_fields(self):
+        """The link fields of an allocation to its order line, one per order line model."""
+        Line = self.env["prepayment.line.mixin"]
+        return [self.env[model]._prepmt_alloc_field for model in Line._prepmt_line_models()]
 
     # ------------------------------------------------------------------
     # The audit trail: only the engine writes allocations

@@ -185,15 +185,32 @@ class PrepaymentLineMixin(models.AbstractModel):
         )
     )
     def _compute_prepmt_invoiced(self):
+        # saved lines: their allocations added up by the database in one query; lines of a
+        # form being edited: from their allocations in memory
+        saved = self.filtered(lambda ln: isinstance(ln.id, int))
+        totals = self.env["prepayment.allocation"].sudo()._prepmt_totals_of_lines(saved)
+        # hundreds of lines often share a value (nothing deducted yet, all invoiced): one
+        # assignment per value and currency
+        values = defaultdict(list)
         for line in self:
-            invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals()
+            if isinstance(line.id, int):
+                invoiced, deducted = totals.get(line.id, (0.0, 0.0))
+            else:
+                invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals()
             currency = line.currency_id or line.order_id.currency_id
-            line.prepmt_amount_invoiced = currency.round(invoiced)
-            line.prepmt_amount_deducted = currency.round(deducted)
-            line.prepmt_amount_outstanding = currency.round(invoiced - deducted)
-            line.prepmt_amount_to_invoice = line._prepmt_invoiceable(
-                currency.round(line.prepmt_amount - invoiced), currency.round(invoiced - deducted)
+            outstanding = currency.round(invoiced - deducted)
+            to_invoice = line._prepmt_invoiceable(
+                currency.round(line.prepmt_amount - invoiced), outstanding
             )
+            for name, value in (
+                ("prepmt_amount_invoiced", currency.round(invoiced)),
+                ("prepmt_amount_deducted", currency.round(deducted)),
+                ("prepmt_amount_outstanding", outstanding),
+                ("prepmt_amount_to_invoice", to_invoice),
+            ):
+                values[name, currency, value].append(line.id)
+        for (name, _currency, value), ids in values.items():
+            self.browse(ids)[name] = value
 
     @api.depends(
         lambda self: (
@@ -410,23 +427,41 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business: prepayment and deduction lines of documents
     # ------------------------------------------------------------------
-    def _prepmt_group_key(self):
-        """Lines of the same key share one prepayment (or deduction) line of a document when
-        their order groups prepayment lines: same taxes and analytic distribution (and same
-        account, see ``prepayment.order.mixin._prepmt_line_commands``)."""
-        self.ensure_one()
-        if not self.order_id.prepmt_compress:
-            return (self.id,)
-        return (
-            tuple(sorted(self._prepmt_taxes().ids)),
-            tuple(sorted((self.analytic_distribution or {}).items())),
-        )
+    def _prepmt_group_keys(self):
+        """``{line: key}``: lines of the same key share one prepayment (or deduction) line of
+        a document when their order groups prepayment lines: same taxes and analytic
+        distribution (and same account, see ``prepayment.order.mixin._prepmt_line_commands``).
+        Lines of the same taxes share their work (hundreds of lines, a handful of taxes)."""
+        keys = {}
+        taxes_keys = {}
+        for line in self:
+            if not line.order_id.prepmt_compress:
+                keys[line] = (line.id,)
+                continue
+            taxes = line[line._prepmt_tax_field]
+            if taxes not in taxes_keys:
+                taxes_keys[taxes] = tuple(sorted(line._prepmt_taxes().ids))
+            keys[line] = (
+                taxes_keys[taxes],
+                tuple(sorted((line.analytic_distribution or {}).items())),
+            )
+        return keys
 
-    def _prepmt_new_account(self):
-        """The account a new prepayment of this line goes to: its product category's
-        prepayment account, else the company's, fiscal position applied."""
-        self.ensure_one()
-        return self.order_id._prepmt_account(self.product_id.categ_id)
+    def _prepmt_new_accounts(self):
+        """``{line: account}``: the account a new prepayment of each line goes to: its
+        product category's prepayment account, else the company's, fiscal position applied
+        (worked out once per order and category)."""
+        accounts = {}
+        by_category = {}
+        # the categories alone: not every field of hundreds of products and templates
+        self.product_id.fetch(["product_tmpl_id"])
+        self.product_id.product_tmpl_id.fetch(["categ_id"])
+        for line in self:
+            key = (line.order_id, line.product_id.product_tmpl_id.categ_id)
+            if key not in by_category:
+                by_category[key] = line.order_id._prepmt_account(key[1])
+            accounts[line] = by_category[key]
+        return accounts
 
     def _prepmt_held_by_account(self, is_posted=None):
         """``{order line: {account: amount}}``: what the prepayment accounts hold for each
@@ -445,16 +480,16 @@ class PrepaymentLineMixin(models.AbstractModel):
             result[line] = held
         return result
 
-    def _prepmt_split_by_account(self, amount, held=None):
+    def _prepmt_split_by_account(self, amount, held, new_account):
         """``[(account, amount)]``: ``amount`` of this line spread over the accounts of
         ``held`` (``{account: amount}``) in proportion to what each holds, never more than it
-        holds (what is left, if anything, goes to the account that holds most); on the line's
-        prepayment account when nothing is held."""
+        holds (what is left, if anything, goes to the account that holds most); on
+        ``new_account``, the line's prepayment account, when nothing is held."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         total = sum((held or {}).values())
         if not held or currency.is_zero(total) or (total > 0) != (amount > 0):
-            return [(self._prepmt_new_account(), amount)]
+            return [(new_account, amount)]
         accounts = sorted(held, key=lambda a: -abs(held[a]))
         if len(accounts) == 1:
             return [(accounts[0], amount)]
@@ -485,9 +520,16 @@ class PrepaymentLineMixin(models.AbstractModel):
             "price_unit": sign * first._prepmt_price_unit(total, taxes),
             "tax_ids": [Command.set(taxes.ids)],
             "analytic_distribution": first.analytic_distribution,
+            # (the currency of the document, given so that each amount is rounded in it
+            # without working it out from a journal item not created yet)
             "prepmt_allocation_ids": [
                 Command.create(
-                    {"kind": kind, self._prepmt_alloc_field: line.id, "amount": amounts[line]}
+                    {
+                        "kind": kind,
+                        self._prepmt_alloc_field: line.id,
+                        "amount": amounts[line],
+                        "currency_id": order.currency_id.id,
+                    }
                 )
                 for line in self
             ],
@@ -568,9 +610,15 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _prepmt_is_last_qty(self, qty, exclude_moves=None):
         """Whether a final document invoicing ``qty`` invoices the line's last quantity."""
         self.ensure_one()
-        rounding = self.product_uom.rounding or 0.001
         ordered = self._prepmt_ordered_qty()
         remaining = ordered - self._prepmt_posted_invoiced_qty(exclude_moves)
+        return self._prepmt_last_qty(qty, ordered, remaining, self.product_uom.rounding)
+
+    @staticmethod
+    def _prepmt_last_qty(qty, ordered, remaining, rounding):
+        """Whether invoicing ``qty`` of a line of ``ordered`` of which ``remaining`` is not
+        invoiced yet invoices its last quantity (``rounding``: of the line's unit)."""
+        rounding = rounding or 0.001
         if float_is_zero(remaining, precision_rounding=rounding) or remaining * ordered < 0:
             return True
         return float_compare(qty / remaining, 1.0, precision_digits=6) >= 0
@@ -592,8 +640,9 @@ class PrepaymentLineMixin(models.AbstractModel):
             qty, precision_rounding=rounding
         ):
             return 0.0
-        remaining = self._prepmt_ordered_qty() - self._prepmt_posted_invoiced_qty(exclude_moves)
-        if self._prepmt_is_last_qty(qty, exclude_moves):
+        ordered = self._prepmt_ordered_qty()
+        remaining = ordered - self._prepmt_posted_invoiced_qty(exclude_moves)
+        if self._prepmt_last_qty(qty, ordered, remaining, rounding):
             amount = outstanding
         elif qty / remaining <= 0:
             return 0.0
@@ -621,6 +670,13 @@ class PrepaymentLineMixin(models.AbstractModel):
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
         outstanding = self.prepmt_amount_outstanding if outstanding is None else outstanding
+        out_of_range = (
+            currency.compare_amounts(sign * amount, 0) < 0
+            or currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0
+        )
+        not_all = last and currency.compare_amounts(amount, outstanding) != 0
+        if not (out_of_range or not_all):
+            return False
         values = {
             "line": self.name,
             "order": self.order_id.name,
@@ -628,10 +684,7 @@ class PrepaymentLineMixin(models.AbstractModel):
             "amount": currency.format(amount),
             "move": move._prepmt_display_name() if move else False,
         }
-        if (
-            currency.compare_amounts(sign * amount, 0) < 0
-            or currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0
-        ):
+        if out_of_range:
             if move:
                 return self.env._(
                     "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
@@ -645,15 +698,13 @@ class PrepaymentLineMixin(models.AbstractModel):
                 "the %(outstanding)s still outstanding, not %(amount)s.",
                 **values,
             )
-        if last and currency.compare_amounts(amount, outstanding) != 0:
-            return self.env._(
-                "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
-                "deduct all of the %(outstanding)s of prepayment still outstanding, not "
-                "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
-                "Deductions' to deduct what its quantities call for.",
-                **values,
-            )
-        return False
+        return self.env._(
+            "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
+            "deduct all of the %(outstanding)s of prepayment still outstanding, not "
+            "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
+            "Deductions' to deduct what its quantities call for.",
+            **values,
+        )
 
     # ------------------------------------------------------------------
     # Business: guards

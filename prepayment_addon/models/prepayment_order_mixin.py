@@ -803,7 +803,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             )
         can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
         if self.company_id.prepmt_auto_post and can_post:
-            move.action_post()
+            # its amounts are what the lines still have to invoice or credit, worked out
+            # under the lock: posting need not check the order's ledger again
+            move.with_context(prepmt_built_move_ids=move.ids).action_post()
         elif self.company_id.prepmt_auto_post:
             # Like Odoo's down payments: users without billing rights leave a draft that
             # the accounting team posts.
@@ -849,14 +851,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
         """Invoice line commands for ``{order line: untaxed amount}``: the prepayment lines
         of a prepayment document (``kind`` 'prepayment') or the deduction lines of a final
         document ('deduction'). Lines are grouped by account, taxes and analytic distribution
-        when the order groups them (see ``prepayment.line.mixin._prepmt_group_key``), one
+        when the order groups them (see ``prepayment.line.mixin._prepmt_group_keys``), one
         per account and order line otherwise.
 
         ``held`` (``{order line: {account: amount}}``) says on which accounts the amounts
         are taken back: a prepayment credit memo and a deduction take back what the accounts
         credited for the line still hold (the default for deductions), a credit note of a
         final invoice gives back to the accounts that invoice deducted from. Without it, a
-        prepayment goes to each line's prepayment account (``_prepmt_new_account``)."""
+        prepayment goes to each line's prepayment account (``_prepmt_new_accounts``)."""
         self.ensure_one()
         if held is None and kind == "deduction":
             held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
@@ -870,9 +872,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ``_prepmt_line_commands`` makes of ``amounts``, one per account and group key."""
         groups = defaultdict(dict)
         accounts = {}
+        lines = self.order_line.browse([line.id for line in amounts])
+        group_keys = lines._prepmt_group_keys()
+        new_accounts = lines._prepmt_new_accounts()
         for line, amount in amounts.items():
-            for account, share in line._prepmt_split_by_account(amount, (held or {}).get(line)):
-                key = (account.id, *line._prepmt_group_key())
+            for account, share in line._prepmt_split_by_account(
+                amount, (held or {}).get(line), new_accounts[line]
+            ):
+                key = (account.id, *group_keys[line])
                 accounts[key] = account
                 groups[key][line] = share
         return [
