@@ -36,6 +36,9 @@ the plain key the mode with one prepayment line per order line; see ``COMPARISON
   target 1.1 for the grouped mode.
 * ``state_batch``  1,000 orders: posting their prepayment invoices in one batch, and the
   forced recompute of the order/line prepayment amounts and ``prepmt_state``.
+* ``mass_invoice``  (``--mass N``) *Create Prepayment Invoices* of the sales order list on N
+  confirmed orders: at once and in the background (the queued batch processed by the
+  scheduled action's code in-process, without committing): seconds, orders/s, queries.
 
 Ours and the reference are measured in turns (reference, ours, reference, ...), best of
 ``--repeat`` each, so that a busy moment of the machine weighs on both alike.
@@ -138,6 +141,14 @@ def parse_args(argv=None):
         type=int,
         default=1000,
         help="orders of the batch state measurement (0 skips it)",
+    )
+    p.add_argument(
+        "--mass",
+        type=int,
+        default=0,
+        help="confirmed sales orders of the mass action measurement (Create Prepayment "
+        "Invoices of the order list, at once and in the background; 0 skips it; key "
+        "mass_invoice for --only)",
     )
     p.add_argument(
         "--only",
@@ -638,7 +649,87 @@ class Bench:
         if args.state_orders and (not only or "state_batch" in only):
             state = self.state_batch(args.state_orders)
             print(format_state(state), flush=True)
-        return {"rows": self.results, "state_batch": state, "growth": growth(self.results)}
+        mass = None
+        if args.mass and (not only or "mass_invoice" in only):
+            mass = mass_invoice(self, args.mass)
+            print(format_mass(mass), flush=True)
+        return {
+            "rows": self.results,
+            "state_batch": state,
+            "mass_invoice": mass,
+            "growth": growth(self.results),
+        }
+
+
+# ----------------------------------------------------------------------------- mass action
+def mass_invoice(bench, count):
+    """*Create Prepayment Invoices* of the sales order list on ``count`` confirmed orders of
+    one line (30 %): at once (threshold ``count``) and in the background (threshold 0: the
+    batch is queued, then the scheduled action's code runs in-process, chunks of 50, without
+    committing), each on fresh orders in a rolled-back savepoint. Seconds, orders/s, queries."""
+    env = bench.env
+    out = {"orders": count}
+    for path in ("sync", "cron"):
+        with bench.scratch():
+            bench.company.prepmt_auto_post = True
+            bench.company.prepmt_mass_invoice_threshold = count if path == "sync" else 0
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": bench.customer.id,
+                        "prepmt_percent": 30,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": bench.products[i % len(bench.products)].id,
+                                    "product_uom_qty": 2.0,
+                                    "price_unit": 100.0,
+                                    "tax_id": [(6, 0, bench.sale_tax.ids)],
+                                },
+                            )
+                        ],
+                    }
+                    for i in range(count)
+                ]
+            )
+            orders.action_confirm()
+            order_ids = orders.ids
+
+            def run(path=path, order_ids=order_ids):
+                env["sale.order"].browse(order_ids).action_mass_create_prepmt_invoice()
+                if path == "cron":
+                    Batch = env["prepayment.invoice.batch"].with_context(prepmt_no_commit=True)
+                    Line = env["prepayment.invoice.batch.line"]
+                    while Line.search_count([("state", "=", "pending")]):
+                        Batch._cron_process()
+
+            profile_to = None
+            if bench.args.profile:
+                os.makedirs(bench.args.profile, exist_ok=True)
+                profile_to = os.path.join(bench.args.profile, f"mass_invoice_{path}_{count}")
+            seconds, queries = bench.timed(run, profile_to=profile_to)
+            invoiced = env["sale.order"].browse(order_ids).filtered("prepmt_move_ids")
+            assert len(invoiced) == count, f"{path}: {len(invoiced)} of {count} orders invoiced"
+            out[path] = {
+                "seconds": seconds,
+                "orders_per_s": count / seconds if seconds else None,
+                "queries": queries,
+                "queries_per_order": queries / count,
+            }
+    return out
+
+
+def format_mass(m):
+    return "\n".join(
+        [f"mass_invoice: Create Prepayment Invoices of {m['orders']} sales orders"]
+        + [
+            f"  {label}: {m[path]['seconds']:.2f}s, {m[path]['orders_per_s']:.1f} orders/s, "
+            f"{m[path]['queries']} queries ({m[path]['queries_per_order']:.1f} per order)"
+            for path, label in (("sync", "at once"), ("cron", "in the background (cron)"))
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- output

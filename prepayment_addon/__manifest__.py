@@ -1,6 +1,6 @@
 {
     "name": "Order Prepayments",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
     "(Dynamics NAV / Business Central style)",
     "description": """
@@ -24,6 +24,7 @@ Prepayments on sales and purchase orders
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/prepayment_invoice_batch_data.xml",
         "views/prepayment_rule_views.xml",
         "views/res_partner_views.xml",
         "views/product_category_views.xml",
@@ -35,6 +36,7 @@ Prepayments on sales and purchase orders
         "views/sale_portal_templates.xml",
         "views/crm_team_views.xml",
         "wizard/prepayment_invoice_wizard_views.xml",
+        "views/prepayment_invoice_batch_views.xml",
         "report/report_invoice.xml",
         "report/report_order.xml",
         "report/prepayment_analysis_views.xml",

@@ -50,10 +50,13 @@ LANGS = {
 # msgids whose translation is the source itself, per language (their msgstr may be empty)
 SAME_AS_SOURCE = {
     "de": {"ID", "Journal", "SO123", "Transfer"},
-    "fr": {"Contact", "Documents", "ID", "Journal", "SO123", "Total"},
-    "es": {"ID", "SO123", "Total"},
-    "nl": {"Contact", "ID", "Order", "Product", "SO123"},
+    "fr": {"Contact", "Documents", "ID", "Journal", "Messages", "SO123", "Total"},
+    "es": {"Error", "ID", "SO123", "Total"},
+    "nl": {"Batch", "Contact", "ID", "Order", "Orders", "Product", "SO123"},
 }
+# a message made only of placeholders reads the same in every language
+for _same in SAME_AS_SOURCE.values():
+    _same.add("%(label)s (%(documents)s)")
 PLACEHOLDER = re.compile(r"%%|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 

@@ -17,3 +17,4 @@ from . import sale_order_payment
 from . import payment_transaction
 from . import purchase_order_mail
 from . import crm_team
+from . import prepayment_invoice_batch

@@ -72,6 +72,12 @@ class ResCompany(models.Model):
         "Prepayment Invoices on Quotations",
         help="Allow prepayment invoices on quotations and RFQs, before confirmation.",
     )
+    prepmt_mass_invoice_threshold = fields.Integer(
+        "Prepayment Invoices in the Background Above",
+        default=20,
+        help="Create Prepayment Invoices of the order lists: a selection of more orders than "
+        "this is invoiced in the background, in batches (0: always in the background).",
+    )
 
     # ------------------------------------------------------------------
     def write(self, vals):

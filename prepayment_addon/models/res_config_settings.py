@@ -33,3 +33,6 @@ class ResConfigSettings(models.TransientModel):
     prepmt_sale_reminder_mail = fields.Boolean(
         related="company_id.prepmt_sale_reminder_mail", readonly=False
     )
+    prepmt_mass_invoice_threshold = fields.Integer(
+        related="company_id.prepmt_mass_invoice_threshold", readonly=False
+    )

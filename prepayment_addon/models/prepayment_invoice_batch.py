@@ -1,0 +1,348 @@
+"""Prepayment invoices of many orders at once, from the sales and purchase order lists.
+
+Up to the company's threshold the orders are invoiced at once; above it they are queued in a
+``prepayment.invoice.batch`` that a triggered scheduled action works through in chunks,
+committing each chunk, so that a failure in one order never loses the others' documents.
+The engine is the one of ``prepayment.order.mixin`` (``_prepmt_issue_invoice``); nothing here
+depends on the side.
+"""
+
+import logging
+import threading
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import format_datetime
+
+_logger = logging.getLogger(__name__)
+
+# orders per chunk of the scheduled action (one commit and one progress report per chunk),
+# and chunks per call (about a minute of work): Odoo calls the job again at once while orders
+# remain, and a worker killed by its time limit loses at most the chunk under way
+BATCH_CHUNK_SIZE = 50
+BATCH_MAX_CHUNKS = 4
+
+
+class PrepaymentOrderMixin(models.AbstractModel):
+    # the mass action beside its batches; the engine it calls is prepayment_order_mixin.py
+    _inherit = "prepayment.order.mixin"  # pylint: disable=consider-merging-classes-inherited
+
+    def action_mass_create_prepmt_invoice(self):
+        """*Create Prepayment Invoices* of the order lists: invoice every selected order that
+        has a prepayment to invoice (the others are skipped, as Odoo's *Create invoices*
+        does); above the company's threshold, in the background."""
+        orders = self._prepmt_mass_invoiceable()
+        if not orders:
+            raise UserError(
+                self.env._(
+                    "None of the selected orders has a prepayment to invoice: confirm them or "
+                    "raise their prepayment percentage, then try again."
+                )
+            )
+        if len(orders) > self.env.company.prepmt_mass_invoice_threshold:
+            return self.env["prepayment.invoice.batch"]._prepmt_queue(orders)._prepmt_action_open()
+        results = orders._prepmt_mass_issue()
+        moves = self.env["account.move"].union(
+            *(move for state, move, _message in results.values() if state == "done")
+        )
+        failures = [message for state, _move, message in results.values() if state == "failed"]
+        if not moves:
+            # nothing to show: the user reads why (and nothing of this call is kept)
+            raise UserError("\n".join(failures))
+        action = self._prepmt_action_view_moves(moves)
+        if not failures:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._("Not every order was invoiced (see their chatter)"),
+                "message": "\n".join(failures),
+                "next": action,
+            },
+        }
+
+    def _prepmt_mass_invoiceable(self):
+        """The orders of a mass action that have a prepayment to invoice: confirmed (or
+        quotations, when the company allows it) with something left to invoice."""
+        return self.filtered(
+            lambda o: (
+                (
+                    o.state in o._prepmt_confirmed_states
+                    or (o.company_id.prepmt_allow_quotation and o.state in ("draft", "sent"))
+                )
+                and o.currency_id.compare_amounts(o.prepmt_amount_to_invoice, 0) > 0
+            )
+        )
+
+    def _prepmt_mass_issue(self):
+        """Issue the prepayment invoice of each order, each in its own savepoint and its own
+        company: ``{order id: (state, move, message)}`` with state ``done`` (the new
+        document), ``skipped`` (nothing to invoice any more) or ``failed`` (why, also posted
+        on the order's chatter). The user's access rights apply as when issuing by hand."""
+        results = {}
+        Move = self.env["account.move"]
+        for order_id in self.ids:
+            # each order read on its own: one the user may not read must not stop the others
+            order = self.browse(order_id)
+            try:
+                with self.env.cr.savepoint():
+                    order = order.with_company(order.company_id)
+                    if not order._prepmt_mass_invoiceable():
+                        results[order.id] = ("skipped", Move, False)
+                        continue
+                    move = order._prepmt_issue_invoice()
+                results[order.id] = ("done", move, False)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                # one order's failure (a guard, a lock, access, a database error rolled back
+                # to the savepoint) must not stop the others
+                if not isinstance(error, UserError):
+                    _logger.exception(
+                        "Mass prepayment invoice of %s %s failed", order._name, order_id
+                    )
+                reason = error.args[0] if isinstance(error, UserError) and error.args else error
+                name = order.sudo().display_name
+                message = self.env._(
+                    "No prepayment document was created for %(order)s: %(error)s",
+                    order=name,
+                    error=reason,
+                )
+                order.sudo().message_post(body=message)
+                results[order.id] = ("failed", Move, message)
+        return results
+
+
+class PrepaymentInvoiceBatch(models.Model):
+    _name = "prepayment.invoice.batch"
+    _inherit = ["mail.thread"]
+    _description = "Prepayment Invoice Batch"
+    _order = "id desc"
+
+    res_model = fields.Selection(
+        selection="_selection_res_model", string="Order Type", required=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        "Requested By",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+        help="The documents are created with this user's access rights.",
+    )
+    state = fields.Selection(
+        [("queued", "Queued"), ("running", "In Progress"), ("done", "Done")],
+        default="queued",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many(
+        "prepayment.invoice.batch.line", "batch_id", "Orders of the Batch", readonly=True
+    )
+    order_count = fields.Integer("Orders", compute="_compute_counts")
+    done_count = fields.Integer("Invoiced", compute="_compute_counts")
+    skipped_count = fields.Integer("Skipped", compute="_compute_counts")
+    failed_count = fields.Integer("Failed", compute="_compute_counts")
+    processed_count = fields.Integer("Processed", compute="_compute_counts")
+    progress = fields.Float(compute="_compute_counts", help="Share of the orders processed, %.")
+    move_ids = fields.Many2many(
+        "account.move", string="Prepayment Documents", compute="_compute_move_ids"
+    )
+
+    @api.model
+    def _selection_res_model(self):
+        Mixin = self.env["prepayment.order.mixin"]
+        return [(name, self.env[name]._description) for name in Mixin._prepmt_order_models()]
+
+    @api.depends("line_ids.state")
+    def _compute_counts(self):
+        for batch in self:
+            states = batch.line_ids.mapped("state")
+            batch.order_count = len(states)
+            batch.done_count = states.count("done")
+            batch.skipped_count = states.count("skipped")
+            batch.failed_count = states.count("failed")
+            batch.processed_count = len(states) - states.count("pending")
+            batch.progress = 100.0 * batch.processed_count / len(states) if states else 100.0
+
+    @api.depends("line_ids.move_id")
+    def _compute_move_ids(self):
+        for batch in self:
+            batch.move_ids = batch.line_ids.move_id
+
+    @api.depends("res_model", "create_date")
+    def _compute_display_name(self):
+        models_ = dict(self._selection_res_model())
+        for batch in self:
+            batch.display_name = self.env._(
+                "%(orders)s: prepayment documents of %(date)s",
+                orders=models_.get(batch.res_model, batch.res_model or ""),
+                date=format_datetime(self.env, batch.create_date) if batch.create_date else "",
+            )
+
+    # ------------------------------------------------------------------
+    # Queue
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepmt_queue(self, orders):
+        """One batch per company of ``orders`` (for the current user), and a trigger of the
+        scheduled action that processes them."""
+        batches = self.create(
+            [
+                {
+                    "res_model": orders._name,
+                    "company_id": company.id,
+                    "line_ids": [
+                        fields.Command.create({"order_ref": f"{order._name},{order.id}"})
+                        for order in company_orders
+                    ],
+                }
+                for company, company_orders in orders.grouped("company_id").items()
+            ]
+        )
+        self.env.ref("prepayment_addon.ir_cron_prepayment_invoice_batch").sudo()._trigger()
+        return batches
+
+    def _prepmt_action_open(self):
+        """The batches' form (list for several), where the user follows the progress."""
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Prepayment Invoice Batches"),
+            "res_model": self._name,
+            "context": {"create": False},
+        }
+        if len(self) == 1:
+            action.update({"view_mode": "form", "views": [(False, "form")], "res_id": self.id})
+        else:
+            action.update(
+                {
+                    "view_mode": "list,form",
+                    "views": [(False, "list"), (False, "form")],
+                    "domain": [("id", "in", self.ids)],
+                }
+            )
+        return action
+
+    def action_view_moves(self):
+        self.ensure_one()
+        return self.env[self.res_model]._prepmt_action_view_moves(self.move_ids)
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepmt_auto_commit(self):
+        """Commit each chunk, except in tests and under the context key ``prepmt_no_commit``
+        (a caller whose transaction is rolled back: a benchmark)."""
+        return (
+            not self.env.context.get("prepmt_no_commit")
+            and not modules.module.current_test
+            and not getattr(threading.current_thread(), "testing", False)
+        )
+
+    @api.model
+    def _cron_process(self, chunk_size=BATCH_CHUNK_SIZE, max_chunks=BATCH_MAX_CHUNKS):
+        """Issue the prepayment invoices of the queued orders, ``chunk_size`` at a time, each
+        order in a savepoint with the access rights of the user who asked; commit and report
+        the progress after each chunk. Odoo calls it again while orders remain."""
+        Line = self.env["prepayment.invoice.batch.line"].sudo()
+        auto_commit = self._prepmt_auto_commit()
+        done = 0
+        for _chunk in range(max_chunks):
+            lines = Line.search([("state", "=", "pending")], order="batch_id, id", limit=chunk_size)
+            if not lines:
+                break
+            lines.batch_id.filtered(lambda b: b.state == "queued").state = "running"
+            for batch, batch_lines in lines.grouped("batch_id").items():
+                batch_lines._prepmt_process(batch)
+            done += len(lines)
+            # the batches of this chunk that have no order left to process
+            busy = Line._read_group(
+                [("batch_id", "in", lines.batch_id.ids), ("state", "=", "pending")], ["batch_id"]
+            )
+            busy_ids = {batch.id for (batch,) in busy}
+            (lines.batch_id - lines.batch_id.browse(busy_ids))._prepmt_finish()
+            remaining = Line.search_count([("state", "=", "pending")])
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not remaining:
+                break
+        return True
+
+    def _prepmt_finish(self):
+        """Close the batches and tell whoever asked (a message in their inbox)."""
+        for batch in self.sudo():
+            batch.state = "done"
+            user = batch.user_id
+            body = batch.with_context(lang=user.lang).env._(
+                "Prepayment documents created for %(done)s of %(total)s orders; skipped (nothing "
+                "left to invoice): %(skipped)s; failed: %(failed)s (the reason is on each "
+                "order's chatter and in the list below).",
+                done=batch.done_count,
+                total=batch.order_count,
+                skipped=batch.skipped_count,
+                failed=batch.failed_count,
+            )
+            batch.message_post(
+                body=Markup("<p>%s</p>") % body,
+                partner_ids=user.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+
+
+class PrepaymentInvoiceBatchLine(models.Model):
+    _name = "prepayment.invoice.batch.line"
+    _description = "Order of a Prepayment Invoice Batch"
+    _order = "batch_id, id"
+
+    batch_id = fields.Many2one(
+        "prepayment.invoice.batch", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
+    order_ref = fields.Reference(
+        selection="_selection_res_model", string="Order", required=True, readonly=True
+    )
+    state = fields.Selection(
+        [
+            ("pending", "To Process"),
+            ("done", "Invoiced"),
+            ("skipped", "Skipped"),
+            ("failed", "Failed"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    move_id = fields.Many2one("account.move", "Prepayment Document", readonly=True)
+    message = fields.Text("Error", readonly=True)
+
+    @api.model
+    def _selection_res_model(self):
+        return self.env["prepayment.invoice.batch"]._selection_res_model()
+
+    def _prepmt_process(self, batch):
+        """Issue the documents of these lines of ``batch`` as its user, in their language."""
+        user = batch.user_id
+        ids = [line.order_ref.id for line in self if line.order_ref]
+        existing = self.env[batch.res_model].browse(ids).exists()
+        Orders = self.env[batch.res_model].with_user(user).with_context(lang=user.lang)
+        results = Orders.browse(existing.ids)._prepmt_mass_issue()
+        for line in self:
+            state, move, message = results.get(
+                line.order_ref.id if line.order_ref else False,
+                ("failed", False, line.env._("The order was deleted.")),
+            )
+            line.write({"state": state, "move_id": move and move.id, "message": message})
