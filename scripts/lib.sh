@@ -226,6 +226,8 @@ _prepmt_port_free() {
     "${PREPMT_VENV_PY:-${PREPMT_PY:-python3}}" - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+# as PostgreSQL and Odoo listen: connections of a previous run in TIME_WAIT do not make it busy
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Load test (and fault test) of prepayment_addon against a real multi-worker Odoo server.
 #
-#   bash scripts/loadtest.sh [--clients N] [--orders M] [--output FILE]
+#   bash scripts/loadtest.sh [--clients N[,N...]] [--orders M] [--output FILE]
 #   bash scripts/loadtest.sh --faults [--output FILE]
 #
 # Starts a throwaway PostgreSQL cluster (port PREPMT_PGPORT, default 54373), builds database
 # prepmt_load (the addon, no demo data, the generic chart of accounts, 20 products with a 15 %
 # tax, a customer with a 30 % and a vendor with a 40 % prepayment), starts Odoo with 4 HTTP
 # workers (prefork) on http://127.0.0.1:PREPMT_HTTP_PORT (default 8079), then runs
-# scripts/loadtest.py: N concurrent clients (default 16) each running M order flows (default 6)
-# over JSON-RPC, then the ledger check (scripts/check_ledger.py) over every order. --faults runs
+# scripts/loadtest.py: N concurrent clients (default 16) each running M order flows (default 8)
+# over JSON-RPC, then the ledger check (scripts/check_ledger.py) over every order; --clients
+# 1,4,16 runs one after the other against the same server. --faults runs
 # the fault scenarios instead (kill -9 of the workers in the middle of a prepayment invoice and
 # of a final-invoice posting, PostgreSQL stopped for a few seconds under load). The JSON result
 # goes to benchmarks/results/loadtest-N<N>.json (loadtest-faults.json), gitignored.
@@ -21,7 +22,7 @@ export PREPMT_PGPORT="${PREPMT_PGPORT:-54373}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLIENTS=16
-ORDERS=6
+ORDERS=8
 FAULTS=0
 OUTPUT=""
 EXTRA=()
@@ -36,10 +37,9 @@ while [ $# -gt 0 ]; do
         *) prepmt_die "unknown option $1 (see --help)" ;;
     esac
 done
-if [ -z "$OUTPUT" ]; then
-    if [ "$FAULTS" = 1 ]; then OUTPUT="benchmarks/results/loadtest-faults.json"
-    else OUTPUT="benchmarks/results/loadtest-N$CLIENTS.json"; fi
-fi
+IFS=',' read -r -a CLIENT_LIST <<< "$CLIENTS"
+[ -z "$OUTPUT" ] || [ "$FAULTS" = 1 ] || [ "${#CLIENT_LIST[@]}" = 1 ] \
+    || prepmt_die "--output takes one --clients N (with a list: benchmarks/results/loadtest-N<N>.json)"
 
 DB=prepmt_load
 PORT="${PREPMT_HTTP_PORT:-8079}"
@@ -60,9 +60,7 @@ prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
 
 prepmt_setup
 for p in "$PORT" "$GEVENT_PORT"; do
-    # (a connect test: the client's sockets of a previous run linger in TIME_WAIT, which makes a
-    # bind test fail although Odoo, with SO_REUSEADDR, can listen)
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || prepmt_die "port $p is busy on 127.0.0.1 (set PREPMT_HTTP_PORT / PREPMT_GEVENT_PORT)"
+    _prepmt_port_free "$p" || prepmt_die "port $p is busy on 127.0.0.1 (set PREPMT_HTTP_PORT / PREPMT_GEVENT_PORT)"
 done
 prepmt_start_cluster
 PREPMT_ODOO_WORKERS=4 PREPMT_ODOO_CONF_EXTRA="http_port = $PORT
@@ -123,23 +121,28 @@ done
 prepmt_log "Odoo up (master pid $ODOO_PID); setup took $(( $(prepmt_now) - T_START ))s"
 
 LEDGER_CMD="$(printf '%q ' "$PREPMT_VENV_PY" "$PREPMT_ROOT/scripts/check_ledger.py" "$PREPMT_ODOO_CONF" "$DB")"
-args=(--url "http://127.0.0.1:$PORT" --db "$DB" --output "$OUTPUT" --server-log "$SERVER_LOG"
-      --ledger-cmd "$LEDGER_CMD")
+args=(--url "http://127.0.0.1:$PORT" --db "$DB" --server-log "$SERVER_LOG" --ledger-cmd "$LEDGER_CMD")
+cd "$PREPMT_ROOT"
+rc=0
 if [ "$FAULTS" = 1 ]; then
     as_pg=()
     prepmt_is_root && as_pg=(runuser -u postgres --)
     pg_ctl=("${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PREPMT_PG_DIR/data")
     args+=(--faults --odoo-pid "$ODOO_PID"
            --pg-stop "$(printf '%q ' "${pg_ctl[@]}" -m fast -w stop)"
-           --pg-start "$(printf '%q ' "${pg_ctl[@]}" -l "$PREPMT_PG_DIR/postgres.log" -w -t 60 -o "$PREPMT_PG_OPTS" start)")
+           --pg-start "$(printf '%q ' "${pg_ctl[@]}" -l "$PREPMT_PG_DIR/postgres.log" -w -t 60 -o "$PREPMT_PG_OPTS" start)"
+           --output "${OUTPUT:-benchmarks/results/loadtest-faults.json}")
+    "$PREPMT_VENV_PY" scripts/loadtest.py "${args[@]}" ${EXTRA[@]+"${EXTRA[@]}"} || rc=$?
 else
-    args+=(--clients "$CLIENTS" --orders "$ORDERS")
+    warmup=()
+    for n in "${CLIENT_LIST[@]}"; do
+        prepmt_log "load test: $n client(s) x $ORDERS order(s)"
+        "$PREPMT_VENV_PY" scripts/loadtest.py "${args[@]}" --clients "$n" --orders "$ORDERS" \
+            --output "${OUTPUT:-benchmarks/results/loadtest-N$n.json}" ${warmup[@]+"${warmup[@]}"} \
+            ${EXTRA[@]+"${EXTRA[@]}"} || rc=$?
+        warmup=(--no-warmup)  # (done by the first run)
+    done
 fi
-cd "$PREPMT_ROOT"
-set +e
-"$PREPMT_VENV_PY" scripts/loadtest.py "${args[@]}" ${EXTRA[@]+"${EXTRA[@]}"}
-rc=$?
-set -e
 if [ "$rc" != 0 ]; then
     prepmt_log "last lines of the server log:"
     grep -E 'ERROR|CRITICAL|Traceback' "$SERVER_LOG" | tail -20 >&2 || true
