@@ -60,7 +60,7 @@ KINDS = [
     ("no prepayment left to invoice", r"no prepayment left to invoice"),
     ("no outstanding prepayment to credit", r"no outstanding prepayment to credit"),
     ("a draft prepayment document is open", r"draft prepayment document .* is already open"),
-    ("entry already posted", r"already posted"),
+    ("entry already posted", r"already posted|The entry .* must be in draft"),
     # Odoo's own: the first number of a journal's sequence (nothing to lock yet) taken by two
     # postings at once; the warm-up flows take the first numbers before the clock starts
     ("first number of a journal taken twice (Odoo)", r"Another entry with the same name"),
@@ -439,12 +439,18 @@ def order_flow(rpc, master, side, rng, rec, tag, big_lines=0, warmup=False):
 
 def client_loop(args, index, rec, stop=None, counts=None):
     rpc = Rpc(args.url, args.db, args.login, args.password, rec)
-    try:
-        rpc.authenticate()
-        master = Master(rpc)
-    except FlowAborted as exc:
-        rec.finding(f"client {index}: {exc}")
-        return
+    while True:
+        try:
+            rpc.authenticate()
+            master = Master(rpc)
+            break
+        except FlowAborted as exc:
+            if stop is None:  # (in the outage, log in again once the database is back)
+                rec.finding(f"client {index}: {exc}")
+                return
+            if stop.is_set():
+                return
+            time.sleep(0.5)
     j = 0
     while (stop is None and j < args.orders) or (stop is not None and not stop.is_set()):
         side = "sale" if (index + j) % 2 == 0 else "purchase"

@@ -144,8 +144,8 @@ else
     done
 fi
 if [ "$rc" != 0 ]; then
-    prepmt_log "last lines of the server log:"
-    grep -E 'ERROR|CRITICAL|Traceback' "$SERVER_LOG" | tail -20 >&2 || true
+    prepmt_log "last errors of the server log:"
+    grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$SERVER_LOG" | cut -c1-300 | tail -10 >&2 || true
 fi
 prepmt_log "load test exit code $rc (total $(( $(prepmt_now) - T_START ))s)"
 exit "$rc"
