@@ -45,12 +45,12 @@ def check_order(order, findings):
         fail(f"currency {cur.name} is not the company's: the check below is in company currency")
     prepmt = order.prepmt_move_ids
     posted = prepmt.filtered(lambda m: m.state == "posted")
-    docs_untaxed = sum(
-        (-1 if m.move_type == refund_type else 1) * m.amount_untaxed for m in posted
-    )
+    docs_untaxed = sum((-1 if m.move_type == refund_type else 1) * m.amount_untaxed for m in posted)
     lines = order._prepmt_lines()
     if not eq(docs_untaxed, order.prepmt_amount_invoiced):
-        fail(f"posted prepayment documents {docs_untaxed} != invoiced {order.prepmt_amount_invoiced}")
+        fail(
+            f"posted prepayment documents {docs_untaxed} != invoiced {order.prepmt_amount_invoiced}"
+        )
     if not eq(order.prepmt_amount_invoiced, sum(lines.mapped("prepmt_amount_invoiced"))):
         fail("order invoiced != sum of its lines' invoiced")
     if len(prepmt.filtered(lambda m: m.state == "draft")) > 1:
@@ -59,8 +59,10 @@ def check_order(order, findings):
         invoiced, deducted = line.prepmt_allocation_ids._prepmt_totals()
         stored = (line.prepmt_amount_invoiced, line.prepmt_amount_deducted)
         if not (eq(invoiced, stored[0]) and eq(deducted, stored[1])):
-            fail(f"line {line.id}: stored invoiced/deducted {stored} != allocations "
-                 f"({invoiced}, {deducted})")
+            fail(
+                f"line {line.id}: stored invoiced/deducted {stored} != allocations "
+                f"({invoiced}, {deducted})"
+            )
         if not eq(line.prepmt_amount_outstanding, invoiced - deducted):
             fail(f"line {line.id}: outstanding != invoiced - deducted")
         sign = line._prepmt_sign()
@@ -77,8 +79,10 @@ def check_order(order, findings):
     accounts |= order._prepmt_company_account(order.company_id)
     balance = sum(amls.filtered(lambda ln: ln.account_id in accounts).mapped("balance"))
     if ccur.compare_amounts(balance, direction * order.prepmt_amount_outstanding) != 0:
-        fail(f"prepayment accounts' balance {balance} != outstanding "
-             f"{order.prepmt_amount_outstanding} (company currency)")
+        fail(
+            f"prepayment accounts' balance {balance} != outstanding "
+            f"{order.prepmt_amount_outstanding} (company currency)"
+        )
 
 
 def check_database(env, findings):

@@ -278,26 +278,22 @@ def close(a, b):
     return abs(a - b) < 0.005
 
 
-def order_flow(rpc, master, side, rng, rec, tag, big_lines=0, warmup=False):
-    """One order from creation to its credit note; raises FlowAborted on an unexpected
-    refusal (counted, the next order starts). ``warmup``: every step once (payment, credit
-    memo, final invoice, credit note), no double click."""
+def create_order(rpc, master, side, rng, tag, big_lines=0):
+    """Create and confirm an order of 3 lines (``big_lines``: that many, one prepayment line
+    per order line); return its id and its values."""
     s = SIDES[side]
-    model = s["model"]
-    nlines = big_lines or 3
-    products = [rng.choice(master.products) for _ in range(nlines)]
     lines = [
         (
             0,
             0,
             {
-                "product_id": p,
+                "product_id": rng.choice(master.products),
                 s["qty"]: rng.randint(1, 5),
                 "price_unit": round(rng.uniform(10, 500), 2),
                 s["tax"]: [(6, 0, master.taxes[side])],
             },
         )
-        for p in products
+        for _ in range(big_lines or 3)
     ]
     vals = {"order_line": lines}
     if side == "sale":
@@ -306,134 +302,144 @@ def order_flow(rpc, master, side, rng, rec, tag, big_lines=0, warmup=False):
         vals.update(partner_id=master.vendor, partner_ref=f"LOAD-{tag}")
     if big_lines:
         vals["prepmt_compress"] = False
-    oid = rpc.must("create_order", model, "create", [vals])
-    rpc.must("confirm", model, s["confirm"], [[oid]])
-    order = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-    if big_lines:
-        return oid, order
-    double = rng.random() < 0.5 and not warmup
-    pay = rng.random() < 0.8 or warmup
-    credit_memo = rng.random() < 0.25 or warmup
-    credit_note = rng.random() < 0.3 or warmup
-    # the prepayment invoice, two clicks at once on half of the orders
-    if double:
-        outs = twice_at_once(rpc, "prepmt_invoice", model, "action_create_prepmt_invoice", [[oid]])
-        oks = [o for o in outs if o.ok]
-        rec.doubles.update(
-            f"prepmt_invoice: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs
-        )
-        if len(oks) != 1:
-            after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-            if len(oks) == 2 or len(after["prepmt_move_ids"]) > 1:
-                rec.finding(f"{order['name']}: two prepayment invoices from a double click")
-            raise FlowAborted(f"prepmt_invoice double: {[(o.status, o.kind) for o in outs]}")
-        move_id = oks[0].result["res_id"]
-    else:
-        move_id = rpc.must(
-            "prepmt_invoice", model, "action_create_prepmt_invoice", [[oid]]
-        )["res_id"]
-    move = rpc.must(
-        "read_move", "account.move", "read", [[move_id], ["amount_untaxed", "state"]]
-    )[0]
-    if not close(move["amount_untaxed"], order["prepmt_amount"]) or move["state"] != "posted":
-        rec.finding(
-            f"{order['name']}: prepayment invoice {move['amount_untaxed']} ({move['state']}), "
-            f"expected {order['prepmt_amount']} posted"
-        )
+    oid = rpc.must("create_order", s["model"], "create", [vals])
+    rpc.must("confirm", s["model"], s["confirm"], [[oid]])
+    return oid, rpc.must("read_order", s["model"], "read", [[oid], ORDER_FIELDS])[0]
+
+
+def click(rpc, rec, double, op, model, method, args, what):
+    """Call ``method`` once, or twice at the same time (``double``): exactly one of the two
+    may succeed, the other must be refused with a UserError. Returns the success's result."""
+    if not double:
+        return rpc.must(op, model, method, args)
+    outs = twice_at_once(rpc, op, model, method, args)
+    rec.doubles.update(f"{op}: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs)
+    oks = [o for o in outs if o.ok]
+    if len(oks) == 2:
+        rec.finding(f"{what}: both requests of a double click succeeded")
+    if len(oks) != 1:
+        raise FlowAborted(f"{op} double: {[(o.status, o.kind) for o in outs]}")
+    return oks[0].result
+
+
+def check_order(rpc, rec, model, oid, what, expect):
+    """Read the order again; ``expect(values)`` must hold, else a finding."""
     after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-    if len(after["prepmt_move_ids"]) != 1 or not close(
-        after["prepmt_amount_invoiced"], order["prepmt_amount"]
-    ):
-        rec.finding(f"{order['name']}: after the prepayment invoice {after}")
-    # the payment (payment wizard), on most orders
-    if pay:
-        ctx = {"active_model": "account.move", "active_ids": [move_id]}
-        wid = rpc.must("payment_wizard", "account.payment.register", "create", [{}], context=ctx)
-        rpc.must(
-            "payment_create",
-            "account.payment.register",
-            "action_create_payments",
-            [[wid]],
-            context=ctx,
-        )
-    # a prepayment credit memo before the final invoice, on some orders
-    if credit_memo:
-        if double:
-            outs = twice_at_once(
-                rpc, "prepmt_credit_memo", model, "action_create_prepmt_credit_memo", [[oid]]
-            )
-            rec.doubles.update(
-                f"prepmt_credit_memo: {o.status}" + (f" ({o.kind})" if o.kind else "")
-                for o in outs
-            )
-            if sum(o.ok for o in outs) != 1:
-                rec.finding(f"{order['name']}: double credit memo outcomes {outs}")
-                raise FlowAborted("credit memo double")
-        else:
-            rpc.must("prepmt_credit_memo", model, "action_create_prepmt_credit_memo", [[oid]])
-        after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-        if not close(after["prepmt_amount_outstanding"], 0):
-            rec.finding(f"{order['name']}: outstanding after the credit memo {after}")
-    # the final invoice
+    if not expect(after):
+        rec.finding(f"{after['name']}: {what}: {after}")
+    return after
+
+
+def final_invoice(rpc, side, oid):
+    """Make the final invoice the standard way (sales: Create Invoice, purchase: Create
+    Bill, with its bill date); return its id, in draft."""
+    model = SIDES[side]["model"]
     before = set(rpc.must("read_order", model, "read", [[oid], ["invoice_ids"]])[0]["invoice_ids"])
     if side == "sale":
         ctx = {"active_model": "sale.order", "active_ids": [oid], "active_id": oid}
-        wid = rpc.must(
-            "final_invoice_create",
-            "sale.advance.payment.inv",
-            "create",
-            [{"advance_payment_method": "delivered"}],
-            context=ctx,
-        )
-        rpc.must(
-            "final_invoice_create", "sale.advance.payment.inv", "create_invoices", [[wid]],
-            context=ctx,
-        )
+        wizard = "sale.advance.payment.inv"
+        vals = {"advance_payment_method": "delivered"}
+        wid = rpc.must("final_invoice_create", wizard, "create", [vals], context=ctx)
+        rpc.must("final_invoice_create", wizard, "create_invoices", [[wid]], context=ctx)
     else:
         rpc.must("final_invoice_create", model, "action_create_invoice", [[oid]])
     inv_ids = rpc.must("read_order", model, "read", [[oid], ["invoice_ids"]])[0]["invoice_ids"]
     new = sorted(set(inv_ids) - before)
     if len(new) != 1:
         raise FlowAborted(f"final invoice: {len(new)} new documents")
-    final_id = new[0]
     if side == "purchase":
-        rpc.must(
-            "write_move", "account.move", "write",
-            [[final_id], {"invoice_date": date.today().isoformat()}],
+        today = date.today().isoformat()
+        rpc.must("write_move", "account.move", "write", [new, {"invoice_date": today}])
+    return new[0]
+
+
+def credit_note(rpc, final_id):
+    """A credit note of the final invoice with the reversal wizard, posted."""
+    ctx = {"active_model": "account.move", "active_ids": [final_id]}
+    journal = rpc.must("read_move", "account.move", "read", [[final_id], ["journal_id"]])[0]
+    # (the web client sends the journal its onchange proposes: the invoice's)
+    vals = {"reason": "load test", "journal_id": journal["journal_id"][0]}
+    wid = rpc.must("credit_note", "account.move.reversal", "create", [vals], context=ctx)
+    action = rpc.must("credit_note", "account.move.reversal", "refund_moves", [[wid]], context=ctx)
+    today = date.today().isoformat()
+    rpc.must("write_move", "account.move", "write", [[action["res_id"]], {"invoice_date": today}])
+    rpc.must("credit_note_post", "account.move", "action_post", [[action["res_id"]]])
+
+
+def order_flow(rpc, master, side, rng, rec, tag, warmup=False):
+    """One order from creation to its credit note; raises FlowAborted on an unexpected
+    refusal (counted, the next order starts). ``warmup``: every step once (payment, credit
+    memo, final invoice, credit note), no double click."""
+    model = SIDES[side]["model"]
+    oid, order = create_order(rpc, master, side, rng, tag)
+    double = rng.random() < 0.5 and not warmup
+    pay = rng.random() < 0.8 or warmup
+    credit_memo = rng.random() < 0.25 or warmup
+    reverse = rng.random() < 0.3 or warmup
+    what = f"{model} {order['name']}"
+    # the prepayment invoice (two clicks at once on half of the orders): the whole prepayment
+    action = click(
+        rpc, rec, double, "prepmt_invoice", model, "action_create_prepmt_invoice", [[oid]], what
+    )
+    move_id = action["res_id"]
+    move = rpc.must("read_move", "account.move", "read", [[move_id], ["amount_untaxed", "state"]])
+    if not close(move[0]["amount_untaxed"], order["prepmt_amount"]) or move[0]["state"] != "posted":
+        rec.finding(f"{what}: prepayment invoice {move}, expected {order['prepmt_amount']} posted")
+    check_order(
+        rpc,
+        rec,
+        model,
+        oid,
+        "after the prepayment invoice",
+        lambda o: (
+            len(o["prepmt_move_ids"]) == 1
+            and close(o["prepmt_amount_invoiced"], order["prepmt_amount"])
+        ),
+    )
+    if pay:  # the payment wizard
+        ctx = {"active_model": "account.move", "active_ids": [move_id]}
+        wizard = "account.payment.register"
+        wid = rpc.must("payment_wizard", wizard, "create", [{}], context=ctx)
+        rpc.must("payment_create", wizard, "action_create_payments", [[wid]], context=ctx)
+    if credit_memo:  # a prepayment credit memo before the final invoice
+        click(
+            rpc,
+            rec,
+            double,
+            "prepmt_credit_memo",
+            model,
+            "action_create_prepmt_credit_memo",
+            [[oid]],
+            what,
         )
-    if double:
-        outs = twice_at_once(rpc, "final_invoice_post", "account.move", "action_post", [[final_id]])
-        rec.doubles.update(
-            f"final_invoice_post: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs
+        check_order(
+            rpc,
+            rec,
+            model,
+            oid,
+            "after the credit memo",
+            lambda o: close(o["prepmt_amount_outstanding"], 0),
         )
-        if not any(o.ok for o in outs):
-            raise FlowAborted("final post double: none posted")
-    else:
-        rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
-    after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-    if not close(after["prepmt_amount_outstanding"], 0):
-        rec.finding(f"{order['name']}: outstanding after the final invoice {after}")
-    # a credit note of the final invoice, on some orders
-    if credit_note:
-        ctx = {"active_model": "account.move", "active_ids": [final_id]}
-        journal = rpc.must("read_move", "account.move", "read", [[final_id], ["journal_id"]])[0]
-        # (the web client sends the journal its onchange proposes: the invoice's)
-        wid = rpc.must(
-            "credit_note", "account.move.reversal", "create",
-            [{"reason": "load test", "journal_id": journal["journal_id"][0]}],
-            context=ctx,
+    final_id = final_invoice(rpc, side, oid)
+    click(rpc, rec, double, "final_invoice_post", "account.move", "action_post", [[final_id]], what)
+    check_order(
+        rpc,
+        rec,
+        model,
+        oid,
+        "after the final invoice",
+        lambda o: close(o["prepmt_amount_outstanding"], 0),
+    )
+    if reverse:
+        credit_note(rpc, final_id)
+        check_order(
+            rpc,
+            rec,
+            model,
+            oid,
+            "after the credit note",
+            lambda o: close(o["prepmt_amount_outstanding"], o["prepmt_amount_invoiced"]),
         )
-        action = rpc.must("credit_note", "account.move.reversal", "refund_moves", [[wid]],
-                          context=ctx)
-        refund_id = action["res_id"]
-        rpc.must(
-            "write_move", "account.move", "write",
-            [[refund_id], {"invoice_date": date.today().isoformat()}],
-        )
-        rpc.must("credit_note_post", "account.move", "action_post", [[refund_id]])
-        after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
-        if not close(after["prepmt_amount_outstanding"], after["prepmt_amount_invoiced"]):
-            rec.finding(f"{order['name']}: after the credit note {after}")
     return oid, order
 
 
@@ -746,8 +752,9 @@ def faults(args):
 
     def check(name, cond, detail=""):
         nonlocal ok
-        print(("PASS " if cond else "FAIL ") + name + (f" ({detail})" if detail else ""),
-              flush=True)
+        print(
+            ("PASS " if cond else "FAIL ") + name + (f" ({detail})" if detail else ""), flush=True
+        )
         report.setdefault("checks", []).append({"check": name, "ok": bool(cond), "detail": detail})
         ok = ok and bool(cond)
 
@@ -758,83 +765,150 @@ def faults(args):
     rng = random.Random(args.seed)
     # ---- 1. kill -9 during a big prepayment invoice
     t0 = time.perf_counter()
-    oid, order = order_flow(rpc, master, "sale", rng, rec, "big-1", big_lines=args.big_lines)
-    print(f"big order {order['name']} of {args.big_lines} lines made in "
-          f"{time.perf_counter() - t0:.1f} s; prepayment {order['prepmt_amount']}", flush=True)
+    oid, order = create_order(rpc, master, "sale", rng, "big-1", big_lines=args.big_lines)
+    print(
+        f"big order {order['name']} of {args.big_lines} lines made in "
+        f"{time.perf_counter() - t0:.1f} s; prepayment {order['prepmt_amount']}",
+        flush=True,
+    )
     kill1 = kill_mid_request(
-        args, rpc, "prepmt_invoice", "sale.order", "action_create_prepmt_invoice", [[oid]],
+        args,
+        rpc,
+        "prepmt_invoice",
+        "sale.order",
+        "action_create_prepmt_invoice",
+        [[oid]],
         args.kill_after,
     )
     kill1["respawn_s"] = wait_server(args, rec)
     report["kill_prepayment_invoice"] = kill1
     print(json.dumps(kill1), flush=True)
-    check("the kill hit the prepayment invoice's transaction", kill1["request_still_running_at_kill"])
-    check("the client got a connection error, not a success",
-          kill1["client_outcome"].startswith("conn_error") or kill1["client_outcome"].startswith("error"),
-          kill1["client_outcome"])
+    check(
+        "the kill hit the prepayment invoice's transaction", kill1["request_still_running_at_kill"]
+    )
+    check(
+        "the client got a connection error, not a success",
+        kill1["client_outcome"].startswith("conn_error")
+        or kill1["client_outcome"].startswith("error"),
+        kill1["client_outcome"],
+    )
     check("the workers were respawned", kill1["respawn_s"] is not None, f"{kill1['respawn_s']} s")
     rpc.authenticate()
     after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
-    check("no half prepayment invoice (no document, nothing invoiced)",
-          not after["prepmt_move_ids"] and close(after["prepmt_amount_invoiced"], 0),
-          f"documents {after['prepmt_move_ids']}, invoiced {after['prepmt_amount_invoiced']}")
-    ledger = run_ledger(args, "kill1")
-    check("ledger check after the kill", ledger.get("ok"), f"{len(ledger.get('findings', []))} finding(s)")
+    check(
+        "no half prepayment invoice (no document, nothing invoiced)",
+        not after["prepmt_move_ids"] and close(after["prepmt_amount_invoiced"], 0),
+        f"documents {after['prepmt_move_ids']}, invoiced {after['prepmt_amount_invoiced']}",
+    )
+    ledger = report["ledger_kill1"] = run_ledger(args, "kill1")
+    check(
+        "ledger check after the kill",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
     t0 = time.perf_counter()
     res = rpc.must("prepmt_invoice", "sale.order", "action_create_prepmt_invoice", [[oid]])
-    move = rpc.must("read_move", "account.move", "read",
-                    [[res["res_id"]], ["amount_untaxed", "state", "line_ids"]])[0]
+    move = rpc.must(
+        "read_move",
+        "account.move",
+        "read",
+        [[res["res_id"]], ["amount_untaxed", "state", "line_ids"]],
+    )[0]
     kill1["retry_s"] = round(time.perf_counter() - t0, 2)
-    check("the retried prepayment invoice is whole and posted",
-          close(move["amount_untaxed"], order["prepmt_amount"]) and move["state"] == "posted",
-          f"{move['amount_untaxed']} of {order['prepmt_amount']}, {len(move['line_ids'])} "
-          f"journal items, {kill1['retry_s']} s")
+    check(
+        "the retried prepayment invoice is whole and posted",
+        close(move["amount_untaxed"], order["prepmt_amount"]) and move["state"] == "posted",
+        f"{move['amount_untaxed']} of {order['prepmt_amount']}, {len(move['line_ids'])} "
+        f"journal items, {kill1['retry_s']} s",
+    )
     # ---- 2. kill -9 during the posting of its final invoice
     ctx = {"active_model": "sale.order", "active_ids": [oid], "active_id": oid}
-    wid = rpc.must("final_invoice_create", "sale.advance.payment.inv", "create",
-                   [{"advance_payment_method": "delivered"}], context=ctx)
+    wid = rpc.must(
+        "final_invoice_create",
+        "sale.advance.payment.inv",
+        "create",
+        [{"advance_payment_method": "delivered"}],
+        context=ctx,
+    )
     t0 = time.perf_counter()
-    rpc.must("final_invoice_create", "sale.advance.payment.inv", "create_invoices", [[wid]],
-             context=ctx)
+    rpc.must(
+        "final_invoice_create", "sale.advance.payment.inv", "create_invoices", [[wid]], context=ctx
+    )
     final_id = rpc.must("read_order", "sale.order", "read", [[oid], ["invoice_ids"]])[0][
-        "invoice_ids"][0]
-    draft = rpc.must("read_move", "account.move", "read",
-                     [[final_id], ["state", "line_ids", "amount_total"]])[0]
-    print(f"draft final invoice with {len(draft['line_ids'])} journal items made in "
-          f"{time.perf_counter() - t0:.1f} s", flush=True)
-    kill2 = kill_mid_request(args, rpc, "final_invoice_post", "account.move", "action_post",
-                             [[final_id]], args.kill_after)
+        "invoice_ids"
+    ][0]
+    draft = rpc.must(
+        "read_move", "account.move", "read", [[final_id], ["state", "line_ids", "amount_total"]]
+    )[0]
+    print(
+        f"draft final invoice with {len(draft['line_ids'])} journal items made in "
+        f"{time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    kill2 = kill_mid_request(
+        args,
+        rpc,
+        "final_invoice_post",
+        "account.move",
+        "action_post",
+        [[final_id]],
+        args.kill_after,
+    )
     kill2["respawn_s"] = wait_server(args, rec)
     report["kill_final_invoice_post"] = kill2
     print(json.dumps(kill2), flush=True)
     check("the kill hit the final invoice's posting", kill2["request_still_running_at_kill"])
-    check("the client got a connection error, not a success",
-          not kill2["client_outcome"].startswith("ok"), kill2["client_outcome"])
+    check(
+        "the client got a connection error, not a success",
+        not kill2["client_outcome"].startswith("ok"),
+        kill2["client_outcome"],
+    )
     rpc.authenticate()
-    again = rpc.must("read_move", "account.move", "read",
-                     [[final_id], ["state", "line_ids", "amount_total", "name"]])[0]
+    again = rpc.must(
+        "read_move",
+        "account.move",
+        "read",
+        [[final_id], ["state", "line_ids", "amount_total", "name"]],
+    )[0]
     after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
-    check("the final invoice is still a whole draft (posting rolled back)",
-          again["state"] == "draft" and again["line_ids"] == draft["line_ids"]
-          and close(again["amount_total"], draft["amount_total"])
-          and close(after["prepmt_amount_outstanding"], order["prepmt_amount"]),
-          f"{again['state']}, {len(again['line_ids'])} items, outstanding "
-          f"{after['prepmt_amount_outstanding']}")
-    ledger = run_ledger(args, "kill2")
-    check("ledger check after the kill", ledger.get("ok"), f"{len(ledger.get('findings', []))} finding(s)")
+    check(
+        "the final invoice is still a whole draft (posting rolled back)",
+        again["state"] == "draft"
+        and again["line_ids"] == draft["line_ids"]
+        and close(again["amount_total"], draft["amount_total"])
+        and close(after["prepmt_amount_outstanding"], order["prepmt_amount"]),
+        f"{again['state']}, {len(again['line_ids'])} items, outstanding "
+        f"{after['prepmt_amount_outstanding']}",
+    )
+    ledger = report["ledger_kill2"] = run_ledger(args, "kill2")
+    check(
+        "ledger check after the kill",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
     t0 = time.perf_counter()
     rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
     kill2["retry_s"] = round(time.perf_counter() - t0, 2)
     after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
-    check("the retried posting deducts the whole prepayment",
-          close(after["prepmt_amount_outstanding"], 0), f"{kill2['retry_s']} s")
+    check(
+        "the retried posting deducts the whole prepayment",
+        close(after["prepmt_amount_outstanding"], 0),
+        f"{kill2['retry_s']} s",
+    )
     # ---- 3. PostgreSQL stopped for a few seconds under load
     report["pg_outage"] = pg_outage(args, check)
-    ledger = run_ledger(args, "outage")
-    check("ledger check after the outage", ledger.get("ok"), f"{len(ledger.get('findings', []))} finding(s)")
+    ledger = report["ledger_outage"] = run_ledger(args, "outage")
+    check(
+        "ledger check after the outage",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
     report["findings"] = rec.findings
-    check("no finding in the flows (no wrong amount, no double document)", not rec.findings,
-          "; ".join(rec.findings[:3]))
+    check(
+        "no finding in the flows (no wrong amount, no double document)",
+        not rec.findings,
+        "; ".join(rec.findings[:3]),
+    )
     report["ok"] = ok
     write_output(args, report)
     print(f"\nFAULT TEST {'PASSED' if ok else 'FAILED'}")
@@ -858,8 +932,11 @@ def pg_outage(args, check):
     time.sleep(args.outage_seconds)
     subprocess.run(args.pg_start, shell=True, check=True, capture_output=True)
     t_up = time.time()
-    print(f"PostgreSQL stopped at +{args.outage_after}s (stop took {t_down - t_stop:.1f} s), "
-          f"down {t_up - t_down:.1f} s, started again", flush=True)
+    print(
+        f"PostgreSQL stopped at +{args.outage_after}s (stop took {t_down - t_stop:.1f} s), "
+        f"down {t_up - t_down:.1f} s, started again",
+        flush=True,
+    )
     time.sleep(args.outage_recovery)
     stop.set()
     for t in threads:
@@ -887,15 +964,26 @@ def pg_outage(args, check):
     }
     print(json.dumps(result, indent=1), flush=True)
     during = by_phase["during"]
-    check("clients got errors during the outage",
-          any(not k.startswith("ok") for k in during), str(dict(during)))
-    check("no error after the server came back (1 s after the restart)",
-          all(k.startswith(("ok", "expected")) for k in by_phase["after"]),
-          str(dict(by_phase["after"])))
-    check("the server answered again after the restart", first_ok is not None,
-          f"first success {result['first_success_after_restart_s']} s after the restart")
-    check("no success with a wrong amount, no double document", not rec.findings,
-          "; ".join(rec.findings[:3]))
+    check(
+        "clients got errors during the outage",
+        any(not k.startswith("ok") for k in during),
+        str(dict(during)),
+    )
+    check(
+        "no error after the server came back (1 s after the restart)",
+        all(k.startswith(("ok", "expected")) for k in by_phase["after"]),
+        str(dict(by_phase["after"])),
+    )
+    check(
+        "the server answered again after the restart",
+        first_ok is not None,
+        f"first success {result['first_success_after_restart_s']} s after the restart",
+    )
+    check(
+        "no success with a wrong amount, no double document",
+        not rec.findings,
+        "; ".join(rec.findings[:3]),
+    )
     return result
 
 
@@ -908,19 +996,30 @@ def main(argv=None):
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--orders", type=int, default=8, help="order flows per client")
     p.add_argument("--seed", type=int, default=14)
-    p.add_argument("--no-warmup", dest="warmup", action="store_false",
-                   help="no unmeasured warm-up flow before the clients start")
+    p.add_argument(
+        "--no-warmup",
+        dest="warmup",
+        action="store_false",
+        help="no unmeasured warm-up flow before the clients start",
+    )
     p.add_argument("--output", help="JSON result file")
-    p.add_argument("--server-log", help="Odoo's log file, to count the retried serialization "
-                   "failures (odoo.service.model at INFO)")
+    p.add_argument(
+        "--server-log",
+        help="Odoo's log file, to count the retried serialization "
+        "failures (odoo.service.model at INFO)",
+    )
     p.add_argument("--ledger-cmd", help="command running scripts/check_ledger.py (gets --json F)")
     p.add_argument("--faults", action="store_true", help="run the fault scenarios")
     p.add_argument("--odoo-pid", type=int, help="PID of the Odoo master process (--faults)")
     p.add_argument("--pg-stop", help="shell command stopping PostgreSQL (--faults)")
     p.add_argument("--pg-start", help="shell command starting PostgreSQL again (--faults)")
     p.add_argument("--big-lines", type=int, default=400, help="lines of the big order (--faults)")
-    p.add_argument("--kill-after", type=float, default=1.0,
-                   help="kill -9 the workers once the request's transaction ran this long")
+    p.add_argument(
+        "--kill-after",
+        type=float,
+        default=1.0,
+        help="kill -9 the workers once the request's transaction ran this long",
+    )
     p.add_argument("--outage-clients", type=int, default=4)
     p.add_argument("--outage-after", type=float, default=4.0)
     p.add_argument("--outage-seconds", type=float, default=5.0)
