@@ -214,7 +214,7 @@ def twice_at_once(rpc, op, model, method, args, context=None):
         barrier.wait()
         outs[i] = rpc.call(op, model, method, args, context=context)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -589,12 +589,13 @@ def warm_up(args):
 
 
 def load(args):
+    # (daemon threads: Ctrl-C ends the program at once, loadtest.sh then stops Odoo)
     if args.warmup:
         warm_up(args)
     rec = Recorder()
     log = ServerLog(args.server_log)
     threads = [
-        threading.Thread(target=client_loop, args=(args, i, rec), name=f"client-{i}")
+        threading.Thread(target=client_loop, args=(args, i, rec), name=f"client-{i}", daemon=True)
         for i in range(args.clients)
     ]
     t0 = time.perf_counter()
@@ -710,7 +711,7 @@ def kill_mid_request(args, rpc, op, model, method, rec_args, min_age):
         box["out"] = rpc.call(op, model, method, rec_args)
         box["t_answer"] = time.perf_counter()
 
-    t = threading.Thread(target=run)
+    t = threading.Thread(target=run, daemon=True)
     t_start = time.perf_counter()
     t.start()
     age = None
@@ -920,7 +921,7 @@ def pg_outage(args, check):
     stop = threading.Event()
     counts = Counter()
     threads = [
-        threading.Thread(target=client_loop, args=(args, 100 + i, rec, stop, counts))
+        threading.Thread(target=client_loop, args=(args, 100 + i, rec, stop, counts), daemon=True)
         for i in range(args.outage_clients)
     ]
     for t in threads:
@@ -1033,4 +1034,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
