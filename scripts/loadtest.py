@@ -16,8 +16,9 @@ of 3 lines (15 % tax, products with a prepayment % and invoiced on ordered quant
 prepayment invoice (on half of the orders two requests at once on purpose: exactly one may
 create it, the other must get a UserError), register a payment (payment wizard), on some orders a
 prepayment credit memo, the final invoice (sales: *Create Invoice* wizard, purchase: *Create
-Bill*) posted (on the double-click orders two posts at once), on some a credit note of it
-(reversal wizard). Amounts are read back and checked (the prepayment invoice is the order's
+Bill*) posted (on the double-click orders two posts at once; on some orders at the same time as
+a prepayment credit memo: one of the two is refused), on some a credit note of it (reversal
+wizard). Amounts are read back and checked (the prepayment invoice is the order's
 prepayment, nothing is left outstanding after the final invoice).
 
 Responses: ok, expected (a UserError / ValidationError / AccessError / MissingError: counted per
@@ -204,17 +205,17 @@ class Rpc:
         return out.result
 
 
-def twice_at_once(rpc, op, model, method, args, context=None):
-    """Two requests for the same thing at the same time (a double click on two tabs):
-    returns both outcomes."""
-    outs = [None, None]
-    barrier = threading.Barrier(2)
+def at_once(rpc, calls):
+    """Send the requests ``calls`` (``(op, model, method, args)``) at the same time, from as
+    many threads (a double click, or two users on two tabs); returns their outcomes."""
+    outs = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
 
     def run(i):
         barrier.wait()
-        outs[i] = rpc.call(op, model, method, args, context=context)
+        outs[i] = rpc.call(*calls[i])
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
     for t in threads:
         t.start()
     for t in threads:
@@ -312,7 +313,7 @@ def click(rpc, rec, double, op, model, method, args, what):
     may succeed, the other must be refused with a UserError. Returns the success's result."""
     if not double:
         return rpc.must(op, model, method, args)
-    outs = twice_at_once(rpc, op, model, method, args)
+    outs = at_once(rpc, [(op, model, method, args)] * 2)
     rec.doubles.update(f"{op}: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs)
     oks = [o for o in outs if o.ok]
     if len(oks) == 2:
@@ -366,6 +367,30 @@ def credit_note(rpc, final_id):
     rpc.must("credit_note_post", "account.move", "action_post", [[action["res_id"]]])
 
 
+def race_credit_memo_final(rpc, rec, model, oid, final_id, what):
+    """The prepayment credit memo and the posting of a final invoice that deducts the whole
+    prepayment, at the same time (two users): one wins, the other is refused (a credit memo
+    with nothing outstanding, or a deduction that no longer fits). A refused final invoice is
+    brought up to date (*Update Prepayment Deductions*) and posted."""
+    outs = at_once(
+        rpc,
+        [
+            ("race_credit_memo", model, "action_create_prepmt_credit_memo", [[oid]]),
+            ("race_final_post", "account.move", "action_post", [[final_id]]),
+        ],
+    )
+    rec.doubles.update(
+        f"race {o.op}: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs
+    )
+    if all(o.ok for o in outs):
+        rec.finding(f"{what}: credit memo and final invoice both went through the race")
+    if not outs[1].ok:
+        rpc.must(
+            "update_deductions", "account.move", "action_prepmt_update_deductions", [[final_id]]
+        )
+        rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
+
+
 def order_flow(rpc, master, side, rng, rec, tag, warmup=False):
     """One order from creation to its credit note; raises FlowAborted on an unexpected
     refusal (counted, the next order starts). ``warmup``: every step once (payment, credit
@@ -376,6 +401,7 @@ def order_flow(rpc, master, side, rng, rec, tag, warmup=False):
     pay = rng.random() < 0.8 or warmup
     credit_memo = rng.random() < 0.25 or warmup
     reverse = rng.random() < 0.3 or warmup
+    race = not credit_memo and rng.random() < 0.3 and not warmup
     what = f"{model} {order['name']}"
     # the prepayment invoice (two clicks at once on half of the orders): the whole prepayment
     action = click(
@@ -421,7 +447,19 @@ def order_flow(rpc, master, side, rng, rec, tag, warmup=False):
             lambda o: close(o["prepmt_amount_outstanding"], 0),
         )
     final_id = final_invoice(rpc, side, oid)
-    click(rpc, rec, double, "final_invoice_post", "account.move", "action_post", [[final_id]], what)
+    if race:
+        race_credit_memo_final(rpc, rec, model, oid, final_id, what)
+    else:
+        click(
+            rpc,
+            rec,
+            double,
+            "final_invoice_post",
+            "account.move",
+            "action_post",
+            [[final_id]],
+            what,
+        )
     check_order(
         rpc,
         rec,
