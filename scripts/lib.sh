@@ -12,6 +12,8 @@
 #   PREPMT_PG_BINDIR          PostgreSQL bin dir (default /usr/lib/postgresql/15/bin or the newest installed).
 #   PREPMT_CHROME             Chrome/Chromium binary to use for browser tests (default: found on PATH).
 #   PREPMT_KEEP_TMP=1         keep the temp dir (cluster data, logs, odoo.conf) after exit.
+#   PREPMT_ODOO_WORKERS       'workers' of the odoo.conf written by prepmt_write_config (default 0:
+#                             threaded server; scripts/loadtest.sh uses 4, prefork).
 #   PGHOST/PGPORT/PGUSER[/PGPASSWORD]  if any of PGHOST/PGPORT/PGUSER is set, that cluster is used
 #                             as given and no throwaway cluster is started (PGUSER must not be postgres).
 
@@ -41,6 +43,8 @@ prepmt_cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     set +e
+    # a script's own cleanup (e.g. stopping the Odoo server it started), before the cluster stops
+    if declare -F prepmt_on_exit >/dev/null; then prepmt_on_exit; fi
     prepmt_stop_cluster
     if [ -n "$PREPMT_TMP" ] && [ -d "$PREPMT_TMP" ]; then
         if [ "${PREPMT_KEEP_TMP:-0}" = 1 ]; then
@@ -222,6 +226,8 @@ _prepmt_port_free() {
     "${PREPMT_VENV_PY:-${PREPMT_PY:-python3}}" - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+# as PostgreSQL and Odoo listen: connections of a previous run in TIME_WAIT do not make it busy
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -268,9 +274,10 @@ prepmt_start_cluster() {
     _prepmt_as_pg "$PG_BIN/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
         || _prepmt_as_pg "$PG_BIN/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$pgdir/initdb.log" 2>&1 \
         || { cat "$pgdir/initdb.log" >&2; prepmt_die "initdb failed"; }
-    # Throwaway data: durability off for speed.
+    # Throwaway data: durability off for speed. (PREPMT_PG_OPTS: to start it again the same way.)
+    PREPMT_PG_OPTS="-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
     _prepmt_as_pg "$PG_BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w -t 60 \
-        -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+        -o "$PREPMT_PG_OPTS" \
         start >/dev/null || { cat "$pgdir/postgres.log" >&2; prepmt_die "PostgreSQL did not start"; }
     PREPMT_PG_STARTED=1
     PREPMT_PG_DIR="$pgdir"
@@ -309,7 +316,7 @@ list_db = False
 addons_path = $PREPMT_ADDONS_PATH
 data_dir = $PREPMT_TMP/odoo-data
 http_interface = 127.0.0.1
-workers = 0
+workers = ${PREPMT_ODOO_WORKERS:-0}
 ${PREPMT_ODOO_CONF_EXTRA:-}
 EOF
 }

@@ -1,0 +1,1079 @@
+#!/usr/bin/env python3
+"""Load and fault test client of prepayment_addon against a running multi-worker Odoo server.
+
+    python3 scripts/loadtest.py --url http://127.0.0.1:8079 --db prepmt_load [--clients 16]
+        [--orders 6] [--output FILE] [--server-log FILE] [--ledger-cmd CMD]
+    python3 scripts/loadtest.py ... --faults --odoo-pid PID --pg-stop CMD --pg-start CMD
+
+Standard library only. It speaks JSON-RPC the way the web client does: one
+``/web/session/authenticate`` per client, then ``/web/dataset/call_kw/<model>/<method>`` (there
+Odoo runs the method in ``service.model.retrying``, which retries a transaction that failed to
+serialize and logs ``<error>, N tries left, try again in ...`` at INFO on
+``odoo.service.model``). ``scripts/loadtest.sh`` starts the server and calls this script.
+
+Each client runs ``--orders`` order flows, sales and purchase orders alternately: create an order
+of 3 lines (15 % tax, products with a prepayment % and invoiced on ordered quantities), confirm,
+prepayment invoice (on half of the orders two requests at once on purpose: exactly one may
+create it, the other must get a UserError), register a payment (payment wizard), on some orders a
+prepayment credit memo, the final invoice (sales: *Create Invoice* wizard, purchase: *Create
+Bill*) posted (on the double-click orders two posts at once; on some orders at the same time as
+a prepayment credit memo: one of the two is refused), on some a credit note of it (reversal
+wizard). Amounts are read back and checked (the prepayment invoice is the order's
+prepayment, nothing is left outstanding after the final invoice).
+
+Responses: ok, expected (a UserError / ValidationError / AccessError / MissingError: counted per
+kind of message), error (HTTP status >= 500, or any other exception in the JSON-RPC answer:
+must be 0) and connection errors. At the end the ledger check (``--ledger-cmd``, SPEC section 8
+over every order of the database) runs; the exit code is non-zero on an error or a finding.
+
+``--faults`` runs the fault scenarios instead: kill -9 of the HTTP workers in the middle of a
+big prepayment invoice and of a big final-invoice posting (then: no half document, the ledger
+check passes, the operation succeeds when retried), and PostgreSQL stopped for a few seconds
+under load (clients get a clear error, never a success with a wrong amount; the server answers
+again afterwards; the ledger check passes).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from datetime import date, datetime, timezone
+
+EXPECTED = {
+    "odoo.exceptions.UserError",
+    "odoo.exceptions.ValidationError",
+    "odoo.exceptions.AccessError",
+    "odoo.exceptions.MissingError",
+    "odoo.exceptions.RedirectWarning",
+}
+KINDS = [
+    ("another user is working on the prepayment", r"Another user is working on the prepayment"),
+    ("no prepayment left to invoice", r"no prepayment left to invoice"),
+    ("no outstanding prepayment to credit", r"no outstanding prepayment to credit"),
+    ("a draft prepayment document is open", r"draft prepayment document .* is already open"),
+    ("entry already posted", r"already posted|The entry .* must be in draft"),
+    # Odoo's own: the first number of a journal's sequence (nothing to lock yet) taken by two
+    # postings at once; the warm-up flows take the first numbers before the clock starts
+    ("first number of a journal taken twice (Odoo)", r"Another entry with the same name"),
+]
+RETRY_RE = re.compile(r"odoo\.service\.model: (\w+), (?:(\d+) tries left|maximum number of tries)")
+
+
+def message_kind(msg):
+    for kind, regex in KINDS:
+        if re.search(regex, msg):
+            return kind
+    return msg.strip().splitlines()[0][:70] if msg.strip() else "(empty message)"
+
+
+class Outcome:
+    __slots__ = ("op", "status", "kind", "latency", "t0", "result")
+
+    def __init__(self, op, status, kind, latency, t0, result=None):
+        self.op, self.status, self.kind = op, status, kind
+        self.latency, self.t0, self.result = latency, t0, result
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+class FlowAborted(Exception):
+    pass
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.outcomes = []
+        self.findings = []
+        self.doubles = Counter()
+        self.aborted = Counter()
+
+    def add(self, outcome):
+        with self.lock:
+            self.outcomes.append(outcome)
+
+    def finding(self, msg):
+        with self.lock:
+            self.findings.append(msg)
+        print("FINDING " + msg, file=sys.stderr, flush=True)
+
+
+class Rpc:
+    """One user session; a new HTTP connection per request (prefork workers serve one
+    connection at a time: a kept-alive connection would pin a client to a worker)."""
+
+    def __init__(self, url, db, login, password, recorder, timeout=600):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.db, self.login, self.password = db, login, password
+        self.rec, self.timeout = recorder, timeout
+        self.cookie = None
+        self.uid = None
+        self.ids = 0
+
+    def _post(self, path, params):
+        self.ids += 1
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": self.ids, "params": params})
+        headers = {"Content-Type": "application/json", "Connection": "close"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            cookie = resp.getheader("Set-Cookie")
+            if cookie and cookie.startswith("session_id="):
+                self.cookie = cookie.split(";", 1)[0]
+            return resp.status, data
+        finally:
+            conn.close()
+
+    def request(self, op, path, params):
+        """Returns an Outcome: status ok / expected / error / conn_error."""
+        t0 = time.time()
+        start = time.perf_counter()
+        try:
+            status, data = self._post(path, params)
+        except (OSError, http.client.HTTPException) as exc:
+            out = Outcome(op, "conn_error", type(exc).__name__, time.perf_counter() - start, t0)
+            self.rec.add(out)
+            return out
+        latency = time.perf_counter() - start
+        if status != 200:
+            out = Outcome(op, "error", f"HTTP {status}", latency, t0)
+        else:
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {"error": {"data": {"name": "non-JSON answer", "message": data[:80]}}}
+            if "error" in answer:
+                err = answer["error"].get("data") or {}
+                name = err.get("name") or answer["error"].get("message", "?")
+                msg = err.get("message") or ""
+                if name in EXPECTED:
+                    out = Outcome(op, "expected", message_kind(msg), latency, t0, msg)
+                else:
+                    first = msg.strip().splitlines()[0][:90] if msg.strip() else ""
+                    out = Outcome(op, "error", f"{name}: {first}", latency, t0, msg)
+            else:
+                out = Outcome(op, "ok", "", latency, t0, answer.get("result"))
+        self.rec.add(out)
+        return out
+
+    def authenticate(self):
+        out = self.request(
+            "authenticate",
+            "/web/session/authenticate",
+            {"db": self.db, "login": self.login, "password": self.password},
+        )
+        if not out.ok:
+            raise FlowAborted(f"authenticate: {out.status} {out.kind}")
+        self.uid = out.result["uid"]
+        return out
+
+    def context(self, **extra):
+        ctx = {"lang": "en_US", "tz": "UTC", "uid": self.uid}
+        ctx.update(extra)
+        return ctx
+
+    def call(self, op, model, method, args, kwargs=None, context=None):
+        kwargs = dict(kwargs or {})
+        kwargs["context"] = self.context(**(context or {}))
+        return self.request(
+            op,
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
+        )
+
+    def must(self, op, model, method, args, kwargs=None, context=None):
+        out = self.call(op, model, method, args, kwargs, context)
+        if not out.ok:
+            raise FlowAborted(f"{op}: {out.status} {out.kind}")
+        return out.result
+
+
+def at_once(rpc, calls):
+    """Send the requests ``calls`` (``(op, model, method, args)``) at the same time, from as
+    many threads (a double click, or two users on two tabs); returns their outcomes."""
+    outs = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(i):
+        barrier.wait()
+        outs[i] = rpc.call(*calls[i])
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outs
+
+
+# ---------------------------------------------------------------------- the order flow
+SIDES = {
+    "sale": {
+        "model": "sale.order",
+        "qty": "product_uom_qty",
+        "tax": "tax_id",
+        "confirm": "action_confirm",
+    },
+    "purchase": {
+        "model": "purchase.order",
+        "qty": "product_qty",
+        "tax": "taxes_id",
+        "confirm": "button_confirm",
+    },
+}
+ORDER_FIELDS = [
+    "name",
+    "prepmt_amount",
+    "prepmt_amount_invoiced",
+    "prepmt_amount_outstanding",
+    "prepmt_move_ids",
+    "invoice_ids",
+]
+
+
+class Master:
+    """The records the flows need, found over RPC (made by loadtest.sh's setup)."""
+
+    def __init__(self, rpc):
+        self.products = rpc.must(
+            "setup", "product.product", "search", [[("default_code", "=like", "LOAD-%")]]
+        )
+        self.customer = rpc.must(
+            "setup", "res.partner", "search", [[("ref", "=", "LOAD-CUSTOMER")]], {"limit": 1}
+        )[0]
+        self.vendor = rpc.must(
+            "setup", "res.partner", "search", [[("ref", "=", "LOAD-VENDOR")]], {"limit": 1}
+        )[0]
+        taxes = {}
+        for use in ("sale", "purchase"):
+            taxes[use] = rpc.must(
+                "setup",
+                "account.tax",
+                "search",
+                [[("type_tax_use", "=", use), ("amount", "=", 15.0)]],
+                {"limit": 1},
+            )
+        self.taxes = taxes
+        if not (self.products and taxes["sale"] and taxes["purchase"]):
+            raise FlowAborted("the load test data is missing (run scripts/loadtest.sh)")
+
+
+def close(a, b):
+    return abs(a - b) < 0.005
+
+
+def create_order(rpc, master, side, rng, tag, big_lines=0):
+    """Create and confirm an order of 3 lines (``big_lines``: that many, one prepayment line
+    per order line); return its id and its values."""
+    s = SIDES[side]
+    lines = [
+        (
+            0,
+            0,
+            {
+                "product_id": rng.choice(master.products),
+                s["qty"]: rng.randint(1, 5),
+                "price_unit": round(rng.uniform(10, 500), 2),
+                s["tax"]: [(6, 0, master.taxes[side])],
+            },
+        )
+        for _ in range(big_lines or 3)
+    ]
+    vals = {"order_line": lines}
+    if side == "sale":
+        vals["partner_id"] = master.customer
+    else:
+        vals.update(partner_id=master.vendor, partner_ref=f"LOAD-{tag}")
+    if big_lines:
+        vals["prepmt_compress"] = False
+    oid = rpc.must("create_order", s["model"], "create", [vals])
+    rpc.must("confirm", s["model"], s["confirm"], [[oid]])
+    return oid, rpc.must("read_order", s["model"], "read", [[oid], ORDER_FIELDS])[0]
+
+
+def click(rpc, rec, double, op, model, method, args, what):
+    """Call ``method`` once, or twice at the same time (``double``): exactly one of the two
+    may succeed, the other must be refused with a UserError. Returns the success's result."""
+    if not double:
+        return rpc.must(op, model, method, args)
+    outs = at_once(rpc, [(op, model, method, args)] * 2)
+    rec.doubles.update(f"{op}: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs)
+    oks = [o for o in outs if o.ok]
+    if len(oks) == 2:
+        rec.finding(f"{what}: both requests of a double click succeeded")
+    if len(oks) != 1:
+        raise FlowAborted(f"{op} double: {[(o.status, o.kind) for o in outs]}")
+    return oks[0].result
+
+
+def check_order(rpc, rec, model, oid, what, expect):
+    """Read the order again; ``expect(values)`` must hold, else a finding."""
+    after = rpc.must("read_order", model, "read", [[oid], ORDER_FIELDS])[0]
+    if not expect(after):
+        rec.finding(f"{after['name']}: {what}: {after}")
+    return after
+
+
+def final_invoice(rpc, side, oid):
+    """Make the final invoice the standard way (sales: Create Invoice, purchase: Create
+    Bill, with its bill date); return its id, in draft."""
+    model = SIDES[side]["model"]
+    before = set(rpc.must("read_order", model, "read", [[oid], ["invoice_ids"]])[0]["invoice_ids"])
+    if side == "sale":
+        ctx = {"active_model": "sale.order", "active_ids": [oid], "active_id": oid}
+        wizard = "sale.advance.payment.inv"
+        vals = {"advance_payment_method": "delivered"}
+        wid = rpc.must("final_invoice_create", wizard, "create", [vals], context=ctx)
+        rpc.must("final_invoice_create", wizard, "create_invoices", [[wid]], context=ctx)
+    else:
+        rpc.must("final_invoice_create", model, "action_create_invoice", [[oid]])
+    inv_ids = rpc.must("read_order", model, "read", [[oid], ["invoice_ids"]])[0]["invoice_ids"]
+    new = sorted(set(inv_ids) - before)
+    if len(new) != 1:
+        raise FlowAborted(f"final invoice: {len(new)} new documents")
+    if side == "purchase":
+        today = date.today().isoformat()
+        rpc.must("write_move", "account.move", "write", [new, {"invoice_date": today}])
+    return new[0]
+
+
+def credit_note(rpc, final_id):
+    """A credit note of the final invoice with the reversal wizard, posted."""
+    ctx = {"active_model": "account.move", "active_ids": [final_id]}
+    journal = rpc.must("read_move", "account.move", "read", [[final_id], ["journal_id"]])[0]
+    # (the web client sends the journal its onchange proposes: the invoice's)
+    vals = {"reason": "load test", "journal_id": journal["journal_id"][0]}
+    wid = rpc.must("credit_note", "account.move.reversal", "create", [vals], context=ctx)
+    action = rpc.must("credit_note", "account.move.reversal", "refund_moves", [[wid]], context=ctx)
+    today = date.today().isoformat()
+    rpc.must("write_move", "account.move", "write", [[action["res_id"]], {"invoice_date": today}])
+    rpc.must("credit_note_post", "account.move", "action_post", [[action["res_id"]]])
+
+
+def race_credit_memo_final(rpc, rec, model, oid, final_id, what):
+    """The prepayment credit memo and the posting of a final invoice that deducts the whole
+    prepayment, at the same time (two users): one wins, the other is refused (a credit memo
+    with nothing outstanding, or a deduction that no longer fits). A refused final invoice is
+    brought up to date (*Update Prepayment Deductions*) and posted."""
+    outs = at_once(
+        rpc,
+        [
+            ("race_credit_memo", model, "action_create_prepmt_credit_memo", [[oid]]),
+            ("race_final_post", "account.move", "action_post", [[final_id]]),
+        ],
+    )
+    rec.doubles.update(
+        f"race {o.op}: {o.status}" + (f" ({o.kind})" if o.kind else "") for o in outs
+    )
+    if all(o.ok for o in outs):
+        rec.finding(f"{what}: credit memo and final invoice both went through the race")
+    if not outs[1].ok:
+        rpc.must(
+            "update_deductions", "account.move", "action_prepmt_update_deductions", [[final_id]]
+        )
+        rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
+
+
+def order_flow(rpc, master, side, rng, rec, tag, warmup=False):
+    """One order from creation to its credit note; raises FlowAborted on an unexpected
+    refusal (counted, the next order starts). ``warmup``: every step once (payment, credit
+    memo, final invoice, credit note), no double click."""
+    model = SIDES[side]["model"]
+    oid, order = create_order(rpc, master, side, rng, tag)
+    double = rng.random() < 0.5 and not warmup
+    pay = rng.random() < 0.8 or warmup
+    credit_memo = rng.random() < 0.25 or warmup
+    reverse = rng.random() < 0.3 or warmup
+    race = not credit_memo and rng.random() < 0.3 and not warmup
+    what = f"{model} {order['name']}"
+    # the prepayment invoice (two clicks at once on half of the orders): the whole prepayment
+    action = click(
+        rpc, rec, double, "prepmt_invoice", model, "action_create_prepmt_invoice", [[oid]], what
+    )
+    move_id = action["res_id"]
+    move = rpc.must("read_move", "account.move", "read", [[move_id], ["amount_untaxed", "state"]])
+    if not close(move[0]["amount_untaxed"], order["prepmt_amount"]) or move[0]["state"] != "posted":
+        rec.finding(f"{what}: prepayment invoice {move}, expected {order['prepmt_amount']} posted")
+    check_order(
+        rpc,
+        rec,
+        model,
+        oid,
+        "after the prepayment invoice",
+        lambda o: (
+            len(o["prepmt_move_ids"]) == 1
+            and close(o["prepmt_amount_invoiced"], order["prepmt_amount"])
+        ),
+    )
+    if pay:  # the payment wizard
+        ctx = {"active_model": "account.move", "active_ids": [move_id]}
+        wizard = "account.payment.register"
+        wid = rpc.must("payment_wizard", wizard, "create", [{}], context=ctx)
+        rpc.must("payment_create", wizard, "action_create_payments", [[wid]], context=ctx)
+    if credit_memo:  # a prepayment credit memo before the final invoice
+        click(
+            rpc,
+            rec,
+            double,
+            "prepmt_credit_memo",
+            model,
+            "action_create_prepmt_credit_memo",
+            [[oid]],
+            what,
+        )
+        check_order(
+            rpc,
+            rec,
+            model,
+            oid,
+            "after the credit memo",
+            lambda o: close(o["prepmt_amount_outstanding"], 0),
+        )
+    final_id = final_invoice(rpc, side, oid)
+    if race:
+        race_credit_memo_final(rpc, rec, model, oid, final_id, what)
+    else:
+        click(
+            rpc,
+            rec,
+            double,
+            "final_invoice_post",
+            "account.move",
+            "action_post",
+            [[final_id]],
+            what,
+        )
+    check_order(
+        rpc,
+        rec,
+        model,
+        oid,
+        "after the final invoice",
+        lambda o: close(o["prepmt_amount_outstanding"], 0),
+    )
+    if reverse:
+        credit_note(rpc, final_id)
+        check_order(
+            rpc,
+            rec,
+            model,
+            oid,
+            "after the credit note",
+            lambda o: close(o["prepmt_amount_outstanding"], o["prepmt_amount_invoiced"]),
+        )
+    return oid, order
+
+
+def client_loop(args, index, rec, stop=None, counts=None):
+    rpc = Rpc(args.url, args.db, args.login, args.password, rec)
+    while True:
+        try:
+            rpc.authenticate()
+            master = Master(rpc)
+            break
+        except FlowAborted as exc:
+            if stop is None:  # (in the outage, log in again once the database is back)
+                rec.finding(f"client {index}: {exc}")
+                return
+            if stop.is_set():
+                return
+            time.sleep(0.5)
+    j = 0
+    while (stop is None and j < args.orders) or (stop is not None and not stop.is_set()):
+        side = "sale" if (index + j) % 2 == 0 else "purchase"
+        rng = random.Random(args.seed * 100003 + index * 1009 + j)
+        try:
+            order_flow(rpc, master, side, rng, rec, f"{index}-{j}")
+            if counts is not None:
+                counts["flows completed"] += 1
+        except FlowAborted as exc:
+            if counts is not None:
+                counts["flows aborted"] += 1
+            with rec.lock:
+                rec.aborted[str(exc)[:100]] += 1
+            time.sleep(0.5)  # (a client whose request failed does not hammer the server)
+        j += 1
+
+
+# ---------------------------------------------------------------------- reporting
+def percentile(values, p):
+    if not values:
+        return 0.0
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, int(round(p / 100.0 * len(values) + 0.5)) - 1))
+    return values[k]
+
+
+def summarize(outcomes):
+    ops = defaultdict(list)
+    for o in outcomes:
+        ops[o.op].append(o)
+    table = {}
+    for op, outs in sorted(ops.items()):
+        lat = [o.latency for o in outs]
+        table[op] = {
+            "count": len(outs),
+            "ok": sum(o.status == "ok" for o in outs),
+            "expected": sum(o.status == "expected" for o in outs),
+            "errors": sum(o.status == "error" for o in outs),
+            "conn_errors": sum(o.status == "conn_error" for o in outs),
+            "p50_ms": round(1000 * percentile(lat, 50), 1),
+            "p90_ms": round(1000 * percentile(lat, 90), 1),
+            "p99_ms": round(1000 * percentile(lat, 99), 1),
+            "max_ms": round(1000 * max(lat), 1),
+        }
+    return table
+
+
+def print_table(table):
+    head = f"{'operation':<22}{'count':>7}{'ok':>7}{'expect':>7}{'error':>7}" + "".join(
+        f"{h:>9}" for h in ("p50 ms", "p90 ms", "p99 ms", "max ms")
+    )
+    print(head)
+    print("-" * len(head))
+    for op, r in table.items():
+        print(
+            f"{op:<22}{r['count']:>7}{r['ok']:>7}{r['expected']:>7}"
+            f"{r['errors'] + r['conn_errors']:>7}"
+            f"{r['p50_ms']:>9.0f}{r['p90_ms']:>9.0f}{r['p99_ms']:>9.0f}{r['max_ms']:>9.0f}"
+        )
+
+
+class ServerLog:
+    """Counts the serialization failures Odoo retried (odoo.service.model at INFO)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = os.path.getsize(path) if path and os.path.exists(path) else 0
+
+    def retries(self):
+        counts = Counter()
+        if not self.path or not os.path.exists(self.path):
+            return {"unknown (no server log)": 0}
+        with open(self.path, errors="replace") as fh:
+            fh.seek(self.offset)
+            for line in fh:
+                m = RETRY_RE.search(line)
+                if m:
+                    counts[m.group(1) + (" retried" if m.group(2) else " gave up")] += 1
+        return dict(counts)
+
+
+def run_ledger(args, label):
+    if not args.ledger_cmd:
+        return {"ok": None, "skipped": True}
+    fd, out_file = tempfile.mkstemp(prefix=f"ledger-{label}-", suffix=".json")
+    os.close(fd)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        f"{args.ledger_cmd} --json {out_file}", shell=True, capture_output=True, text=True
+    )
+    sys.stdout.write(proc.stdout)
+    if proc.returncode not in (0, 1):
+        sys.stdout.write(proc.stderr[-3000:])
+        return {"ok": False, "error": f"ledger check exit code {proc.returncode}"}
+    with open(out_file) as fh:
+        result = json.load(fh)
+    os.unlink(out_file)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    return result
+
+
+def environment():
+    info = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    try:
+        with open("/proc/meminfo") as fh:
+            info["mem_gib"] = round(int(fh.readline().split()[1]) / 1024 / 1024, 1)
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return info
+
+
+def warm_up(args):
+    """One flow per side, every step, not measured: the workers load their registry and each
+    journal gets its first number (Odoo cannot lock a journal's first number: two postings
+    at once may both take it, and one gets "Another entry with the same name already
+    exists"; see KINDS)."""
+    rec = Recorder()
+    rpc = Rpc(args.url, args.db, args.login, args.password, rec)
+    rpc.authenticate()
+    master = Master(rpc)
+    for side in ("sale", "purchase"):
+        order_flow(rpc, master, side, random.Random(0), rec, f"warmup-{side}", warmup=True)
+    if rec.findings or any(not o.ok for o in rec.outcomes):
+        raise SystemExit(f"the warm-up failed: {rec.findings} {rec.outcomes}")
+
+
+def load(args):
+    # (daemon threads: Ctrl-C ends the program at once, loadtest.sh then stops Odoo)
+    if args.warmup:
+        warm_up(args)
+    rec = Recorder()
+    log = ServerLog(args.server_log)
+    threads = [
+        threading.Thread(target=client_loop, args=(args, i, rec), name=f"client-{i}", daemon=True)
+        for i in range(args.clients)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    time.sleep(0.5)  # the server log catches up
+    table = summarize(rec.outcomes)
+    retries = log.retries()
+    expected = Counter(f"{o.op}: {o.kind}" for o in rec.outcomes if o.status == "expected")
+    errors = Counter(
+        f"{o.op}: {o.kind}" for o in rec.outcomes if o.status in ("error", "conn_error")
+    )
+    n500 = sum(
+        1 for o in rec.outcomes if o.status == "error"
+    )  # HTTP >= 500 or a non-user exception
+    requests = len(rec.outcomes)
+    print(
+        f"\n{args.clients} client(s) x {args.orders} order(s): {requests} requests in "
+        f"{wall:.1f} s = {requests / wall:.1f} requests/s"
+    )
+    print_table(table)
+    print(f"\nexpected refusals: {dict(expected) or 'none'}")
+    print(f"double clicks: {dict(rec.doubles)}")
+    print(f"errors (HTTP >= 500 or a non-user exception; must be 0): {n500} {dict(errors)}")
+    print(f"serialization failures retried by Odoo (server log): {retries or 0}")
+    aborted = dict(rec.aborted)
+    print(f"flows aborted: {aborted or 0}")
+    ledger = run_ledger(args, "load")
+    result = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "clients": args.clients,
+        "orders_per_client": args.orders,
+        "rpc": "/web/session/authenticate + /web/dataset/call_kw (as the web client)",
+        "wall_s": round(wall, 1),
+        "requests": requests,
+        "requests_per_s": round(requests / wall, 2),
+        "operations": table,
+        "expected_refusals": dict(expected),
+        "double_clicks": dict(rec.doubles),
+        "errors": dict(errors),
+        "server_errors": n500,
+        "serialization_retries": retries,
+        "flows_aborted": aborted,
+        "findings": rec.findings,
+        "ledger": ledger,
+        "environment": environment(),
+    }
+    write_output(args, result)
+    ok = not n500 and not errors and not rec.findings and ledger.get("ok") is not False
+    print(f"\nLOAD TEST {'PASSED' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+def write_output(args, result):
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as fh:
+            json.dump(result, fh, indent=1)
+        print(f"written {args.output}")
+
+
+# ---------------------------------------------------------------------- faults
+def psql(args, sql):
+    proc = subprocess.run(
+        ["psql", "-d", args.db, "-Atqc", sql], capture_output=True, text=True, timeout=30
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def http_workers(master_pid):
+    """The HTTP workers: the master's children but the gevent (longpolling) process."""
+    try:
+        with open(f"/proc/{master_pid}/task/{master_pid}/children") as fh:
+            pids = [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+    workers = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if b"gevent" not in cmd:
+            workers.append(pid)
+    return workers
+
+
+def wait_server(args, rec, timeout=120):
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        try:
+            parts = urllib.parse.urlsplit(args.url)
+            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=5)
+            conn.request("GET", "/web/health")
+            if conn.getresponse().status == 200:
+                return time.perf_counter() - t0
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    return None
+
+
+def kill_mid_request(args, rpc, op, model, method, rec_args, min_age):
+    """Send the request, wait until its transaction has run ``min_age`` seconds, kill -9 the
+    HTTP workers; return a description of what happened."""
+    box = {}
+
+    def run():
+        box["out"] = rpc.call(op, model, method, rec_args)
+        box["t_answer"] = time.perf_counter()
+
+    t = threading.Thread(target=run, daemon=True)
+    t_start = time.perf_counter()
+    t.start()
+    age = None
+    while t.is_alive() and time.perf_counter() - t_start < 600:
+        row = psql(
+            args,
+            "SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state IN ('active', 'idle in transaction')",
+        )
+        age = float(row or 0)
+        if age >= min_age:
+            break
+        time.sleep(0.05)
+    alive_at_kill = t.is_alive()
+    workers = http_workers(args.odoo_pid)
+    t_kill = time.perf_counter()
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    t.join()
+    out = box["out"]
+    return {
+        "operation": f"{model}.{method}",
+        "transaction_age_at_kill_s": round(age or 0, 2),
+        "request_still_running_at_kill": alive_at_kill,
+        "killed_workers": workers,
+        "seconds_from_request_to_kill": round(t_kill - t_start, 2),
+        "client_outcome": f"{out.status} {out.kind}".strip(),
+    }
+
+
+def faults(args):
+    rec = Recorder()
+    report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    ok = True
+
+    def check(name, cond, detail=""):
+        nonlocal ok
+        print(
+            ("PASS " if cond else "FAIL ") + name + (f" ({detail})" if detail else ""), flush=True
+        )
+        report.setdefault("checks", []).append({"check": name, "ok": bool(cond), "detail": detail})
+        ok = ok and bool(cond)
+
+    warm_up(args)
+    rpc = Rpc(args.url, args.db, args.login, args.password, rec)
+    rpc.authenticate()
+    master = Master(rpc)
+    rng = random.Random(args.seed)
+    # ---- 1. kill -9 during a big prepayment invoice
+    t0 = time.perf_counter()
+    oid, order = create_order(rpc, master, "sale", rng, "big-1", big_lines=args.big_lines)
+    print(
+        f"big order {order['name']} of {args.big_lines} lines made in "
+        f"{time.perf_counter() - t0:.1f} s; prepayment {order['prepmt_amount']}",
+        flush=True,
+    )
+    kill1 = kill_mid_request(
+        args,
+        rpc,
+        "prepmt_invoice",
+        "sale.order",
+        "action_create_prepmt_invoice",
+        [[oid]],
+        args.kill_after,
+    )
+    kill1["respawn_s"] = wait_server(args, rec)
+    report["kill_prepayment_invoice"] = kill1
+    print(json.dumps(kill1), flush=True)
+    check(
+        "the kill hit the prepayment invoice's transaction", kill1["request_still_running_at_kill"]
+    )
+    check(
+        "the client got a connection error, not a success",
+        kill1["client_outcome"].startswith("conn_error")
+        or kill1["client_outcome"].startswith("error"),
+        kill1["client_outcome"],
+    )
+    check("the workers were respawned", kill1["respawn_s"] is not None, f"{kill1['respawn_s']} s")
+    rpc.authenticate()
+    after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
+    check(
+        "no half prepayment invoice (no document, nothing invoiced)",
+        not after["prepmt_move_ids"] and close(after["prepmt_amount_invoiced"], 0),
+        f"documents {after['prepmt_move_ids']}, invoiced {after['prepmt_amount_invoiced']}",
+    )
+    ledger = report["ledger_kill1"] = run_ledger(args, "kill1")
+    check(
+        "ledger check after the kill",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
+    t0 = time.perf_counter()
+    res = rpc.must("prepmt_invoice", "sale.order", "action_create_prepmt_invoice", [[oid]])
+    move = rpc.must(
+        "read_move",
+        "account.move",
+        "read",
+        [[res["res_id"]], ["amount_untaxed", "state", "line_ids"]],
+    )[0]
+    kill1["retry_s"] = round(time.perf_counter() - t0, 2)
+    check(
+        "the retried prepayment invoice is whole and posted",
+        close(move["amount_untaxed"], order["prepmt_amount"]) and move["state"] == "posted",
+        f"{move['amount_untaxed']} of {order['prepmt_amount']}, {len(move['line_ids'])} "
+        f"journal items, {kill1['retry_s']} s",
+    )
+    # ---- 2. kill -9 during the posting of its final invoice
+    ctx = {"active_model": "sale.order", "active_ids": [oid], "active_id": oid}
+    wid = rpc.must(
+        "final_invoice_create",
+        "sale.advance.payment.inv",
+        "create",
+        [{"advance_payment_method": "delivered"}],
+        context=ctx,
+    )
+    t0 = time.perf_counter()
+    rpc.must(
+        "final_invoice_create", "sale.advance.payment.inv", "create_invoices", [[wid]], context=ctx
+    )
+    final_id = rpc.must("read_order", "sale.order", "read", [[oid], ["invoice_ids"]])[0][
+        "invoice_ids"
+    ][0]
+    draft = rpc.must(
+        "read_move", "account.move", "read", [[final_id], ["state", "line_ids", "amount_total"]]
+    )[0]
+    print(
+        f"draft final invoice with {len(draft['line_ids'])} journal items made in "
+        f"{time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    kill2 = kill_mid_request(
+        args,
+        rpc,
+        "final_invoice_post",
+        "account.move",
+        "action_post",
+        [[final_id]],
+        args.kill_after,
+    )
+    kill2["respawn_s"] = wait_server(args, rec)
+    report["kill_final_invoice_post"] = kill2
+    print(json.dumps(kill2), flush=True)
+    check("the kill hit the final invoice's posting", kill2["request_still_running_at_kill"])
+    check(
+        "the client got a connection error, not a success",
+        not kill2["client_outcome"].startswith("ok"),
+        kill2["client_outcome"],
+    )
+    rpc.authenticate()
+    again = rpc.must(
+        "read_move",
+        "account.move",
+        "read",
+        [[final_id], ["state", "line_ids", "amount_total", "name"]],
+    )[0]
+    after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
+    check(
+        "the final invoice is still a whole draft (posting rolled back)",
+        again["state"] == "draft"
+        and again["line_ids"] == draft["line_ids"]
+        and close(again["amount_total"], draft["amount_total"])
+        and close(after["prepmt_amount_outstanding"], order["prepmt_amount"]),
+        f"{again['state']}, {len(again['line_ids'])} items, outstanding "
+        f"{after['prepmt_amount_outstanding']}",
+    )
+    ledger = report["ledger_kill2"] = run_ledger(args, "kill2")
+    check(
+        "ledger check after the kill",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
+    t0 = time.perf_counter()
+    rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
+    kill2["retry_s"] = round(time.perf_counter() - t0, 2)
+    after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
+    check(
+        "the retried posting deducts the whole prepayment",
+        close(after["prepmt_amount_outstanding"], 0),
+        f"{kill2['retry_s']} s",
+    )
+    # ---- 3. PostgreSQL stopped for a few seconds under load
+    report["pg_outage"] = pg_outage(args, check)
+    ledger = report["ledger_outage"] = run_ledger(args, "outage")
+    check(
+        "ledger check after the outage",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
+    report["findings"] = rec.findings
+    check(
+        "no finding in the flows (no wrong amount, no double document)",
+        not rec.findings,
+        "; ".join(rec.findings[:3]),
+    )
+    report["ok"] = ok
+    write_output(args, report)
+    print(f"\nFAULT TEST {'PASSED' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+def pg_outage(args, check):
+    rec = Recorder()
+    stop = threading.Event()
+    counts = Counter()
+    threads = [
+        threading.Thread(target=client_loop, args=(args, 100 + i, rec, stop, counts), daemon=True)
+        for i in range(args.outage_clients)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(args.outage_after)
+    t_stop = time.time()
+    subprocess.run(args.pg_stop, shell=True, check=True, capture_output=True)
+    t_down = time.time()
+    time.sleep(args.outage_seconds)
+    subprocess.run(args.pg_start, shell=True, check=True, capture_output=True)
+    t_up = time.time()
+    print(
+        f"PostgreSQL stopped at +{args.outage_after}s (stop took {t_down - t_stop:.1f} s), "
+        f"down {t_up - t_down:.1f} s, started again",
+        flush=True,
+    )
+    time.sleep(args.outage_recovery)
+    stop.set()
+    for t in threads:
+        t.join()
+
+    def phase(o):
+        end = o.t0 + o.latency
+        if end < t_stop:
+            return "before"
+        if o.t0 > t_up + 1.0:
+            return "after"
+        return "during"
+
+    by_phase = defaultdict(Counter)
+    for o in rec.outcomes:
+        by_phase[phase(o)][o.status if o.ok else f"{o.status}: {o.kind[:60]}"] += 1
+    first_ok = min((o.t0 + o.latency for o in rec.outcomes if o.ok and o.t0 > t_up), default=None)
+    result = {
+        "clients": args.outage_clients,
+        "down_s": round(t_up - t_stop, 1),
+        "outcomes": {k: dict(v) for k, v in by_phase.items()},
+        "first_success_after_restart_s": round(first_ok - t_up, 2) if first_ok else None,
+        "flows": dict(counts),
+        "findings": rec.findings,
+    }
+    print(json.dumps(result, indent=1), flush=True)
+    during = by_phase["during"]
+    check(
+        "clients got errors during the outage",
+        any(not k.startswith("ok") for k in during),
+        str(dict(during)),
+    )
+    check(
+        "no error after the server came back (1 s after the restart)",
+        all(k.startswith(("ok", "expected")) for k in by_phase["after"]),
+        str(dict(by_phase["after"])),
+    )
+    check(
+        "the server answered again after the restart",
+        first_ok is not None,
+        f"first success {result['first_success_after_restart_s']} s after the restart",
+    )
+    check(
+        "no success with a wrong amount, no double document",
+        not rec.findings,
+        "; ".join(rec.findings[:3]),
+    )
+    return result
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default="http://127.0.0.1:8079")
+    p.add_argument("--db", default="prepmt_load")
+    p.add_argument("--login", default="admin")
+    p.add_argument("--password", default="admin")
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--orders", type=int, default=8, help="order flows per client")
+    p.add_argument("--seed", type=int, default=14)
+    p.add_argument(
+        "--no-warmup",
+        dest="warmup",
+        action="store_false",
+        help="no unmeasured warm-up flow before the clients start",
+    )
+    p.add_argument("--output", help="JSON result file")
+    p.add_argument(
+        "--server-log",
+        help="Odoo's log file, to count the retried serialization "
+        "failures (odoo.service.model at INFO)",
+    )
+    p.add_argument("--ledger-cmd", help="command running scripts/check_ledger.py (gets --json F)")
+    p.add_argument("--faults", action="store_true", help="run the fault scenarios")
+    p.add_argument("--odoo-pid", type=int, help="PID of the Odoo master process (--faults)")
+    p.add_argument("--pg-stop", help="shell command stopping PostgreSQL (--faults)")
+    p.add_argument("--pg-start", help="shell command starting PostgreSQL again (--faults)")
+    p.add_argument("--big-lines", type=int, default=400, help="lines of the big order (--faults)")
+    p.add_argument(
+        "--kill-after",
+        type=float,
+        default=1.0,
+        help="kill -9 the workers once the request's transaction ran this long",
+    )
+    p.add_argument("--outage-clients", type=int, default=4)
+    p.add_argument("--outage-after", type=float, default=4.0)
+    p.add_argument("--outage-seconds", type=float, default=5.0)
+    p.add_argument("--outage-recovery", type=float, default=10.0)
+    args = p.parse_args(argv)
+    if args.faults:
+        if not (args.odoo_pid and args.pg_stop and args.pg_start):
+            p.error("--faults needs --odoo-pid, --pg-stop and --pg-start")
+        return faults(args)
+    return load(args)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
