@@ -144,11 +144,16 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--mass",
-        type=int,
-        default=0,
-        help="confirmed sales orders of the mass action measurement (Create Prepayment "
-        "Invoices of the order list, at once and in the background; 0 skips it; key "
-        "mass_invoice for --only)",
+        default="",
+        help="confirmed sales orders of the mass action measurement, comma separated (e.g. "
+        "1000,10000: Create Prepayment Invoices of the order list, at once and in the "
+        "background; empty skips it; key mass_invoice for --only)",
+    )
+    p.add_argument(
+        "--mass-paths",
+        default="sync,cron",
+        help="paths of the mass action to measure: sync (at once), cron (queued, then the "
+        "scheduled action's code in-process)",
     )
     p.add_argument(
         "--only",
@@ -649,10 +654,12 @@ class Bench:
         if args.state_orders and (not only or "state_batch" in only):
             state = self.state_batch(args.state_orders)
             print(format_state(state), flush=True)
-        mass = None
+        mass = []
         if args.mass and (not only or "mass_invoice" in only):
-            mass = mass_invoice(self, args.mass)
-            print(format_mass(mass), flush=True)
+            paths = [p.strip() for p in args.mass_paths.split(",") if p.strip()]
+            for count in [int(c) for c in args.mass.split(",") if c.strip()]:
+                mass.append(mass_invoice(self, count, paths))
+                print(format_mass(mass[-1]), flush=True)
         return {
             "rows": self.results,
             "state_batch": state,
@@ -662,14 +669,14 @@ class Bench:
 
 
 # ----------------------------------------------------------------------------- mass action
-def mass_invoice(bench, count):
+def mass_invoice(bench, count, paths=("sync", "cron")):
     """*Create Prepayment Invoices* of the sales order list on ``count`` confirmed orders of
     one line (30 %): at once (threshold ``count``) and in the background (threshold 0: the
     batch is queued, then the scheduled action's code runs in-process, chunks of 50, without
     committing), each on fresh orders in a rolled-back savepoint. Seconds, orders/s, queries."""
     env = bench.env
     out = {"orders": count}
-    for path in ("sync", "cron"):
+    for path in paths:
         with bench.scratch():
             bench.company.prepmt_auto_post = True
             bench.company.prepmt_mass_invoice_threshold = count if path == "sync" else 0
@@ -728,6 +735,7 @@ def format_mass(m):
             f"  {label}: {m[path]['seconds']:.2f}s, {m[path]['orders_per_s']:.1f} orders/s, "
             f"{m[path]['queries']} queries ({m[path]['queries_per_order']:.1f} per order)"
             for path, label in (("sync", "at once"), ("cron", "in the background (cron)"))
+            if path in m
         ]
     )
 

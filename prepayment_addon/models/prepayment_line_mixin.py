@@ -520,8 +520,8 @@ class PrepaymentLineMixin(models.AbstractModel):
             "price_unit": sign * first._prepmt_price_unit(total, taxes),
             "tax_ids": [Command.set(taxes.ids)],
             "analytic_distribution": first.analytic_distribution,
-            # (the currency of the document, given so that each amount is rounded in it
-            # without working it out from a journal item not created yet)
+            # (the document's currency and company, given so that hundreds of allocations
+            # need not work them out from a journal item not created yet)
             "prepmt_allocation_ids": [
                 Command.create(
                     {
@@ -529,6 +529,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                         self._prepmt_alloc_field: line.id,
                         "amount": amounts[line],
                         "currency_id": order.currency_id.id,
+                        "company_id": order.company_id.id,
                     }
                 )
                 for line in self
