@@ -709,7 +709,15 @@ def mass_invoice(bench, count, paths=("sync", "cron")):
                 if path == "cron":
                     Batch = env["prepayment.invoice.batch"].with_context(prepmt_no_commit=True)
                     Line = env["prepayment.invoice.batch.line"]
-                    while Line.search_count([("state", "=", "pending")]):
+                    started = time.perf_counter()
+                    while pending := Line.search_count([("state", "=", "pending")]):
+                        if count >= 1000:  # the progress of a long run, as the batch shows it
+                            print(
+                                f"  cron: {count - pending}/{count} orders processed, "
+                                f"{time.perf_counter() - started:.0f}s",
+                                file=sys.stderr,
+                                flush=True,
+                            )
                         Batch._cron_process()
 
             profile_to = None

@@ -100,8 +100,8 @@ class AccountMove(models.Model):
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         # a document the engine has just built from the order's own amounts, under the
         # order's lock, and posts untouched holds by construction (see _prepmt_create_move)
-        built = self.env.context.get("prepmt_built_move_ids") or ()
-        with_allocs.filtered(lambda m: m.id not in built)._prepmt_check_ledger(posting=True)
+        if not self.env.context.get("prepmt_engine_built"):
+            with_allocs._prepmt_check_ledger(posting=True)
         # the open items of a prepayment account are the outstanding prepayments: an account
         # it reaches otherwise (a fiscal position's mapping) becomes reconcilable as well
         with_allocs.line_ids.filtered("prepmt_allocation_ids").account_id.filtered(

@@ -804,8 +804,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
         can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
         if self.company_id.prepmt_auto_post and can_post:
             # its amounts are what the lines still have to invoice or credit, worked out
-            # under the lock: posting need not check the order's ledger again
-            move.with_context(prepmt_built_move_ids=move.ids).action_post()
+            # under the lock: posting need not check the order's ledger again (a flag, not
+            # the document's id: one environment for all the documents of a mass action)
+            move.with_context(prepmt_engine_built=True).action_post()
         elif self.company_id.prepmt_auto_post:
             # Like Odoo's down payments: users without billing rights leave a draft that
             # the accounting team posts.
