@@ -299,6 +299,29 @@ class Bench:
         env.flush_all()
         return order
 
+    def one_line_orders(self, count):
+        """Values of ``count`` sales orders of one line each, 30 % prepayment (the batch
+        measurements: posting 1,000 invoices, the mass action)."""
+        return [
+            {
+                "partner_id": self.customer.id,
+                "prepmt_percent": 30,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.products[i % len(self.products)].id,
+                            "product_uom_qty": 2.0,
+                            "price_unit": 100.0,
+                            "tax_id": [(6, 0, self.sale_tax.ids)],
+                        },
+                    )
+                ],
+            }
+            for i in range(count)
+        ]
+
     def purchase_order(self, n, percent=0.0, confirm=True):
         env = self.env
         order = env["purchase.order"].create(
@@ -493,27 +516,7 @@ class Bench:
             Order = env["sale.order"].with_context(
                 tracking_disable=True, mail_create_nolog=True, mail_notrack=True
             )
-            orders = Order.create(
-                [
-                    {
-                        "partner_id": self.customer.id,
-                        "prepmt_percent": 30,
-                        "order_line": [
-                            (
-                                0,
-                                0,
-                                {
-                                    "product_id": self.products[i % len(self.products)].id,
-                                    "product_uom_qty": 2.0,
-                                    "price_unit": 100.0,
-                                    "tax_id": [(6, 0, self.sale_tax.ids)],
-                                },
-                            )
-                        ],
-                    }
-                    for i in range(count)
-                ]
-            )
+            orders = Order.create(self.one_line_orders(count))
             orders.action_confirm()
             # the draft prepayment invoices, made in one batch (setup, not measured)
             Move = env["account.move"].with_context(tracking_disable=True)
@@ -682,27 +685,7 @@ def mass_invoice(bench, count, paths=("sync", "cron")):
         with bench.scratch():
             bench.company.prepmt_auto_post = True
             bench.company.prepmt_mass_invoice_threshold = count if path == "sync" else 0
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": bench.customer.id,
-                        "prepmt_percent": 30,
-                        "order_line": [
-                            (
-                                0,
-                                0,
-                                {
-                                    "product_id": bench.products[i % len(bench.products)].id,
-                                    "product_uom_qty": 2.0,
-                                    "price_unit": 100.0,
-                                    "tax_id": [(6, 0, bench.sale_tax.ids)],
-                                },
-                            )
-                        ],
-                    }
-                    for i in range(count)
-                ]
-            )
+            orders = env["sale.order"].create(bench.one_line_orders(count))
             orders.action_confirm()
             order_ids = orders.ids
 

@@ -797,6 +797,35 @@ def faults(args):
         report.setdefault("checks", []).append({"check": name, "ok": bool(cond), "detail": detail})
         ok = ok and bool(cond)
 
+    def kill_during(key, what, op, model, method, ids):
+        """kill -9 the workers while ``method`` runs; the client must get an error and the
+        master respawn them; then log in again."""
+        killed = kill_mid_request(args, rpc, op, model, method, [ids], args.kill_after)
+        killed["respawn_s"] = wait_server(args, rec)
+        report[key] = killed
+        print(json.dumps(killed), flush=True)
+        check(f"the kill hit the {what}'s transaction", killed["request_still_running_at_kill"])
+        check(
+            "the client got a connection error, not a success",
+            not killed["client_outcome"].startswith("ok"),
+            killed["client_outcome"],
+        )
+        check(
+            "the workers were respawned",
+            killed["respawn_s"] is not None,
+            f"{killed['respawn_s']} s",
+        )
+        rpc.authenticate()
+        return killed
+
+    def ledger_after(label, what):
+        ledger = report[f"ledger_{label}"] = run_ledger(args, label)
+        check(
+            f"ledger check after {what}",
+            ledger.get("ok"),
+            f"{len(ledger.get('findings', []))} finding(s)",
+        )
+
     warm_up(args)
     rpc = Rpc(args.url, args.db, args.login, args.password, rec)
     rpc.authenticate()
@@ -810,41 +839,21 @@ def faults(args):
         f"{time.perf_counter() - t0:.1f} s; prepayment {order['prepmt_amount']}",
         flush=True,
     )
-    kill1 = kill_mid_request(
-        args,
-        rpc,
+    kill1 = kill_during(
+        "kill_prepayment_invoice",
+        "prepayment invoice",
         "prepmt_invoice",
         "sale.order",
         "action_create_prepmt_invoice",
-        [[oid]],
-        args.kill_after,
+        [oid],
     )
-    kill1["respawn_s"] = wait_server(args, rec)
-    report["kill_prepayment_invoice"] = kill1
-    print(json.dumps(kill1), flush=True)
-    check(
-        "the kill hit the prepayment invoice's transaction", kill1["request_still_running_at_kill"]
-    )
-    check(
-        "the client got a connection error, not a success",
-        kill1["client_outcome"].startswith("conn_error")
-        or kill1["client_outcome"].startswith("error"),
-        kill1["client_outcome"],
-    )
-    check("the workers were respawned", kill1["respawn_s"] is not None, f"{kill1['respawn_s']} s")
-    rpc.authenticate()
     after = rpc.must("read_order", "sale.order", "read", [[oid], ORDER_FIELDS])[0]
     check(
         "no half prepayment invoice (no document, nothing invoiced)",
         not after["prepmt_move_ids"] and close(after["prepmt_amount_invoiced"], 0),
         f"documents {after['prepmt_move_ids']}, invoiced {after['prepmt_amount_invoiced']}",
     )
-    ledger = report["ledger_kill1"] = run_ledger(args, "kill1")
-    check(
-        "ledger check after the kill",
-        ledger.get("ok"),
-        f"{len(ledger.get('findings', []))} finding(s)",
-    )
+    ledger_after("kill1", "the kill")
     t0 = time.perf_counter()
     res = rpc.must("prepmt_invoice", "sale.order", "action_create_prepmt_invoice", [[oid]])
     move = rpc.must(
@@ -884,25 +893,14 @@ def faults(args):
         f"{time.perf_counter() - t0:.1f} s",
         flush=True,
     )
-    kill2 = kill_mid_request(
-        args,
-        rpc,
+    kill2 = kill_during(
+        "kill_final_invoice_post",
+        "final invoice posting",
         "final_invoice_post",
         "account.move",
         "action_post",
-        [[final_id]],
-        args.kill_after,
+        [final_id],
     )
-    kill2["respawn_s"] = wait_server(args, rec)
-    report["kill_final_invoice_post"] = kill2
-    print(json.dumps(kill2), flush=True)
-    check("the kill hit the final invoice's posting", kill2["request_still_running_at_kill"])
-    check(
-        "the client got a connection error, not a success",
-        not kill2["client_outcome"].startswith("ok"),
-        kill2["client_outcome"],
-    )
-    rpc.authenticate()
     again = rpc.must(
         "read_move",
         "account.move",
@@ -919,12 +917,7 @@ def faults(args):
         f"{again['state']}, {len(again['line_ids'])} items, outstanding "
         f"{after['prepmt_amount_outstanding']}",
     )
-    ledger = report["ledger_kill2"] = run_ledger(args, "kill2")
-    check(
-        "ledger check after the kill",
-        ledger.get("ok"),
-        f"{len(ledger.get('findings', []))} finding(s)",
-    )
+    ledger_after("kill2", "the kill")
     t0 = time.perf_counter()
     rpc.must("final_invoice_post", "account.move", "action_post", [[final_id]])
     kill2["retry_s"] = round(time.perf_counter() - t0, 2)
@@ -936,12 +929,7 @@ def faults(args):
     )
     # ---- 3. PostgreSQL stopped for a few seconds under load
     report["pg_outage"] = pg_outage(args, check)
-    ledger = report["ledger_outage"] = run_ledger(args, "outage")
-    check(
-        "ledger check after the outage",
-        ledger.get("ok"),
-        f"{len(ledger.get('findings', []))} finding(s)",
-    )
+    ledger_after("outage", "the outage")
     report["findings"] = rec.findings
     check(
         "no finding in the flows (no wrong amount, no double document)",

@@ -489,9 +489,9 @@ class AccountMove(models.Model):
             return posting if move in self else move.state == "posted"
 
         for line in lines:
-            by_account = line.prepmt_allocation_ids._prepmt_totals_by_account(is_posted)
-            invoiced = sum(on_invoiced for on_invoiced, _on_deducted in by_account.values())
-            deducted = sum(on_deducted for _on_invoiced, on_deducted in by_account.values())
+            allocs = line.prepmt_allocation_ids
+            by_account = allocs._prepmt_totals_by_account(is_posted)
+            invoiced, deducted = allocs._prepmt_net(by_account)
             currency = line.currency_id
             sign = line._prepmt_sign()
             if currency.compare_amounts(sign * invoiced, 0) < 0:

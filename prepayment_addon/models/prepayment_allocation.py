@@ -49,11 +49,15 @@ class PrepaymentAllocation(models.Model):
         :param is_posted: optional function of a move that says whether to count it as
             posted (to check a posting or an unposting before it happens)
         """
-        invoiced = deducted = 0.0
-        for on_invoiced, on_deducted in self._prepmt_totals_by_account(is_posted).values():
-            invoiced += on_invoiced
-            deducted += on_deducted
-        return invoiced, deducted
+        return self._prepmt_net(self._prepmt_totals_by_account(is_posted))
+
+    @staticmethod
+    def _prepmt_net(by_account):
+        """``(invoiced, deducted)`` over all accounts of ``{account: (invoiced, deducted)}``."""
+        return (
+            sum(invoiced for invoiced, _deducted in by_account.values()),
+            sum(deducted for _invoiced, deducted in by_account.values()),
+        )
 
     def _prepmt_totals_by_account(self, is_posted=None):
         """``{account: (invoiced, deducted)}``: :meth:`_prepmt_totals` per account of the
@@ -76,11 +80,7 @@ class PrepaymentAllocation(models.Model):
             rows[line.id].append((move_line, kind, amount))
         result = {}
         for line_id, line_rows in rows.items():
-            by_account = self._prepmt_add_up(line_rows)
-            result[line_id] = (
-                sum(invoiced for invoiced, _deducted in by_account.values()),
-                sum(deducted for _invoiced, deducted in by_account.values()),
-            )
+            result[line_id] = self._prepmt_net(self._prepmt_add_up(line_rows))
         return result
 
     @api.model
