@@ -40,7 +40,8 @@ ORDER_ID="$(prepmt_odoo shell -c "$PREPMT_ODOO_CONF" -d "$DB" --no-http --log-le
     | sed -n 's/^ORDER_ID=//p'
 admin = env.ref("base.user_admin")
 admin.password = "admin"
-admin.action_id = env.ref("prepayment_addon.demo_action_sale_order_1")
+# action_id is a many2one to ir.actions.actions: give the id, not the act_window record
+admin.action_id = env.ref("prepayment_addon.demo_action_sale_order_1").id
 env.cr.commit()
 print("ORDER_ID=%d" % env.ref("prepayment_addon.demo_sale_order_1").id)
 EOF

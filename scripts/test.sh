@@ -16,7 +16,8 @@
 # payment_demo): the portal payment tests and tour pay with it.
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
-# for/install Chromium), PREPMT_NO_PDF=1 (do not look for/install wkhtmltopdf), HYPOTHESIS_PROFILE (passed through to the tests).
+# for/install Chromium), PREPMT_TEST_HTTP_PORT (the port of the tours' server, default 8069),
+# PREPMT_NO_PDF=1 (do not look for/install wkhtmltopdf), HYPOTHESIS_PROFILE (passed through to the tests).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,7 +31,8 @@ if [ "${PREPMT_NO_CHROME:-0}" != 1 ]; then
 fi
 prepmt_ensure_wkhtmltopdf
 prepmt_start_cluster
-PREPMT_ODOO_CONF_EXTRA="max_cron_threads = 0" prepmt_write_config "$DB"
+PREPMT_ODOO_CONF_EXTRA="max_cron_threads = 0
+http_port = ${PREPMT_TEST_HTTP_PORT:-8069}" prepmt_write_config "$DB"
 
 pytest_args=(
     -p pytest_prepmt
