@@ -92,7 +92,7 @@ PREPMT_ADDON="$PREPMT_ADDON${PREPMT_TEST_EXTRA_ADDONS-,payment_demo}" prepmt_cre
 if [ "${CI:-}" = true ]; then
     export PREPMT_QUIET_TAIL=1
 fi
-run_pytest "$DB" --ignore=tests/stock "$@"
+run_pytest "$DB" --ignore=tests/stock --ignore=tests/demo "$@"  # (tests/demo: scripts/demo.sh --check)
 rc_main=$rc
 
 if [ "$rc_stock" -ne 0 ]; then
