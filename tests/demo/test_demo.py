@@ -22,8 +22,11 @@ class TestDemo(HttpCase):
         admin = self.env.ref("base.user_admin")
         # (action_id is an ir.actions.actions record: compare ids with the act_window)
         if not self.order or not action or admin.action_id.id != action.id:
-            message = "not the database of scripts/demo.sh (the admin's home action is not the demo order)"
-            # scripts/demo.sh --check sets PREPMT_DEMO_CHECK: there, a demo that was not set up fails
+            message = (
+                "not the database of scripts/demo.sh "
+                "(the admin's home action is not the demo order)"
+            )
+            # scripts/demo.sh --check sets PREPMT_DEMO_CHECK: there, a demo not set up fails
             self.assertFalse(os.environ.get("PREPMT_DEMO_CHECK"), message)
             self.skipTest(message)
 
