@@ -93,7 +93,6 @@ class StockCheckScenarios:
         self.validate(picking)
         self.assertEqual(picking.state, "done")
 
-
     # issue 22: the warehouse validates the pickings of orders it may not read
     def stock_user(self, own_orders_only=True):
         """A warehouse user without sales or purchase rights; ``own_orders_only``: a record
