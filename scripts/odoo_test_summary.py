@@ -3,11 +3,12 @@
 
     python3 scripts/odoo_test_summary.py LOG [--modules sale,purchase] [--failures]
 
-Reads what Odoo logs while it runs its tests: the final ``N failed, N error(s) of M tests
-when loading database 'db'``, the per-module counts of ``odoo.tests.stats`` (``sale: 123
-tests 45.6s 7890 queries``, logged at INFO), and each failing test (``FAIL: Class.test`` /
-``ERROR: Class.test``, or ``ERROR: setUpClass (odoo.addons.<module>.tests...)``, logged at
-ERROR). Prints one line per module (tests, failed, time) and the total, and with
+Reads what Odoo logs while it runs its tests (at INFO): the final ``N failed, N error(s) of
+M tests when loading database 'db'``, each test as it starts (``odoo.addons.<module>.tests.<file>:
+Starting Class.test ...``: the tests per module), the per-module time of ``odoo.tests.stats``
+(``sale: 123 tests 45.6s 7890 queries``; its count also counts each class's set-up), and
+each failing test (``FAIL: Class.test`` / ``ERROR: Class.test``, or ``ERROR: setUpClass
+(odoo.addons.<module>.tests...)``, logged at ERROR). Prints one line per module (tests, failed, time) and the total, and with
 ``--failures`` the failing tests with their traceback. Exit code 0 only if Odoo's total says
 0 failed and 0 errors of at least one test, and no failing test was logged; 1 otherwise
 (also when the final line is missing: Odoo stopped before it ended).
@@ -25,6 +26,7 @@ LOG_LINE = re.compile(
 )
 FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>.+)$")
 MODULE = re.compile(r"odoo\.addons\.(?P<module>\w+)\.tests\b")
+STARTING = re.compile(r"^Starting \S+ \.\.\.")
 STATS = re.compile(r"^(?P<module>\w+): (?P<tests>\d+) tests (?P<time>[\d.]+)s (?P<queries>\d+) queries")
 TOTAL = re.compile(
     r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<tests>\d+) tests when loading "
@@ -48,11 +50,12 @@ def parse(lines):
             continue
         current = None
         logger, msg = match["logger"], match["msg"]
-        if logger == "odoo.tests.stats" and (stats := STATS.match(msg)):
-            modules[stats["module"]] = {
-                "tests": int(stats["tests"]),
-                "time": float(stats["time"]),
-            }
+        if STARTING.match(msg) and (module := MODULE.match(logger)):
+            modules.setdefault(module["module"], {"tests": 0, "time": 0.0})["tests"] += 1
+        elif logger == "odoo.tests.stats" and (stats := STATS.match(msg)):
+            modules.setdefault(stats["module"], {"tests": 0, "time": 0.0})["time"] = float(
+                stats["time"]
+            )
         elif total_match := TOTAL.match(msg):
             total = {k: int(v) for k, v in total_match.groupdict().items()}
         elif match["level"] in ("ERROR", "CRITICAL") and (failed := FAILED.match(msg)):
