@@ -519,17 +519,33 @@ class PrepaymentOrderMixin(models.AbstractModel):
             line.prepmt_amount = share
         lines._inverse_prepmt_amount()
 
-    def _prepmt_blocking_message(self):
-        """Why the prepayment check holds this order (a full sentence), or False."""
+    def _prepmt_blocking_message(self, amounts=True):
+        """Why the prepayment check holds this order (a full sentence), or False.
+
+        :param amounts: whether the sentence may give the order's figures; without them, for
+            a user who may not read the order, it only says what is missing.
+        """
         self.ensure_one()
         if self.prepmt_check_override or self.prepmt_state not in ("to_invoice", "waiting_payment"):
             return False
         if self.prepmt_state == "to_invoice":
+            if not amounts:
+                return self.env._(
+                    "%(order)s still has prepayment to invoice: its prepayment must be invoiced "
+                    "and paid first.",
+                    order=self.name,
+                )
             return self.env._(
                 "%(order)s still has %(amount)s of prepayment to invoice: issue the prepayment "
                 "invoice and have it paid first.",
                 order=self.name,
                 amount=self.currency_id.format(self.prepmt_amount_to_invoice),
+            )
+        if not amounts:
+            return self.env._(
+                "The prepayment of %(order)s is not paid yet: its payment must be registered "
+                "first.",
+                order=self.name,
             )
         return self.env._(
             "The prepayment of %(order)s is not paid yet (%(paid)s of %(invoiced)s paid): "
@@ -542,14 +558,20 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_check_release(self, held):
         """Refuse an operation while the prepayment check holds the order.
 
+        The check reads the orders as the superuser: whoever does the operation is held,
+        also a user who may not read the order (a warehouse user validating the delivery of
+        another salesperson's order); the refusal then says what is missing without the
+        order's figures.
+
         :param held: a full sentence that says what cannot be done (e.g. the adapter's
             ``_prepmt_final_posting_held()``); the error puts the reason and the way out
             after it, each a sentence of its own.
         """
         for order in self:
-            if not order.company_id[order._prepmt_check_field]:
+            order_su = order.sudo()
+            if not order_su.company_id[order._prepmt_check_field]:
                 continue
-            reason = order._prepmt_blocking_message()
+            reason = order_su._prepmt_blocking_message(amounts=order.sudo(False).has_access("read"))
             if reason:
                 raise UserError(
                     "\n".join(
@@ -989,7 +1011,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     @api.model
     def _prepmt_company_account(self, company):
-        account = company[self._prepmt_account_field]
+        account = company._prepmt_company_account(self._prepmt_account_field)
         if not account:
             raise UserError(self._prepmt_missing_account_message(company))
         return account

@@ -95,10 +95,24 @@ class ResCompany(models.Model):
 
     def _prepmt_ensure_accounts(self):
         """Give the companies that have a chart of accounts the prepayment accounts they lack
-        (each order model says which, see ``_prepmt_account_template``), reconcilable."""
+        (each order model says which, see ``_prepmt_account_template``), reconcilable.
+
+        A branch has no accounts of its own in Odoo 18: it uses its parent companies' (an
+        account belongs to the root company, with one code per root, and every branch below
+        sees it). So a branch gets its parent's prepayment accounts, made on the root company
+        first if need be, as Odoo gives a branch its parent's default accounts when it loads
+        the chart."""
         Account = self.env["account.account"].sudo()
         for company in self.sudo():
             if not company.chart_template:
+                continue
+            if company.parent_id:
+                # the chart of the root loads its branches' first (account.chart.template
+                # _load), so the parent may not have its accounts yet
+                company.parent_id._prepmt_ensure_accounts()
+                for field in self._prepmt_account_fields():
+                    if not company[field] and company.parent_id[field]:
+                        company[field] = company.parent_id[field]
                 continue
             for model in self.env["prepayment.order.mixin"]._prepmt_order_models():
                 Order = self.env[model]
@@ -126,6 +140,15 @@ class ResCompany(models.Model):
                     account.name,
                     company.name,
                 )
+
+    def _prepmt_company_account(self, field):
+        """The company's prepayment account in ``field``, else its nearest parent
+        company's (a branch uses its parents' accounts)."""
+        self.ensure_one()
+        for company in reversed(self.sudo().parent_ids):
+            if company[field]:
+                return company[field].with_env(self.env)
+        return self.env["account.account"]
 
     def _prepmt_new_account_code(self, template):
         """A free code next to the chart's first account of the template's type."""
