@@ -92,7 +92,9 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         to_post = self.filtered(lambda m: m.state == "draft")
         finals = to_post.filtered(lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
-        finals._prepmt_check_no_prepayment_draft()
+        to_post.filtered(
+            lambda m: not m.is_prepayment and m.is_invoice()
+        )._prepmt_check_no_prepayment_draft()
         final_orders = set(finals._prepmt_final_orders())
         for order in final_orders:
             order._prepmt_check_release(order._prepmt_final_posting_held())
@@ -458,10 +460,11 @@ class AccountMove(models.Model):
         return by_order
 
     def _prepmt_check_no_prepayment_draft(self):
-        """Before final invoices and bills are posted: no prepayment draft of their orders is
-        open. Posted after them, it would invoice a prepayment that no final document of the
-        order deducts any more (the partner billed twice); posted before, the final document
-        deducts it."""
+        """Before final documents (invoices, bills and their credit notes) are posted: no
+        prepayment draft of their orders is open. Posted after them, it would invoice a
+        prepayment that no final document of the order deducts any more (the partner billed
+        twice); posted before, the final document deducts it. One rule for every final
+        document, so that an accountant knows what comes first."""
         for move in self:
             for order in dict.fromkeys(move._prepmt_final_orders()):
                 drafts = order._prepmt_draft_documents()
@@ -469,10 +472,10 @@ class AccountMove(models.Model):
                     raise UserError(
                         self.env._(
                             "Post or delete prepayment draft %(docs)s of %(order)s first: "
-                            "%(move)s invoices that order, and a prepayment posted after it "
-                            "would be billed on top of it. Once the prepayment is posted, "
-                            "click 'Update Prepayment Deductions' on %(move)s so that it "
-                            "deducts it.",
+                            "%(move)s bills lines of that order, and a prepayment posted "
+                            "after it would bill them a second time. Once the prepayment is "
+                            "posted, click 'Update Prepayment Deductions' on %(move)s so "
+                            "that it deducts it.",
                             docs=", ".join(drafts.mapped("display_name")),
                             order=order.name,
                             move=move.display_name,
