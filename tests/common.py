@@ -405,8 +405,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             for line, amount in move._prepmt_deducted_by_line().items():
                 self.assertTrue(
                     line in billed or cur.is_zero(amount),
-                    f"{move.display_name} deducts {amount} for {line.name}, which it does "
-                    "not bill",
+                    f"{move.display_name} deducts {amount} for {line.name}, which it does not bill",
                 )
         if self.fully_invoiced(order):
             for line in order._prepmt_lines():
