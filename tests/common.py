@@ -389,6 +389,31 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 # with or without prepayment: standard Odoo; the netting above holds then)
                 self.assertAlmostEqual(total, order.amount_total, places=2)
                 self.assertTaxesMatchOrder(order, docs)
+        self.assertBilledOnce(order, docs)
+
+    def assertBilledOnce(self, order, docs):
+        """Issue 22: each posted final document deducts only for the order lines it bills (a
+        credit note gives back only for those it credits); once every line is invoiced by
+        posted final documents nothing is outstanding, so that the documents together bill
+        the order total (exactly, see above, when each line is invoiced in one piece), never
+        a prepayment on top of it."""
+        cur = order.currency_id
+        for move in docs.filtered(lambda m: not m.is_prepayment):
+            billed = {
+                line for line, (qty, _amount) in move._prepmt_final_order_lines().items() if qty
+            }
+            for line, amount in move._prepmt_deducted_by_line().items():
+                self.assertTrue(
+                    line in billed or cur.is_zero(amount),
+                    f"{move.display_name} deducts {amount} for {line.name}, which it does not bill",
+                )
+        if self.fully_invoiced(order):
+            for line in order._prepmt_lines():
+                self.assertTrue(
+                    cur.is_zero(line.prepmt_amount_outstanding),
+                    f"{line.name} is fully invoiced but {line.prepmt_amount_outstanding} of "
+                    "its prepayment is still outstanding: billed on top of the order total",
+                )
 
     def assertCompanyLedger(self, order, amls, expected):
         """The prepayment account in company currency: its open items for the order are the

@@ -285,6 +285,213 @@ class AccountingTruthScenarios:
         draft.action_post()
         self.assertLedger(order)
 
+    # ------------------------------------------------------------------ 5b. issue 22
+    def billed_total(self, order):
+        """What the partner is billed over all posted documents of the order, with taxes."""
+        return sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order))
+
+    def draft_prepayment(self, order):
+        """A prepayment document left in draft for review (*post at once* off)."""
+        self.company.prepmt_auto_post = False
+        draft = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.company.prepmt_auto_post = True
+        self.assertEqual(draft.state, "draft")
+        return draft
+
+    def test_prepayment_draft_blocks_the_final_invoice_then_posted(self):
+        """Issue 22, defect 1: the prepayment draft waits for review while the order is
+        invoiced; the final invoice cannot be posted before it (it would be billed on top:
+        1,495 for an order of 1,150); the accountant posts the draft, updates the final
+        invoice's deductions, posts it: 345 + 805 = 1,150."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        self.assertEqual(order.amount_total, 1150.0)
+        draft = self.draft_prepayment(order)
+        self.assertEqual(draft.amount_total, 345.0)
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        self.assertEqual(final.amount_total, 1150.0)
+        self.assertEqual(final.prepmt_deduction_amount, 0.0)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "Post or delete prepayment draft") as cm:
+            final.action_post()
+        self.assertIn(draft.display_name, str(cm.exception))
+        self.assertIn("Update Prepayment Deductions", str(cm.exception))
+        self.assertUnchanged(order, before)
+        self.assertEqual(final.state, "draft")
+        self.assertLedger(order)
+        draft.action_post()
+        self.assertEqual(order.prepmt_amount_invoiced, 300.0)
+        self.assertLedger(order)
+        # the final invoice was made before the prepayment was posted: it deducts nothing
+        # and invoices the last quantity, refused until its deductions are updated
+        with self.assertRefused(UserError, "Update Prepayment Deductions"):
+            final.action_post()
+        final.action_prepmt_update_deductions()
+        self.assertEqual(final.prepmt_deduction_amount, 300.0)
+        self.assertEqual(final.amount_total, 805.0)
+        final.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1150.0)
+
+    def test_prepayment_draft_blocks_the_final_invoice_then_deleted(self):
+        """Issue 22, defect 1: the prepayment draft is deleted instead; the final invoice
+        bills the whole order."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        draft = self.draft_prepayment(order)
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        with self.assertRefused(UserError, "Post or delete prepayment draft"):
+            final.action_post()
+        draft.unlink()
+        final.action_post()
+        self.assertEqual(final.amount_total, 1150.0)
+        self.assertEqual(order.prepmt_amount_invoiced, 0.0)
+        self.assertEqual(order.prepmt_amount_to_invoice, 0.0)  # nothing left to prepay
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1150.0)
+
+    def test_prepayment_draft_cannot_invoice_what_finals_invoiced(self):
+        """Issue 22, defect 1: posting a prepayment draft checks it against what its lines
+        still have to invoice at that moment. 9 of 10 units are invoiced: 100 of the 300 is
+        left; a reviewer who raises the draft to the whole 300 is refused."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        self.side.deliver(order.order_line, 9)
+        first = self.side.final_invoice(order)
+        self.assertEqual(first.amount_total, 1035.0)
+        self.assertEqual(order.prepmt_amount_to_invoice, 100.0)
+        draft = self.draft_prepayment(order)
+        self.assertEqual(draft.amount_untaxed, 100.0)
+        with Form(draft) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 300.0
+        self.assertEqual(draft.amount_untaxed, 300.0)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, r"only .*100\.00 is left to invoice"):
+            draft.action_post()
+        self.assertUnchanged(order, before)
+        with Form(draft) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 100.0
+        draft.action_post()
+        self.assertEqual(order.prepmt_amount_invoiced, 100.0)
+        self.assertLedger(order)
+        self.side.deliver(order.order_line, 10)
+        last = self.side.final_invoice(order)
+        self.assertEqual(last.prepmt_deduction_amount, 100.0)
+        self.assertEqual(last.amount_total, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1150.0)
+
+    def goods_and_installation(self):
+        """Goods 1,000 (prepayment 300) and an installation 500 (prepayment 150), the
+        prepayment invoiced and posted, everything delivered."""
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 1000.0},
+                {"product": self.product_b, "qty": 1, "price": 500.0},
+            ],
+            percent=30,
+        )
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.assertEqual(order.prepmt_amount_invoiced, 450.0)
+        self.deliver_all(order)
+        return order
+
+    def remove_in_form(self, move, order_line):
+        """Take the invoice line of ``order_line`` off ``move`` in the invoice form."""
+        link = "sale_line_ids" if self.side.inbound else "purchase_line_id"
+        rows = list(move.invoice_line_ids)
+        index = next(
+            i
+            for i, row in enumerate(rows)
+            if order_line in row[link] and not row.prepmt_allocation_ids
+        )
+        with Form(move) as form:
+            form.invoice_line_ids.remove(index)
+
+    def test_line_removed_from_draft_final_takes_its_deduction_along(self):
+        """Issue 22, defect 2: the installation's line is taken off the draft final invoice
+        (it will be invoiced later): the deduction follows, 300 instead of 450; the later
+        invoice deducts the installation's 150."""
+        order = self.goods_and_installation()
+        goods, installation = order.order_line
+        final = self.side.final_invoice(order, post=False)
+        self.assertEqual(final.prepmt_deduction_amount, 450.0)
+        self.remove_in_form(final, installation)
+        self.assertEqual(final.prepmt_deduction_amount, 300.0)
+        self.assertEqual(dict(final._prepmt_deducted_by_line()), {goods: 300.0})
+        self.assertEqual(final.amount_untaxed, 700.0)
+        self.assertEqual(final.amount_total, 805.0)
+        final.action_post()
+        self.assertEqual(goods.prepmt_amount_outstanding, 0.0)
+        self.assertEqual(installation.prepmt_amount_deducted, 0.0)
+        self.assertEqual(installation.prepmt_amount_outstanding, 150.0)
+        self.assertLedger(order)
+        later = self.side.final_invoice(order)
+        self.assertEqual(later.prepmt_deduction_amount, 150.0)
+        self.assertEqual(later.amount_total, 402.5)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1725.0)  # 517.50 + 805 + 402.50
+
+    def test_deduction_of_a_line_not_invoiced_is_refused(self):
+        """Issue 22, defect 2: a deduction for an order line the document does not invoice
+        (the line deleted without the form, by import or RPC) is refused at posting; Update
+        Prepayment Deductions puts it right."""
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 1, "price": 1000.0},
+                {"product": self.product_b, "qty": 1, "price": 500.0},
+            ],
+            percent=30,
+            prepmt_compress=False,
+        )
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.deliver_all(order)
+        goods, installation = order.order_line
+        final = self.side.final_invoice(order, post=False)
+        link = "sale_line_ids" if self.side.inbound else "purchase_line_id"
+        final.invoice_line_ids.filtered(
+            lambda ln: installation in ln[link] and not ln.prepmt_allocation_ids
+        ).unlink()
+        self.assertEqual(final.prepmt_deduction_amount, 450.0)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "does not invoice that line") as cm:
+            final.action_post()
+        self.assertIn(installation.name, str(cm.exception))
+        self.assertIn("150.00", str(cm.exception))
+        self.assertUnchanged(order, before)
+        final.action_prepmt_update_deductions()
+        self.assertEqual(final.prepmt_deduction_amount, 300.0)
+        final.action_post()
+        self.assertEqual(installation.prepmt_amount_outstanding, 150.0)
+        self.assertLedger(order)
+        self.side.final_invoice(order)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1725.0)
+
+    def test_line_removed_from_credit_note_takes_its_give_back_along(self):
+        """Issue 22, defect 2 on a credit note of a final invoice: the goods' line taken off
+        the reversal in its form, the credit note gives back only the installation's 150."""
+        order = self.goods_and_installation()
+        goods, installation = order.order_line
+        final = self.side.final_invoice(order)
+        self.assertEqual(final.prepmt_deduction_amount, 450.0)
+        refund = self.reverse(final)
+        self.assertEqual(refund.prepmt_deduction_amount, 450.0)
+        self.remove_in_form(refund, goods)
+        self.assertEqual(refund.prepmt_deduction_amount, 150.0)
+        self.assertEqual(refund.amount_total, 402.5)
+        refund.action_post()
+        self.assertEqual(goods.prepmt_amount_outstanding, 0.0)
+        self.assertEqual(installation.prepmt_amount_outstanding, 150.0)
+        self.assertLedger(order)
+
     # ------------------------------------------------------------------ 6. exchange rates
     def set_rate(self, currency, rate):
         today = fields.Date.today()

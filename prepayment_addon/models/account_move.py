@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import float_is_zero
 
 from ..tools import INVOICE_TYPES, REFUND_TYPES, distribute
 
@@ -56,8 +57,12 @@ class AccountMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # the lines as they were: a line removed from a draft final document is gone after
+        before = self._prepmt_lines_before_write(vals)
         res = super().write(vals)
-        if not self.env.context.get("prepmt_no_deduction") and self._prepmt_lines_changed(vals):
+        if not self.env.context.get("prepmt_no_deduction") and self._prepmt_lines_changed(
+            vals, before
+        ):
             self._prepmt_sync_deductions()
         return res
 
@@ -87,6 +92,9 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         to_post = self.filtered(lambda m: m.state == "draft")
         finals = to_post.filtered(lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
+        to_post.filtered(
+            lambda m: not m.is_prepayment and m.is_invoice()
+        )._prepmt_check_no_prepayment_draft()
         final_orders = set(finals._prepmt_final_orders())
         for order in final_orders:
             order._prepmt_check_release(order._prepmt_final_posting_held())
@@ -95,6 +103,9 @@ class AccountMove(models.Model):
             if order._prepmt_has_outstanding():
                 order._prepmt_lock()
         to_post._prepmt_rescale_allocations()
+        to_post.filtered(
+            lambda m: not m.is_prepayment and m.is_invoice()
+        )._prepmt_check_deductions_billed()
         finals._prepmt_check_deductions()
         to_post._prepmt_true_up_taxes()
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
@@ -102,6 +113,9 @@ class AccountMove(models.Model):
         # order's lock, and posts untouched holds by construction (see _prepmt_create_move)
         if not self.env.context.get("prepmt_engine_built"):
             with_allocs._prepmt_check_ledger(posting=True)
+            with_allocs.filtered(
+                lambda m: m.is_prepayment and m.move_type in INVOICE_TYPES
+            )._prepmt_check_still_to_invoice()
         # the open items of a prepayment account are the outstanding prepayments: an account
         # it reaches otherwise (a fiscal position's mapping) becomes reconcilable as well
         with_allocs.line_ids.filtered("prepmt_allocation_ids").account_id.filtered(
@@ -210,12 +224,17 @@ class AccountMove(models.Model):
 
     def _prepmt_deducted_by_line(self):
         """``{order line: amount}`` that this document's deduction lines carry."""
+        return self._prepmt_allocated_by_line("deduction")
+
+    def _prepmt_allocated_by_line(self, kind):
+        """``{order line: amount}`` that this document's prepayment lines of ``kind``
+        ('prepayment' or 'deduction') carry."""
         self.ensure_one()
-        deducted = defaultdict(float)
+        allocated = defaultdict(float)
         for alloc in self.line_ids.prepmt_allocation_ids:
-            if alloc.kind == "deduction":
-                deducted[alloc._order_line()] += alloc.amount
-        return deducted
+            if alloc.kind == kind:
+                allocated[alloc._order_line()] += alloc.amount
+        return allocated
 
     def _prepmt_deducted_by_account(self):
         """``{order line: {account: amount}}`` that this document's deduction lines carry."""
@@ -234,25 +253,56 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Business: deductions on final documents
     # ------------------------------------------------------------------
-    def _prepmt_lines_changed(self, vals):
-        """Whether ``vals`` changes the invoiced lines of a draft final document and leaves
-        its prepayment lines alone (a user's edit of a deduction line is respected)."""
-        commands = list(vals.get("invoice_line_ids") or ()) + list(vals.get("line_ids") or ())
+    @staticmethod
+    def _prepmt_line_commands_of(vals):
+        return [
+            command
+            for command in list(vals.get("invoice_line_ids") or ())
+            + list(vals.get("line_ids") or ())
+            if isinstance(command, (list, tuple))
+        ]
+
+    def _prepmt_lines_before_write(self, vals):
+        """``(prepayment line ids, invoiced product line ids)`` of the draft documents
+        before ``vals`` removes lines from them (None when it removes none): the removed
+        lines are gone once written."""
+        if self.env.context.get("prepmt_no_deduction") or not any(
+            command[0] in (Command.DELETE, Command.UNLINK)
+            for command in self._prepmt_line_commands_of(vals)
+        ):
+            return None
+        lines = self.filtered(lambda m: m.state == "draft").line_ids
+        prepmt_lines = lines.filtered("prepmt_allocation_ids")
+        products = lines.filtered(lambda ln: ln.display_type == "product") - prepmt_lines
+        return set(prepmt_lines.ids), set(products.ids)
+
+    def _prepmt_lines_changed(self, vals, before=None):
+        """Whether ``vals`` changes the invoiced lines of a draft final document (a quantity,
+        a price, a line added or removed) and leaves its prepayment lines alone (a user's
+        edit of a deduction line is respected). ``before``: see
+        ``_prepmt_lines_before_write``."""
+        commands = self._prepmt_line_commands_of(vals)
         if not commands or not any(m.state == "draft" for m in self):
             return False
-        prepmt_ids = set(self.line_ids.filtered("prepmt_allocation_ids").ids)
+        if before is not None:
+            prepmt_ids, product_ids = before
+        else:
+            prepmt_ids = set(self.line_ids.filtered("prepmt_allocation_ids").ids)
+            product_ids = set()
         touched = False
         for command in commands:
-            if not isinstance(command, (list, tuple)):
-                continue
             if (
                 command[0] in (Command.UPDATE, Command.DELETE, Command.UNLINK)
                 and command[1] in prepmt_ids
             ):
                 return False
-            if command[0] == Command.CREATE or (
-                command[0] == Command.UPDATE
-                and {"quantity", "price_unit", "discount", "product_uom_id"} & set(command[2])
+            if (
+                command[0] == Command.CREATE
+                or (
+                    command[0] == Command.UPDATE
+                    and {"quantity", "price_unit", "discount", "product_uom_id"} & set(command[2])
+                )
+                or (command[0] in (Command.DELETE, Command.UNLINK) and command[1] in product_ids)
             ):
                 touched = True
         return touched
@@ -408,6 +458,97 @@ class AccountMove(models.Model):
             if not currency.is_zero(share):
                 by_order[line.order_id][line] = share
         return by_order
+
+    def _prepmt_check_no_prepayment_draft(self):
+        """Before final documents (invoices, bills and their credit notes) are posted: no
+        prepayment draft of their orders is open. Posted after them, it would invoice a
+        prepayment that no final document of the order deducts any more (the partner billed
+        twice); posted before, the final document deducts it. One rule for every final
+        document, so that an accountant knows what comes first."""
+        for move in self:
+            for order in dict.fromkeys(move._prepmt_final_orders()):
+                drafts = order._prepmt_draft_documents()
+                if drafts:
+                    raise UserError(
+                        self.env._(
+                            "Post or delete prepayment draft %(docs)s of %(order)s first: "
+                            "%(move)s bills lines of that order, and a prepayment posted "
+                            "after it would bill them a second time. Once the prepayment is "
+                            "posted, click 'Update Prepayment Deductions' on %(move)s so "
+                            "that it deducts it.",
+                            docs=", ".join(drafts.mapped("display_name")),
+                            order=order.name,
+                            move=move.display_name,
+                        )
+                    )
+
+    def _prepmt_check_deductions_billed(self):
+        """Before final documents are posted: each deducts (a credit note: gives back) only
+        for the order lines it invoices (credits). A line taken off a draft leaves its
+        prepayment to the document that invoices it."""
+        for move in self:
+            billed = {
+                line
+                for line, (qty, _amount) in move._prepmt_final_order_lines().items()
+                if not float_is_zero(qty, precision_rounding=line.product_uom.rounding or 0.001)
+            }
+            for line, amount in move._prepmt_deducted_by_line().items():
+                if line in billed or line.currency_id.is_zero(amount):
+                    continue
+                values = {
+                    "move": move.display_name,
+                    "amount": line.currency_id.format(amount),
+                    "line": line.name,
+                    "order": line.order_id.name,
+                }
+                if move.move_type in REFUND_TYPES:
+                    message = self.env._(
+                        "%(move)s gives back %(amount)s of prepayment deduction for line "
+                        "%(line)s of %(order)s but does not credit that line. Click 'Update "
+                        "Prepayment Deductions' to give back only what the lines it credits "
+                        "deducted, or add the line back.",
+                        **values,
+                    )
+                else:
+                    message = self.env._(
+                        "%(move)s deducts %(amount)s of prepayment for line %(line)s of "
+                        "%(order)s but does not invoice that line. Click 'Update Prepayment "
+                        "Deductions' to deduct only for the lines it invoices (the line's "
+                        "prepayment stays for the document that invoices it), or add the line "
+                        "back.",
+                        **values,
+                    )
+                raise UserError(message)
+
+    def _prepmt_check_still_to_invoice(self):
+        """Before prepayment invoices and bills are posted: each invoices, per order line, no
+        more than the line still has to invoice at that moment (its *Prepayment to Invoice*,
+        the limit the engine builds a prepayment document with): a draft reviewed after
+        final documents invoiced the line would otherwise invoice a prepayment that no final
+        document deducts."""
+        for move in self:
+            for line, amount in move._prepmt_allocated_by_line("prepayment").items():
+                currency = line.currency_id or line.order_id.currency_id
+                sign = line._prepmt_sign()
+                left = line.prepmt_amount_to_invoice
+                if currency.compare_amounts(sign * amount, sign * left) <= 0:
+                    continue
+                order = line.order_id
+                raise UserError(
+                    self.env._(
+                        "%(move)s invoices %(amount)s of prepayment for line %(line)s of "
+                        "%(order)s, but only %(left)s is left to invoice on that line now "
+                        "(%(order_left)s on the order): final documents invoiced it "
+                        "meanwhile, or the line changed. Lower the prepayment document to what "
+                        "is left, or delete it and issue a new one.",
+                        move=move.display_name,
+                        amount=currency.format(amount),
+                        line=line.name,
+                        order=order.name,
+                        left=currency.format(left),
+                        order_left=currency.format(order.prepmt_amount_to_invoice),
+                    )
+                )
 
     def _prepmt_check_deductions(self):
         """Before final invoices and bills are posted: each deducts, per order line, between 0
