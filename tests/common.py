@@ -116,9 +116,7 @@ class SaleSide:
         """Cancel, through the confirmation window Odoo opens for a confirmed order."""
         action = order.action_cancel()
         if isinstance(action, dict) and action.get("res_model") == "sale.order.cancel":
-            self.env["sale.order.cancel"].with_context(action["context"]).create(
-                {}
-            ).action_cancel()
+            self.env["sale.order.cancel"].with_context(action["context"]).create({}).action_cancel()
 
     def reset_to_quotation(self, order):
         order.action_draft()

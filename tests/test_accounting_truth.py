@@ -402,7 +402,6 @@ class AccountingTruthScenarios:
         )
         self.assertTrue(order.prepmt_check_override)
 
-
     # ------------------------------------------------------------------ issue 22, defect 3
     def test_over_delivered_quantity_reaches_settled(self):
         """Ten ordered, invoiced on delivery (receipt): six delivered and invoiced, then
@@ -516,7 +515,9 @@ class AccountingTruthScenarios:
         self.assertLedger(order)
         self.side.reset_to_quotation(order)
         self.assertEqual(order.state, "draft")
-        self.assertEqual((order.prepmt_state, order.prepmt_amount_to_invoice), ("to_invoice", 300.0))
+        self.assertEqual(
+            (order.prepmt_state, order.prepmt_amount_to_invoice), ("to_invoice", 300.0)
+        )
         self.assertTrue(order.prepmt_due_date)
         self.side.confirm(order)
         move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
@@ -582,7 +583,6 @@ class TestSaleAccountingTruth(AccountingTruthScenarios, SalePrepaymentCase):
         final = self.final_all(order)
         self.assertEqual(final.state, "posted")
         self.assertLedger(order)
-
 
     def test_cancelled_order_is_never_reminded(self):
         """A sales order (Odoo cancels one with posted invoices) whose overdue prepayment

@@ -179,7 +179,6 @@ class StateScenarios:
         )
         self.assertNotIn(order.name, rows.mapped("order_name"))
 
-
     # ------------------------------------------------------------------
     # The state table (README, "The order's prepayment through its life")
     # ------------------------------------------------------------------
@@ -292,11 +291,21 @@ class StateScenarios:
         self.assertEqual(refund.amount_total, 345.0)
         # what the partner paid stays paid: the open credit note is theirs to use
         self.expect(
-            order, "prepayment credited", "to_invoice", (300.0, 0.0, 0.0, 0.0, 300.0), rows=(300.0, 0.0)
+            order,
+            "prepayment credited",
+            "to_invoice",
+            (300.0, 0.0, 0.0, 0.0, 300.0),
+            rows=(300.0, 0.0),
         )
         self.company.prepmt_auto_post = True
         prepmt = Move.browse(order.action_create_prepmt_invoice()["res_id"])
-        self.expect(order, "invoiced again", "waiting_payment", (0.0, 300.0, 0.0, 300.0, 300.0), rows=(300.0, 300.0))
+        self.expect(
+            order,
+            "invoiced again",
+            "waiting_payment",
+            (0.0, 300.0, 0.0, 300.0, 300.0),
+            rows=(300.0, 300.0),
+        )
         # paid with the credit note
         prepmt.js_assign_outstanding_line(
             refund.line_ids.filtered(

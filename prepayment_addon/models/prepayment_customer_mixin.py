@@ -175,7 +175,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     ("payment_state", "in", ("not_paid", "partial")),
                     ("invoice_date_due", "<", fields.Date.context_today(self)),
                 ],
-            )
+            ),
         ]
 
     def _search_prepmt_overdue(self, operator, value):
