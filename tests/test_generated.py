@@ -345,6 +345,8 @@ class GeneratedScenarios:
 
     def act_add_line(self, data, order):
         spec = data.draw(line_st, label="new line")
+        if order.state == "cancel":
+            return  # the form of a cancelled order adds no line
         # in the form of the order, as a user adds a line
         with Form(order) as form, form.order_line.new() as line:
             self.side.fill_line(line, **self.gen_line(spec))
