@@ -102,6 +102,25 @@ class SaleSide:
     def partner_field(self):
         return "partner_id"
 
+    # the order's own life cycle, as its form's buttons run it (the state table of the README)
+    def mark_sent(self, order):
+        order.action_quotation_sent()
+
+    def lock(self, order, locked=True):
+        if locked:
+            order.action_lock()
+        else:
+            order.action_unlock()
+
+    def cancel(self, order):
+        """Cancel, through the confirmation window Odoo opens for a confirmed order."""
+        action = order.action_cancel()
+        if isinstance(action, dict) and action.get("res_model") == "sale.order.cancel":
+            self.env["sale.order.cancel"].with_context(action["context"]).create({}).action_cancel()
+
+    def reset_to_quotation(self, order):
+        order.action_draft()
+
 
 class PurchaseSide(SaleSide):
     order_model = "purchase.order"
@@ -118,6 +137,21 @@ class PurchaseSide(SaleSide):
 
     def deliver(self, line, qty):
         line.qty_received = qty
+
+    def mark_sent(self, order):
+        order.write({"state": "sent"})  # what sending the RFQ by e-mail does
+
+    def lock(self, order, locked=True):
+        if locked:
+            order.button_done()
+        else:
+            order.button_unlock()
+
+    def cancel(self, order):
+        order.button_cancel()
+
+    def reset_to_quotation(self, order):
+        order.button_draft()
 
     def final_invoice(self, order, post=True):
         before = order.invoice_ids

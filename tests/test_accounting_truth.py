@@ -3,9 +3,14 @@ that cancel open invoices, partial credit notes, edited deductions, moving excha
 an audit trail nobody rewrites by RPC.  Every scenario runs on both sides where it applies, and
 ``assertLedger`` checks the ledger (order and company currency) after each step."""
 
+from datetime import timedelta
+
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
+from odoo.tools.safe_eval import safe_eval
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -604,6 +609,162 @@ class AccountingTruthScenarios:
         )
         self.assertTrue(order.prepmt_check_override)
 
+    # ------------------------------------------------------------------ issue 22, defect 3
+    def test_over_delivered_quantity_reaches_settled(self):
+        """Ten ordered, invoiced on delivery (receipt): six delivered and invoiced, then
+        twelve in all and invoiced. The second invoice deducts all that is left, nothing is
+        outstanding, Odoo says fully invoiced: Settled, once the prepayment is paid (an
+        unpaid prepayment document is never Settled, issue 21)."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(invoice.amount_total, 345.0)
+        line = order.order_line
+        self.side.deliver(line, 6)
+        first = self.side.final_invoice(order)
+        self.assertEqual(first.prepmt_deduction_amount, 180.0)
+        self.assertEqual(first.amount_untaxed, 600.0 - 180.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 120.0)
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        self.assertLedger(order)
+        self.side.deliver(line, 12)
+        second = self.side.final_invoice(order)
+        self.assertEqual(second.prepmt_deduction_amount, 120.0)
+        self.assertEqual(second.amount_untaxed, 600.0 - 120.0)
+        self.assertEqual(second.amount_total, 552.0)
+        self.assertEqual(line.qty_invoiced, 12.0)
+        self.assertEqual(order.invoice_status, "invoiced")
+        self.assertEqual(
+            (
+                order.prepmt_amount_invoiced,
+                order.prepmt_amount_deducted,
+                order.prepmt_amount_outstanding,
+                order.prepmt_amount_to_invoice,
+                order.prepmt_amount_paid,
+            ),
+            (300.0, 300.0, 0.0, 0.0, 0.0),
+        )
+        # fully invoiced and nothing outstanding, but the prepayment document is not paid
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        self.pay(invoice)
+        self.assertEqual(order.prepmt_amount_paid, 300.0)
+        self.assertEqual(order.prepmt_state, "settled")
+        self.assertIn("fully paid", order.message_ids[0].body)
+        self.assertLedger(order)
+        # the settled order's documents: 345.00 + 483.00 + 552.00 for 1,380.00 of goods
+        self.assertEqual(
+            sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)), 1380.0
+        )
+        # its second invoice reset to draft: six units are not invoiced by posted documents
+        second.button_draft()
+        self.assertEqual(order.prepmt_amount_outstanding, 120.0)
+        self.assertEqual(order.prepmt_state, "paid")
+        second.action_post()
+        self.assertEqual(order.prepmt_state, "settled")
+        self.assertLedger(order)
+
+    def test_invoiced_up_to_the_ordered_quantity_is_settled_without_more(self):
+        """Ten delivered of ten, invoiced in one piece with the prepayment paid: Settled;
+        its credit note of two units gives back 60.00 and it is Prepayment Paid again."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        self.pay(self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"]))
+        final = self.final_all(order)
+        self.assertEqual(order.prepmt_state, "settled")
+        refund = self.reverse(final, {order.order_line: 2})
+        refund.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 60.0)
+        self.assertEqual(order.prepmt_state, "paid")
+        self.assertLedger(order)
+
+    # ------------------------------------------------------------------ issue 22, defect 4
+    def analysis_rows(self, order):
+        self.env.flush_all()
+        return self.env["prepayment.analysis"].search([("order_name", "=", order.name)])
+
+    def search_filter(self, name):
+        """The orders the list's filter ``name`` finds."""
+        Orders = self.env[self.side.order_model]
+        node = etree.fromstring(Orders.get_view(view_type="search")["arch"]).xpath(
+            f"//filter[@name='{name}']"
+        )
+        return Orders.search(
+            safe_eval(node[0].get("domain"), {"context_today": fields.Date.context_today})
+        )
+
+    def test_cancelled_order_requires_nothing(self):
+        """A confirmed 30 % order without prepayment invoice, cancelled: no status, nothing to
+        invoice, no due date, out of the filters and of Open Prepayments; reset to quotation
+        and confirmed again, it asks for its 300.00 again."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        self.assertEqual(order.prepmt_state, "to_invoice")
+        self.assertTrue(order.prepmt_due_date)
+        self.assertIn(order, self.search_filter("prepmt_to_invoice"))
+        self.assertEqual(self.analysis_rows(order).mapped("required"), [300.0])
+        partner = order.partner_id.commercial_partner_id
+        partner.invalidate_recordset(["prepmt_open_count"])
+        open_before = partner.prepmt_open_count
+        self.side.cancel(order)
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(
+            (order.prepmt_state, order.prepmt_amount_to_invoice, order.prepmt_due_date),
+            ("none", 0.0, False),
+        )
+        self.assertEqual(order.order_line.prepmt_amount_to_invoice, 0.0)
+        self.assertEqual(order.prepmt_amount, 300.0)  # what its lines carry, as its total
+        self.assertNotIn(order, self.search_filter("prepmt_to_invoice"))
+        self.assertFalse(self.analysis_rows(order))
+        partner.invalidate_recordset(["prepmt_open_count"])
+        self.assertEqual(partner.prepmt_open_count, open_before - 1)
+        with self.assertRefused(UserError, "Confirm"):
+            order.action_create_prepmt_invoice()
+        self.assertLedger(order)
+        self.side.reset_to_quotation(order)
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(
+            (order.prepmt_state, order.prepmt_amount_to_invoice), ("to_invoice", 300.0)
+        )
+        self.assertTrue(order.prepmt_due_date)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_total, 345.0)
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        self.assertLedger(order)
+
+    def test_cancelled_order_keeps_its_credited_history(self):
+        """Invoiced, paid in part, credited, cancelled: its documents stay linked and its
+        amounts readable; it requires nothing."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.pay(invoice, 115.0)
+        # the guard: an invoiced prepayment not deducted refuses the cancel, nothing changes
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "credit memo first"):
+            self.side.cancel(order)
+        self.assertUnchanged(order, before)
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
+        self.assertEqual(credit.amount_total, 345.0)
+        self.side.cancel(order)
+        self.assertEqual(order.prepmt_move_count, 2)
+        self.assertEqual(
+            (
+                order.prepmt_state,
+                order.prepmt_amount_invoiced,
+                order.prepmt_amount_outstanding,
+                order.prepmt_amount_to_invoice,
+                order.prepmt_due_date,
+            ),
+            ("none", 0.0, 0.0, 0.0, False),
+        )
+        rows = self.analysis_rows(order)
+        self.assertEqual(
+            [(r.prepmt_state, r.required, r.invoiced, r.outstanding) for r in rows],
+            [("none", 0.0, 0.0, 0.0)],
+        )
+        self.assertLedger(order)
+
 
 class TestSaleAccountingTruth(AccountingTruthScenarios, SalePrepaymentCase):
     def test_discount_wizard_line(self):
@@ -630,6 +791,50 @@ class TestSaleAccountingTruth(AccountingTruthScenarios, SalePrepaymentCase):
         self.assertEqual(final.state, "posted")
         self.assertLedger(order)
 
+    def test_cancelled_order_is_never_reminded(self):
+        """A sales order (Odoo cancels one with posted invoices) whose overdue prepayment
+        invoice was deducted by its final invoice, then cancelled: no reminder, not overdue,
+        nothing due, not counted by its team."""
+        team = self.env["crm.team"].create({"name": "Cancelled Team"})
+        order = self.new_order(percent=30, team_id=team)
+        self.side.confirm(order)
+        self.company.prepmt_auto_post = False
+        invoice = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        invoice.invoice_date = fields.Date.today() - timedelta(days=5)
+        invoice.action_post()
+        self.assertTrue(order.prepmt_overdue)
+        self.final_all(order)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertEqual(order.prepmt_state, "waiting_payment")
+        self.assertEqual(team.prepmt_waiting_count, 1)
+        self.side.cancel(order)
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual((order.prepmt_state, order.prepmt_due_date), ("none", False))
+        self.assertFalse(order.prepmt_overdue)
+        self.assertNotIn(order, self.env["sale.order"].search([("prepmt_overdue", "=", True)]))
+        self.assertIn(order, self.env["sale.order"].search([("prepmt_overdue", "=", False)]))
+        team.invalidate_recordset(["prepmt_waiting_count"])
+        self.assertEqual(team.prepmt_waiting_count, 0)
+        self.env["sale.order"]._cron_prepmt_remind()
+        self.assertFalse(
+            order.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("prepayment_addon.mail_activity_prepayment_overdue")
+                )
+            )
+        )
+        self.assertLedger(order)
+
 
 class TestPurchaseAccountingTruth(AccountingTruthScenarios, PurchasePrepaymentCase):
-    pass
+    def test_order_with_posted_bills_is_not_cancelled(self):
+        """Odoo refuses to cancel a purchase order with posted bills: nothing changes."""
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        self.final_all(order)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "cancel"):
+            self.side.cancel(order)
+        self.assertUnchanged(order, before)

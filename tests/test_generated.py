@@ -6,10 +6,12 @@ actions: prepayment invoice (full or lowered with the wizard, untaxed or with ta
 increase, extra line,
 credit memo, partial / full payment, partial and final invoices, reversal / reset to draft /
 re-posting of a final invoice, deletion attempts, a new prepayment account on a product
-category.  The two products belong to two categories with their own prepayment accounts
-(deductions go back where the prepayment was credited).  ``assertLedger`` (per prepayment
-account too) runs after every action;
-a refused action must change nothing.
+category, delivered / received quantities above the ordered ones, orders cancelled
+(or refused by the guard) and reset to quotation.  The two products belong to two
+categories with their own prepayment accounts (deductions go back where the prepayment was
+credited).  ``assertLedger`` (per prepayment
+account too) and the status of the README's state table (``assertStatusTable``) are checked
+after every action; a refused action must change nothing.
 
 Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (default) is deterministic and small; ``long``
 explores many more examples (and shrinks what fails).  Each example runs inside a savepoint
@@ -80,6 +82,8 @@ ACTIONS = (
     "delete_order",
     "account",
 )
+# issue 22 (the order's life): over-delivery / over-receipt, cancel, reset to quotation
+ACTIONS += ("over_deliver", "cancel", "reset_quotation")
 
 cents = st.integers(1, 250_000).map(lambda c: c / 100.0)
 percents = st.one_of(st.integers(0, 100).map(float), st.sampled_from([12.5, 33.33, 66.67, 99.99]))
@@ -341,6 +345,8 @@ class GeneratedScenarios:
 
     def act_add_line(self, data, order):
         spec = data.draw(line_st, label="new line")
+        if order.state == "cancel":
+            return  # the form of a cancelled order adds no line
         # in the form of the order, as a user adds a line
         with Form(order) as form, form.order_line.new() as line:
             self.side.fill_line(line, **self.gen_line(spec))
@@ -556,13 +562,15 @@ class GeneratedScenarios:
         self.env.invalidate_all()
 
     def act_delete_order(self, data, order):
-        """Delete the order: refused while a line holds an invoiced prepayment (and by Odoo
-        for a confirmed order or an RFQ); a quotation without one goes. Returns True when the
-        order is gone (the scenario ends)."""
+        """Delete the order: refused while a line holds an invoiced prepayment or lies on a
+        draft document (and by Odoo for a confirmed order or an RFQ); a sales quotation or a
+        cancelled order without one goes. Returns True when the order is gone (the scenario
+        ends)."""
+        deletable = order.state == "cancel" or (self.is_sale and order.state == "draft")
         if (
-            order._prepmt_has_outstanding()
-            or order.state not in ("draft", "sent")
-            or not self.is_sale
+            not deletable
+            or order._prepmt_has_outstanding()
+            or any(ln._prepmt_draft_documents() for ln in order.order_line)
         ):
             with self.refused(order):
                 order.unlink()
@@ -579,6 +587,104 @@ class GeneratedScenarios:
         line = data.draw(st.sampled_from(lines), label="line to delete")
         with self.refused(order):
             line.unlink()
+
+    # ------------------------------------------------------------------
+    # Issue 22: the order's life (the state table of the README)
+    # ------------------------------------------------------------------
+    def act_over_deliver(self, data, order):
+        """Some lines delivered / received above their ordered quantity, then invoiced (the
+        invoice of the last quantity deducts all that is left, see act_final)."""
+        if order.state not in order._prepmt_confirmed_states:
+            return
+        lines = order._prepmt_lines().filtered(lambda ln: ln._prepmt_ordered_qty() > 0)
+        if not lines:
+            return
+        for line in lines:
+            extra = data.draw(st.sampled_from([0.0, 0.5, 1.0, 3.0]), label="delivered above")
+            done = line.qty_delivered if self.is_sale else line.qty_received
+            new = max(done, line._prepmt_ordered_qty() + extra)
+            if new != done:
+                self.side.deliver(line, new)
+        event("over-delivered")
+        self.act_final(data, order)  # keeps what was delivered above, invoices it
+
+    def cancel_refused(self, order):
+        """Whether cancelling ``order`` is refused: by the guard (an invoiced prepayment not
+        deducted, a draft prepayment document) or, on purchase orders, by Odoo (posted
+        bills)."""
+        if order._prepmt_has_outstanding() or order._prepmt_draft_documents():
+            return True
+        return not self.is_sale and any(
+            m.state not in ("cancel", "draft") for m in order.invoice_ids
+        )
+
+    def act_cancel(self, data, order):
+        """Cancel the order; refused (nothing changes) while the guard or Odoo says so."""
+        if self.cancel_refused(order):
+            with self.refused(order):
+                self.side.cancel(order)
+            return
+        self.side.cancel(order)
+        self.assertEqual(order.state, "cancel")
+        # a cancelled order requires nothing and is never reminded
+        self.assertEqual(
+            (order.prepmt_state, order.prepmt_amount_to_invoice, order.prepmt_due_date),
+            ("none", 0.0, False),
+        )
+        self.assertFalse(order.prepmt_overdue)
+        event("cancelled")
+
+    def act_reset_quotation(self, data, order):
+        """A cancelled order reset to quotation asks for its prepayment again; confirmed at
+        once, or left a quotation (prepayment invoices allowed on quotations then)."""
+        if order.state != "cancel":
+            return
+        self.side.reset_to_quotation(order)
+        self.assertEqual(order.state, "draft")
+        event("reset to quotation")
+        if data.draw(st.booleans(), label="confirm again"):
+            self.side.confirm(order)
+        else:
+            self.company.prepmt_allow_quotation = True
+
+    def assertStatusTable(self, order):
+        """The status the README's state table gives, read from the documents."""
+        cur = order.currency_id
+        cancelled = order.state == "cancel"
+        docs = order.prepmt_move_ids.filtered(lambda m: m.state == "posted" and m.is_prepayment)
+        unpaid = any(
+            m.move_type in ("out_invoice", "in_invoice")
+            and m.payment_state not in ("paid", "in_payment", "reversed")
+            for m in docs
+        )
+        required = 0.0 if cancelled else order.prepmt_amount
+        lines = order._prepmt_lines()
+        if cancelled:
+            self.assertTrue(cur.is_zero(order.prepmt_amount_to_invoice))
+            self.assertFalse(order.prepmt_due_date)
+            self.assertFalse(order.prepmt_overdue)
+        if cur.is_zero(required) and cur.is_zero(order.prepmt_amount_outstanding):
+            expected = "none"
+        elif cur.compare_amounts(order.prepmt_amount_to_invoice, 0) > 0:
+            expected = "to_invoice"
+        elif unpaid:
+            expected = "waiting_payment"
+        elif (
+            order.state in order._prepmt_confirmed_states
+            and order.invoice_status in ("invoiced", "upselling")
+            and cur.is_zero(order.prepmt_amount_outstanding)
+            and lines
+            and all(
+                (self.posted_final_qty(ln) - ln._prepmt_ordered_qty())
+                * (-1 if ln._prepmt_ordered_qty() < 0 else 1)
+                >= -1e-6
+                for ln in lines
+            )
+        ):
+            expected = "settled"
+        else:
+            expected = "paid"
+        self.assertEqual(order.prepmt_state, expected, "status against the state table")
 
     # ------------------------------------------------------------------
     def describe(self, order):
@@ -605,6 +711,7 @@ class GeneratedScenarios:
                 if getattr(self, f"act_{name}")(data, order):
                     break  # the order is gone
                 self.assertLedger(order)
+                self.assertStatusTable(order)
             except Exception:
                 self.describe(order)
                 raise

@@ -171,6 +171,27 @@ class TestPortalPage(PortalCase):
         self.assertEqual(response.status_code, 200)
         self.assertNotIn('id="prepmt_portal"', response.text)
 
+    def test_cancelled_order_asks_nothing_and_keeps_its_documents(self):
+        """Issue 22: a cancelled order requires nothing; its credited documents stay listed."""
+        order = self.new_order()
+        order.action_confirm()
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.authenticate("prepmt_portal", "prepmt_portal")
+        page = self.url_open(f"/my/orders/{order.id}").text
+        self.assertNotIn('id="prepmt_portal"', page)
+        order.action_draft()
+        order.action_confirm()
+        invoice = self.issue(order)
+        credit = self.env["account.move"].browse(order.action_create_prepmt_credit_memo()["res_id"])
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual((order.state, order.prepmt_state), ("cancel", "none"))
+        page = self.url_open(f"/my/orders/{order.id}").text
+        self.assertIn('id="prepmt_portal"', page)
+        self.assertEqual(amount_in(page, "prepmt_portal_required").split()[-1], "0.00")
+        self.assertEqual(amount_in(page, "prepmt_portal_to_pay").split()[-1], "0.00")
+        self.assertIn(invoice.name, page)
+        self.assertIn(credit.name, page)
+
     def test_other_customer_is_refused(self):
         order = self.new_order()
         order.action_confirm()

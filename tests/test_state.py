@@ -1,6 +1,9 @@
 """Prepayment status, payments, the check before final invoicing, the
 override, the open prepayments analysis and the partner's smart button."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
@@ -176,10 +179,208 @@ class StateScenarios:
         )
         self.assertNotIn(order.name, rows.mapped("order_name"))
 
+    # ------------------------------------------------------------------
+    # The state table (README, "The order's prepayment through its life")
+    # ------------------------------------------------------------------
+    def expect(self, order, step, state, amounts, due=True, overdue=False, held=None, rows=None):
+        """What the order says at ``step``: its status, its amounts ``(to invoice, invoiced,
+        deducted, outstanding, paid)``, whether it has a due date (or which), whether the
+        reminder would fire (overdue), whether the hold stops it, and its Open Prepayments
+        rows ``(required, outstanding)`` (None: no row)."""
+        self.env.flush_all()
+        order.invalidate_recordset()
+        got = (
+            order.prepmt_state,
+            (
+                order.prepmt_amount_to_invoice,
+                order.prepmt_amount_invoiced,
+                order.prepmt_amount_deducted,
+                order.prepmt_amount_outstanding,
+                order.prepmt_amount_paid,
+            ),
+        )
+        self.assertEqual(got, (state, amounts), step)
+        if due is True:
+            self.assertTrue(order.prepmt_due_date, step)
+        else:
+            self.assertEqual(order.prepmt_due_date, due, step)
+        self.assertEqual(order.prepmt_overdue, overdue, step)
+        self.assertEqual(bool(order._prepmt_overdue_invoices()), overdue, step)
+        if held is None:
+            held = state in ("to_invoice", "waiting_payment")
+        self.assertEqual(bool(order._prepmt_blocking_message()), held, step)
+        self.env["prepayment.analysis"].invalidate_model()  # its ids are row numbers
+        found = self.env["prepayment.analysis"].search([("order_name", "=", order.name)])
+        self.assertEqual(
+            (sum(found.mapped("required")), sum(found.mapped("outstanding"))) if found else None,
+            rows,
+            step,
+        )
+        self.assertLedger(order)
+
+    def test_state_table(self):
+        """The order's whole life once, both sides: quotation, sent, confirmed, locked,
+        cancelled, reset to quotation, confirmed again; its prepayment document draft, posted,
+        reset, cancelled, reset, paid, credited by the standard Credit Note button; its
+        final documents draft, posted, reset, cancelled, reposted, reversed, credited."""
+        self.company[self.side_check_field] = True
+        Move = self.env["account.move"]
+        to_invoice = (300.0, 0.0, 0.0, 0.0, 0.0)
+        order = self.new_order(percent=30)
+        self.expect(order, "quotation", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        self.side.mark_sent(order)
+        self.assertEqual(order.state, "sent")
+        self.expect(order, "sent", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        self.side.confirm(order)
+        self.expect(order, "confirmed", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        self.side.lock(order)
+        self.expect(order, "locked", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        self.side.lock(order, False)
+        self.side.cancel(order)
+        self.assertEqual(order.state, "cancel")
+        self.expect(order, "cancelled", "none", (0.0,) * 5, due=False)
+        self.side.reset_to_quotation(order)
+        self.assertEqual(order.state, "draft")
+        self.expect(order, "reset to quotation", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        self.side.confirm(order)
+        self.expect(order, "confirmed again", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        # the prepayment document
+        self.company.prepmt_auto_post = False
+        prepmt = Move.browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(prepmt.state, "draft")
+        self.expect(order, "prepayment draft", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "draft prepayment documents"):
+            self.side.cancel(order)
+        self.assertUnchanged(order, before)
+        prepmt.invoice_date = fields.Date.today() - timedelta(days=10)
+        prepmt.action_post()
+        waiting = (0.0, 300.0, 0.0, 300.0, 0.0)
+        self.expect(
+            order,
+            "prepayment posted, overdue",
+            "waiting_payment",
+            waiting,
+            due=prepmt.invoice_date_due,
+            overdue=True,
+            rows=(300.0, 300.0),
+        )
+        prepmt.button_draft()
+        self.expect(order, "prepayment reset", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        prepmt.button_cancel()
+        self.assertEqual(prepmt.state, "cancel")
+        self.expect(order, "prepayment cancelled", "to_invoice", to_invoice, rows=(300.0, 0.0))
+        prepmt.button_draft()
+        prepmt.action_post()
+        self.expect(
+            order,
+            "prepayment reposted",
+            "waiting_payment",
+            waiting,
+            due=prepmt.invoice_date_due,
+            overdue=True,
+            rows=(300.0, 300.0),
+        )
+        self.pay(prepmt)
+        paid = (0.0, 300.0, 0.0, 300.0, 300.0)
+        self.expect(order, "prepayment paid", "paid", paid, rows=(300.0, 300.0))
+        # the standard Credit Note button on the prepayment document credits it
+        refund = self.credit_note(prepmt)
+        self.assertTrue(refund.is_prepayment)
+        refund.action_post()
+        self.assertEqual(refund.amount_total, 345.0)
+        # what the partner paid stays paid: the open credit note is theirs to use
+        self.expect(
+            order,
+            "prepayment credited",
+            "to_invoice",
+            (300.0, 0.0, 0.0, 0.0, 300.0),
+            rows=(300.0, 0.0),
+        )
+        self.company.prepmt_auto_post = True
+        prepmt = Move.browse(order.action_create_prepmt_invoice()["res_id"])
+        self.expect(
+            order,
+            "invoiced again",
+            "waiting_payment",
+            (0.0, 300.0, 0.0, 300.0, 300.0),
+            rows=(300.0, 300.0),
+        )
+        # paid with the credit note
+        prepmt.js_assign_outstanding_line(
+            refund.line_ids.filtered(
+                lambda ln: ln.account_id.account_type in ("asset_receivable", "liability_payable")
+            ).id
+        )
+        self.assertIn(prepmt.payment_state, ("paid", "reversed"))
+        self.assertEqual(refund.payment_state, "paid")
+        self.expect(order, "invoiced and paid again", "paid", paid, rows=(300.0, 300.0))
+        # the final documents
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        self.expect(order, "final draft", "paid", paid, rows=(300.0, 300.0))
+        final.action_post()
+        settled = (0.0, 300.0, 300.0, 0.0, 300.0)
+        self.expect(order, "final posted", "settled", settled, rows=(300.0, 0.0))
+        self.side.lock(order)
+        self.expect(order, "settled, locked", "settled", settled, rows=(300.0, 0.0))
+        self.side.lock(order, False)
+        final.button_draft()
+        self.expect(order, "final reset", "paid", paid, rows=(300.0, 300.0))
+        final.button_cancel()
+        self.assertEqual(final.state, "cancel")
+        self.expect(order, "final cancelled", "paid", paid, rows=(300.0, 300.0))
+        final.button_draft()
+        final.action_post()
+        self.expect(order, "final reposted", "settled", settled, rows=(300.0, 0.0))
+        today = fields.Date.today()
+        final._reverse_moves([{"invoice_date": today, "date": today}], cancel=True)
+        self.assertEqual(final.payment_state, "reversed")
+        self.expect(order, "final reversed", "paid", paid, rows=(300.0, 300.0))
+        final = self.side.final_invoice(order)
+        self.expect(order, "final again", "settled", settled, rows=(300.0, 0.0))
+        refund = self.credit_note(final)
+        refund.action_post()
+        self.expect(order, "final credited", "paid", paid, rows=(300.0, 300.0))
+        # what is left: credited, then (sales) the order cancelled with its history
+        order.action_create_prepmt_credit_memo()
+        credited = (300.0, 0.0, 0.0, 0.0, 300.0)  # the credit memo is the partner's to use
+        self.expect(order, "credit memo", "to_invoice", credited, rows=(300.0, 0.0))
+        before = self.snapshot(order)
+        if self.side.inbound:
+            self.side.cancel(order)
+            self.expect(
+                order,
+                "cancelled with history",
+                "none",
+                (0.0, 0.0, 0.0, 0.0, 300.0),
+                due=False,
+                rows=(0.0, 0.0),
+            )
+            self.assertEqual(order.prepmt_move_count, 4)
+        else:
+            # Odoo cancels no purchase order with posted bills
+            with self.assertRefused(UserError, "vendor bills"):
+                self.side.cancel(order)
+            self.assertUnchanged(order, before)
+
+    def credit_note(self, move):
+        """The standard Credit Note button (the reversal wizard) on ``move``: a draft."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.invoice_date = fields.Date.today()
+        return refund
+
 
 class TestSaleState(StateScenarios, SalePrepaymentCase):
     side_user_group = "sales_team.group_sale_salesman"
+    side_check_field = "prepmt_sale_check"
 
 
 class TestPurchaseState(StateScenarios, PurchasePrepaymentCase):
     side_user_group = "purchase.group_purchase_user"
+    side_check_field = "prepmt_purchase_check"

@@ -136,7 +136,7 @@ class AccountMove(models.Model):
         res = super()._invoice_paid_hook()
         for move in self.filtered(lambda m: m.is_prepayment and m._prepmt_order()):
             order = move._prepmt_order()
-            if order.prepmt_state == "paid":
+            if order.prepmt_state in ("paid", "settled"):
                 body = self.env._(
                     "Prepayment document %(doc)s is paid: the prepayment of this order is "
                     "fully paid."

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import float_is_zero
+from odoo.osv import expression
+from odoo.tools import float_compare
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -81,29 +82,28 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _compute_prepmt_state(self):
         res = super()._compute_prepmt_state()
         for order in self:
-            if order.prepmt_state != "none" and order._prepmt_is_settled():
+            # only from "paid": an order whose prepayment documents are not all paid is not
+            # settled, however fully invoiced it is (the unpaid status wins)
+            if order.prepmt_state == "paid" and order._prepmt_is_settled():
                 order.prepmt_state = "settled"
         return res
 
     def _prepmt_is_settled(self):
-        """A confirmed order whose every line is invoiced by posted final documents and whose
-        prepayment is all deducted (or was never invoiced): nothing more to ask or to deduct,
-        even if a lowered prepayment left part of the requirement uninvoiced."""
+        """A confirmed (or locked) order that Odoo calls fully invoiced, whose every line is
+        invoiced by posted final documents up to its ordered quantity or beyond (a quantity
+        delivered or received above the ordered one, invoiced too), and whose prepayment is
+        all deducted (or was never invoiced): nothing more to ask or to deduct, even if a
+        lowered prepayment left part of the requirement uninvoiced. Its prepayment documents
+        being paid is the status's own condition (``paid`` before ``settled``)."""
         self.ensure_one()
         if (
             self.state not in self._prepmt_confirmed_states
-            or self.invoice_status != "invoiced"
+            or self.invoice_status not in ("invoiced", "upselling")
             or not self.currency_id.is_zero(self.prepmt_amount_outstanding)
         ):
             return False
         lines = self._prepmt_lines()
-        return bool(lines) and all(
-            float_is_zero(
-                line._prepmt_ordered_qty() - line._prepmt_posted_invoiced_qty(),
-                precision_rounding=line.product_uom.rounding or 0.001,
-            )
-            for line in lines
-        )
+        return bool(lines) and all(line._prepmt_fully_invoiced() for line in lines)
 
     def action_view_prepmt_lines(self):
         """The order's lines with their prepayment %, amount, invoiced and deducted."""
@@ -130,7 +130,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ).sorted("invoice_date_due")
 
     def _prepmt_overdue_invoices(self, today=None):
+        """Posted prepayment invoices past their due date and not paid; none on a cancelled
+        order (it requires nothing: no reminder)."""
         self.ensure_one()
+        if self._prepmt_is_cancelled():
+            return self.env["account.move"]
         today = today or fields.Date.context_today(self)
         return self._prepmt_open_invoices().filtered(
             lambda m: m.invoice_date_due and m.invoice_date_due < today
@@ -145,6 +149,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     @api.depends(
         lambda self: (
             [
+                "state",
                 "prepmt_move_ids.payment_state",
                 "prepmt_move_ids.invoice_date_due",
                 "prepmt_move_ids.state",
@@ -160,6 +165,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     @api.model
     def _prepmt_overdue_domain(self):
         return [
+            ("state", "!=", self._prepmt_cancelled_state),
             (
                 "prepmt_move_ids",
                 "any",
@@ -169,14 +175,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     ("payment_state", "in", ("not_paid", "partial")),
                     ("invoice_date_due", "<", fields.Date.context_today(self)),
                 ],
-            )
+            ),
         ]
 
     def _search_prepmt_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(self.env._("Operation not supported"))
         positive = (operator == "=") == value
-        domain = self._prepmt_overdue_domain()
+        domain = expression.normalize_domain(self._prepmt_overdue_domain())
         return domain if positive else ["!", *domain]
 
     # ------------------------------------------------------------------
@@ -214,8 +220,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return totals["total_amount_currency"]
 
     def _prepmt_required_with_tax(self):
-        """The whole prepayment the order requires, taxes included."""
+        """The whole prepayment the order requires, taxes included (nothing once it is
+        cancelled)."""
         self.ensure_one()
+        if self._prepmt_is_cancelled():
+            return 0.0
         return self._prepmt_total_with_tax(
             {line: line.prepmt_amount for line in self._prepmt_lines()}
         )
@@ -358,6 +367,21 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
 class PrepaymentLineMixin(models.AbstractModel):
     _inherit = "prepayment.line.mixin"
+
+    def _prepmt_fully_invoiced(self):
+        """Whether posted final documents invoice the line's ordered quantity or more (in the
+        line's direction: a returned quantity is invoiced down to it)."""
+        self.ensure_one()
+        ordered = self._prepmt_ordered_qty()
+        sign = -1 if ordered < 0 else 1
+        return (
+            float_compare(
+                sign * self._prepmt_posted_invoiced_qty(),
+                sign * ordered,
+                precision_rounding=self.product_uom.rounding or 0.001,
+            )
+            >= 0
+        )
 
     def _prepmt_invoice_documents(self):
         """Posted prepayment invoices of this line that still hold some of its prepayment

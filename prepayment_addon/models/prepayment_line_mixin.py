@@ -171,6 +171,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     @api.depends(
         lambda self: (
             [
+                "order_id.state",
                 "prepmt_amount",
                 "qty_invoiced",
                 "invoice_lines.move_id.state",
@@ -383,11 +384,14 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _prepmt_invoiceable(self, missing, outstanding):
         """What a prepayment invoice may still invoice on this line: what is missing, but no
         more than the final invoices still to come can deduct (nothing once the line is fully
-        invoiced). In the line's direction: negative for a negative line."""
+        invoiced; nothing on a cancelled order, which requires nothing). In the line's
+        direction: negative for a negative line."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
-        if currency.compare_amounts(sign * missing, 0) <= 0:
+        if currency.compare_amounts(sign * missing, 0) <= 0 or (
+            self.order_id and self.order_id._prepmt_is_cancelled()
+        ):
             return 0.0
         ordered = self._prepmt_ordered_qty()
         if not self.qty_invoiced or not ordered:

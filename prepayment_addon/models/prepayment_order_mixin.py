@@ -30,6 +30,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_partner_payment_term_field = None  # field of res.partner: prepayment payment terms
     _prepmt_moves_action = None  # xmlid of the action listing its documents
     _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
+    _prepmt_cancelled_state = "cancel"  # state of a cancelled order: it requires nothing
     _prepmt_move_link_field = None  # field of account.move pointing to the order
     _prepmt_account_field = None  # field of res.company: the prepayment account
     _prepmt_category_account_field = None  # field of product.category: its prepayment account
@@ -265,6 +266,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     @api.depends(
         lambda self: (
             [
+                "state",
                 "prepmt_payment_term_id",
                 "prepmt_move_ids.invoice_date_due",
             ]
@@ -278,7 +280,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
             invoices = order.prepmt_move_ids.filtered(
                 lambda m: m.state == "posted" and m.move_type == self._prepmt_invoice_type
             )
-            if invoices:
+            if order._prepmt_is_cancelled():
+                # a cancelled order requires nothing: nothing is due
+                order.prepmt_due_date = False
+            elif invoices:
                 order.prepmt_due_date = max(invoices.mapped("invoice_date_due"))
             elif order.prepmt_amount > 0:
                 term = order.prepmt_payment_term_id
@@ -291,6 +296,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
     @api.depends(
         lambda self: (
             [
+                "state",
                 "prepmt_amount",
                 "prepmt_amount_outstanding",
                 "prepmt_amount_to_invoice",
@@ -322,16 +328,29 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 if sign > 0 and not settled:
                     unpaid = True
             order.prepmt_amount_paid = currency.round(paid) if currency else paid
-            if currency.is_zero(order.prepmt_amount) and currency.is_zero(
-                order.prepmt_amount_outstanding
-            ):
-                order.prepmt_state = "none"
-            elif currency.compare_amounts(order.prepmt_amount_to_invoice, 0) > 0:
-                order.prepmt_state = "to_invoice"
-            elif unpaid:
-                order.prepmt_state = "waiting_payment"
-            else:
-                order.prepmt_state = "paid"
+            order.prepmt_state = order._prepmt_state_of(unpaid)
+
+    def _prepmt_state_of(self, unpaid):
+        """The prepayment status (the state table of the README), ``unpaid`` saying whether
+        a posted prepayment invoice of the order is not paid yet. A cancelled order requires
+        nothing: no status unless it still holds an outstanding prepayment. Then, in this
+        order: something to invoice, something not paid, all paid. (``settled``, the end of
+        an order fully invoiced, comes on top of ``paid``: see prepayment_customer_mixin.)"""
+        self.ensure_one()
+        currency = self.currency_id
+        required = 0.0 if self._prepmt_is_cancelled() else self.prepmt_amount
+        if currency.is_zero(required) and currency.is_zero(self.prepmt_amount_outstanding):
+            return "none"
+        if currency.compare_amounts(self.prepmt_amount_to_invoice, 0) > 0:
+            return "to_invoice"
+        if unpaid:
+            return "waiting_payment"
+        return "paid"
+
+    def _prepmt_is_cancelled(self):
+        """Whether the order is cancelled: it requires no prepayment (its history stays)."""
+        self.ensure_one()
+        return self.state == self._prepmt_cancelled_state
 
     @api.depends(lambda self: ["prepmt_move_ids"] if self._prepmt_order_type else [])
     def _compute_prepmt_move_count(self):

@@ -80,6 +80,7 @@ class PrepaymentAnalysis(models.Model):
         line_field = Line._prepmt_alloc_field
         link = Order._prepmt_move_link_field
         as_of = self._prepmt_as_of()
+        cancelled = Order._prepmt_cancelled_state
         move_date = f"m.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         line_date = f"aml.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         partial_date = f"apr.max_date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
@@ -183,7 +184,8 @@ class PrepaymentAnalysis(models.Model):
                 c.currency_id AS company_currency_id,
                 acc.account_id AS account_id,
                 o.prepmt_state AS prepmt_state,
-                CASE WHEN COALESCE(acc.rank, 1) = 1 THEN o.prepmt_amount ELSE 0 END
+                CASE WHEN COALESCE(acc.rank, 1) = 1 AND o.state <> '{cancelled}'
+                     THEN o.prepmt_amount ELSE 0 END
                     AS required,
                 COALESCE(acc.invoiced, 0) AS invoiced,
                 ROUND(COALESCE(acc.paid, 0), 6) AS paid,
@@ -194,7 +196,8 @@ class PrepaymentAnalysis(models.Model):
             JOIN res_partner p ON p.id = o.partner_id
             JOIN res_company c ON c.id = o.company_id
             LEFT JOIN accounts acc ON acc.order_id = o.id
-            WHERE o.prepmt_amount <> 0 OR acc.order_id IS NOT NULL
+            -- a cancelled order requires nothing: listed only for its documents
+            WHERE (o.prepmt_amount <> 0 AND o.state <> '{cancelled}') OR acc.order_id IS NOT NULL
         """
 
     @api.model
