@@ -194,9 +194,7 @@ class FirstImpressionScenarios:
         self.company.prepmt_purchase_require_ref = True
         form = self.wizard_form(order)
         # a sales order never asks
-        self.assertEqual(
-            bool(form._get_modifier("document_ref", "invisible")), self.side.inbound
-        )
+        self.assertEqual(bool(form._get_modifier("document_ref", "invisible")), self.side.inbound)
 
     # ------------------------------------------------------------------ deleting a line
     def test_deleting_a_prepaid_line_names_the_credit_memo(self):

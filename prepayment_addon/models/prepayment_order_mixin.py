@@ -254,8 +254,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             to_invoice = (
                 required
                 if all(
-                    currency.compare_amounts(line.prepmt_amount_to_invoice, line.prepmt_amount)
-                    == 0
+                    currency.compare_amounts(line.prepmt_amount_to_invoice, line.prepmt_amount) == 0
                     for line in order._prepmt_lines()
                 )
                 else order._prepmt_lines_with_tax("prepmt_amount_to_invoice")
