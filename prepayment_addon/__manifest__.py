@@ -42,6 +42,9 @@ Prepayments on sales and purchase orders
         "report/prepayment_analysis_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "prepayment_addon/static/src/scss/prepayment_summary.scss",
+        ],
         "web.assets_tests": [
             "prepayment_addon/static/tests/tours/*.js",
         ],

@@ -126,7 +126,9 @@ class TestFlowTours(PortalCase):
 
     def test_purchase_flow_tour(self):
         """From a new RFQ to the final bill: the prepayment bill (no mail to send), its
-        payment, the final bill deducting it."""
+        payment, the final bill deducting it. The company requires the vendor's reference:
+        the window asks for it."""
+        self.env.company.prepmt_purchase_require_ref = True
         self.start_tour(
             "/odoo/action-purchase.purchase_rfq",
             "prepayment_addon_purchase_flow_tour",

@@ -93,10 +93,11 @@ class TestTranslatedOrder(SalePrepaymentCase):
     GUARD = {
         "de_DE": r"^Zeile .* von {order} hat eine abgerechnete Vorauszahlung von "
         r".*300[.,]00.* die nicht "
-        r"abgezogen wurde: buchen Sie zuerst eine Vorauszahlungsgutschrift und löschen "
-        r"Sie dann die Zeile\.$",
+        r"abgezogen wurde: buchen Sie zuerst eine Vorauszahlungsgutschrift \(Schaltfläche "
+        r"Vorauszahlungsgutschrift\) und löschen Sie dann die Zeile\.$",
         "fr_FR": r"^La ligne .* de {order} a un acompte facturé de .*300[.,]00.* qui n'a pas été "
-        r"déduit : comptabilisez d'abord un avoir d'acompte, puis supprimez la ligne\.$",
+        r"déduit : comptabilisez d'abord un avoir d'acompte \(bouton Avoir d'acompte\), puis "
+        r"supprimez la ligne\.$",
     }
 
     @classmethod
@@ -148,7 +149,9 @@ class TestTranslatedOrder(SalePrepaymentCase):
                 with self.assertRefused(UserError, regex.format(order=re.escape(order.name))):
                     order.order_line[0].with_context(lang=lang).unlink()
         with self.assertRefused(
-            UserError, "post a prepayment credit memo first, then delete the line"
+            UserError,
+            r"post a prepayment credit memo first \(the Prepayment Credit Memo button\), then "
+            r"delete the line",
         ):
             order.order_line[0].with_context(lang="en_US").unlink()
 

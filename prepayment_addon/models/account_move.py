@@ -1,3 +1,4 @@
+import re
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -803,6 +804,11 @@ class AccountMove(models.Model):
                 continue  # a prepayment invoice only adds to what is outstanding
             for order in move._prepmt_orders():
                 move._prepmt_true_up_order_taxes(order)
+        # a note of an earlier true-up whose cent Odoo's own tax computation has since put
+        # back (the document was edited): the note goes, or says the cent moved now
+        self.filtered(
+            lambda m: m.narration and "o_prepmt_tax_note" in m.narration
+        )._prepmt_update_tax_note()
 
     def _prepmt_doc_prepayment_taxes(self, order):
         """``{tax id: amount}`` that this document's prepayment lines of ``order`` carry, in
@@ -893,6 +899,7 @@ class AccountMove(models.Model):
             Command.update(tax_line.id, {"amount_currency": tax_line.amount_currency + amount}),
             Command.update(term_line.id, {"amount_currency": term_line.amount_currency - amount}),
         ]
+        self._prepmt_update_tax_note()
         return True
 
     def _prepmt_force_total(self, total):
@@ -908,6 +915,80 @@ class AccountMove(models.Model):
             lambda ln: ln.display_type == "tax" and ln.tax_line_id.amount_type != "fixed"
         )
         self._prepmt_shift_tax(tax_lines, delta)
+
+    # the note of a document whose tax the engine moved by a cent (in its narration, which
+    # the PDF and the portal show under the lines)
+    _PREPMT_TAX_NOTE = re.compile(r'<p class="o_prepmt_tax_note">.*?</p>', re.DOTALL)
+
+    def _prepmt_tax_adjustments(self):
+        """``{tax: amount}`` by which the tax lines of this document differ from what Odoo
+        computes from its lines (the cent a true-up or a total with tax moved), in the
+        document's currency and the sign of Odoo's tax computation."""
+        self.ensure_one()
+        if self.invoice_cash_rounding_id.strategy == "biggest_tax":
+            return {}  # Odoo's own rounding moves the tax there
+        adjustments = defaultdict(float)
+        for sign, round_from_tax_lines in ((1, True), (-1, False)):
+            base_lines, _tax_lines = self._get_rounded_base_and_tax_lines(
+                round_from_tax_lines=round_from_tax_lines
+            )
+            for base_line in base_lines:
+                for tax_data in base_line["tax_details"]["taxes_data"]:
+                    adjustments[tax_data["tax"]] += sign * tax_data["tax_amount_currency"]
+        currency = self.currency_id
+        return {
+            tax: currency.round(amount)
+            for tax, amount in adjustments.items()
+            if not currency.is_zero(amount)
+        }
+
+    def _prepmt_tax_note_text(self):
+        """The sentences that explain the tax the engine moved on this document, in its
+        partner's language, or an empty string."""
+        self.ensure_one()
+        move = self.with_context(lang=self.partner_id.lang or self.env.user.lang)
+        currency = self.currency_id
+        credit = self.move_type in REFUND_TYPES or "deduction" in (
+            self.line_ids.prepmt_allocation_ids.mapped("kind")
+        )
+        sentences = []
+        for tax, amount in sorted(move._prepmt_tax_adjustments().items(), key=lambda t: t[0].id):
+            values = {"tax": tax.with_env(move.env).name, "amount": currency.format(amount)}
+            if credit:
+                sentences.append(
+                    move.env._(
+                        "Tax %(tax)s adjusted by %(amount)s to match the tax of the prepayment "
+                        "invoices.",
+                        **values,
+                    )
+                )
+            else:
+                sentences.append(
+                    move.env._(
+                        "Tax %(tax)s adjusted by %(amount)s so that the total is exactly the "
+                        "prepayment amount agreed.",
+                        **values,
+                    )
+                )
+        return " ".join(sentences)
+
+    def _prepmt_update_tax_note(self):
+        """Say it on a draft prepayment or final document when the engine moved a cent of its
+        tax (``_prepmt_shift_tax``: the true-up, a total with tax), in a note its partner
+        reads; take the note away when no cent is moved (any more)."""
+        for move in self:
+            if (
+                move.state != "draft"
+                or not move.is_invoice()
+                or not move.line_ids.prepmt_allocation_ids
+            ):
+                continue
+            old = str(move.narration or "")
+            kept = self._PREPMT_TAX_NOTE.sub("", old)
+            text = move._prepmt_tax_note_text()
+            new = kept + (Markup('<p class="o_prepmt_tax_note">%s</p>') % text if text else "")
+            if new != old:
+                move.narration = Markup(new) if new.strip() else False
 
 
 class AccountMoveLine(models.Model):

@@ -60,7 +60,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         help="What posted final invoices have deducted, minus their credit notes (untaxed).",
     )
     prepmt_amount_outstanding = fields.Monetary(
-        "Prepayment Outstanding",
+        "Prepayment Not Yet Deducted",
         compute="_compute_prepmt_invoiced",
         store=True,
         copy=False,
@@ -90,9 +90,9 @@ class PrepaymentLineMixin(models.AbstractModel):
         help="The line's invoiced prepayment with its taxes.",
     )
     prepmt_amount_outstanding_incl = fields.Monetary(
-        "Prepayment Outstanding (with Tax)",
+        "Prepayment Not Yet Deducted (with Tax)",
         compute="_compute_prepmt_amounts_incl",
-        help="The line's outstanding prepayment with its taxes.",
+        help="The line's prepayment invoiced and not yet deducted, with its taxes.",
     )
 
     # ------------------------------------------------------------------
@@ -266,23 +266,51 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepmt_outstanding(self):
+        # the adapters ask it before Odoo's own refusal of deleting a line of a confirmed
+        # order ("set the quantity to 0 instead"), which this guard would refuse as well
         refuse_if_engaged(
             self,
-            lambda line: self.env._(
-                "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
-                "deducted: post a prepayment credit memo first, then delete the line.",
-                line=line.name,
-                order=line.order_id.name,
-                amount=line.currency_id.format(line.prepmt_amount_outstanding),
-            ),
-            lambda line, docs: self.env._(
-                "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
-                "draft first.",
-                line=line.name,
-                order=line.order_id.name,
-                docs=docs,
-            ),
+            lambda line: line._prepmt_undeletable_message(),
+            lambda line, docs: line._prepmt_on_draft_message(docs),
         )
+
+    def _prepmt_undeletable_message(self):
+        """Why this line, whose prepayment is invoiced and not deducted, cannot go, and the
+        way out: the order's prepayment credit memo, then deleting the line or, where Odoo
+        keeps the lines of a confirmed order, setting its quantity to 0."""
+        values = {
+            "line": self.name,
+            "order": self.order_id.name,
+            "amount": self.currency_id.format(self.prepmt_amount_outstanding),
+            "button": self.order_id._prepmt_credit_memo_button(),
+        }
+        if self._prepmt_deletable():
+            return self.env._(
+                "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
+                "deducted: post a prepayment credit memo first (the %(button)s button), then "
+                "delete the line.",
+                **values,
+            )
+        return self.env._(
+            "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
+            "deducted: post a prepayment credit memo first (the %(button)s button), then set "
+            "the line's quantity to 0 (a confirmed order keeps its lines).",
+            **values,
+        )
+
+    def _prepmt_on_draft_message(self, docs):
+        return self.env._(
+            "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
+            "draft first.",
+            line=self.name,
+            order=self.order_id.name,
+            docs=docs,
+        )
+
+    def _prepmt_deletable(self):
+        """Whether Odoo lets this line be deleted (adapter hook: a confirmed order keeps its
+        lines, their quantity set to 0 instead)."""
+        return True
 
     def write(self, vals):
         snapshot = self._prepmt_snapshot_locked(vals)

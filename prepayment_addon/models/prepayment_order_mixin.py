@@ -67,16 +67,31 @@ class PrepaymentOrderMixin(models.AbstractModel):
         "the lines that have a prepayment %, in proportion to their amounts.",
     )
     prepmt_amount_invoiced = fields.Monetary(
-        "Prepayment Invoiced", compute="_compute_prepmt_amounts", store=True
+        "Prepayment Invoiced",
+        compute="_compute_prepmt_amounts",
+        store=True,
+        help="Untaxed total of the posted prepayment invoices minus the posted prepayment "
+        "credit memos.",
     )
     prepmt_amount_deducted = fields.Monetary(
-        "Prepayment Deducted", compute="_compute_prepmt_amounts", store=True
+        "Prepayment Deducted",
+        compute="_compute_prepmt_amounts",
+        store=True,
+        help="What the posted final invoices deducted of the prepayment, minus their credit "
+        "notes (untaxed).",
     )
     prepmt_amount_outstanding = fields.Monetary(
-        "Prepayment Outstanding", compute="_compute_prepmt_amounts", store=True
+        "Prepayment Not Yet Deducted",
+        compute="_compute_prepmt_amounts",
+        store=True,
+        help="Invoiced minus deducted: what the prepayment account still holds for the order, "
+        "paid or not, until final invoices deduct it or a prepayment credit memo credits it.",
     )
     prepmt_amount_to_invoice = fields.Monetary(
-        "Prepayment to Invoice", compute="_compute_prepmt_amounts", store=True
+        "Prepayment to Invoice",
+        compute="_compute_prepmt_amounts",
+        store=True,
+        help="Required minus invoiced: what the next prepayment invoice asks (untaxed).",
     )
     prepmt_compress = fields.Boolean(
         "Group Prepayment Lines",
@@ -136,10 +151,37 @@ class PrepaymentOrderMixin(models.AbstractModel):
         "prepayment credit memos.",
     )
     prepmt_amount_outstanding_incl = fields.Monetary(
-        "Prepayment Outstanding (with Tax)",
+        "Prepayment Not Yet Deducted (with Tax)",
         compute="_compute_prepmt_amounts_incl",
         help="Invoiced with tax minus the deduction lines of posted final documents with "
         "their taxes.",
+    )
+    prepmt_amount_to_pay = fields.Monetary(
+        "Prepayment Still to Pay",
+        compute="_compute_prepmt_amount_to_pay",
+        help="Untaxed share of the posted prepayment invoices that is not paid yet.",
+    )
+    prepmt_amount_to_pay_incl = fields.Monetary(
+        "Prepayment Still to Pay (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="What the partner still has to pay of the posted prepayment invoices, taxes "
+        "included (what the customer portal shows).",
+    )
+    prepmt_amount_deducted_incl = fields.Monetary(
+        "Prepayment Deducted (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="The deduction lines of posted final documents with their taxes, minus their "
+        "credit notes.",
+    )
+    prepmt_amount_to_invoice_incl = fields.Monetary(
+        "Prepayment to Invoice (with Tax)",
+        compute="_compute_prepmt_amounts_incl",
+        help="Total with tax of the next prepayment invoice.",
+    )
+    prepmt_tax_note = fields.Char(
+        "Prepayment Tax Rounding",
+        compute="_compute_prepmt_amounts_incl",
+        help="Why the amounts with tax differ by a cent: each document rounds its own tax.",
     )
     prepmt_check_override = fields.Boolean(
         "Let Through Without Prepayment",
@@ -195,6 +237,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         lambda self: (
             [
                 "order_line.prepmt_amount",
+                "order_line.prepmt_amount_to_invoice",
                 "prepmt_amount_outstanding",
                 "prepmt_move_ids.state",
                 "prepmt_move_ids.amount_total",
@@ -208,18 +251,15 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _compute_prepmt_amounts_incl(self):
         for order in self:
             currency = order.currency_id
-            amounts = {
-                line: line.prepmt_amount
-                for line in order._prepmt_lines()
-                if not currency.is_zero(line.prepmt_amount)
-            }
-            try:
-                order.prepmt_amount_incl = order._prepmt_total_with_tax(amounts)
-            except UserError:
-                # a company without a prepayment account yet: the lines' own totals
-                order.prepmt_amount_incl = sum(
-                    line._prepmt_with_tax(amount) for line, amount in amounts.items()
+            required = order._prepmt_lines_with_tax("prepmt_amount")
+            to_invoice = (
+                required
+                if all(
+                    currency.compare_amounts(line.prepmt_amount_to_invoice, line.prepmt_amount) == 0
+                    for line in order._prepmt_lines()
                 )
+                else order._prepmt_lines_with_tax("prepmt_amount_to_invoice")
+            )
             invoiced = paid = 0.0
             for move in order.prepmt_move_ids.filtered(
                 lambda m: m.state == "posted" and m.is_prepayment
@@ -240,12 +280,80 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 # a deduction line is negative; a credit note's gives the deduction back
                 sign = -1 if item.move_id.move_type in REFUND_TYPES else 1
                 deducted -= sign * item.price_total
-            order.prepmt_amount_invoiced_incl = invoiced
-            order.prepmt_amount_paid_incl = paid
-            order.prepmt_amount_outstanding_incl = (
+            # nothing left to deduct: the last final document gave back the tax exactly as
+            # invoiced (its true-up moved the cent its deduction lines' own taxes miss)
+            outstanding = (
                 0.0
                 if currency.is_zero(order.prepmt_amount_outstanding)
                 else currency.round(invoiced - deducted)
+            )
+            order.prepmt_amount_incl = required
+            order.prepmt_amount_to_invoice_incl = to_invoice
+            order.prepmt_amount_invoiced_incl = invoiced
+            order.prepmt_amount_paid_incl = paid
+            order.prepmt_amount_to_pay_incl = currency.round(max(invoiced - paid, 0.0))
+            order.prepmt_amount_outstanding_incl = outstanding
+            order.prepmt_amount_deducted_incl = currency.round(invoiced - outstanding)
+            order.prepmt_tax_note = order._prepmt_tax_rounding_note(required, invoiced, to_invoice)
+
+    def _prepmt_lines_with_tax(self, field):
+        """Total with tax of a prepayment document of the lines' amounts of ``field``
+        (``prepmt_amount``: what the order requires, ``prepmt_amount_to_invoice``: the next
+        prepayment invoice)."""
+        self.ensure_one()
+        amounts = {
+            line: line[field]
+            for line in self._prepmt_lines()
+            if not self.currency_id.is_zero(line[field])
+        }
+        try:
+            return self._prepmt_total_with_tax(amounts)
+        except UserError:
+            # a company without a prepayment account yet: the lines' own totals
+            return sum(line._prepmt_with_tax(amount) for line, amount in amounts.items())
+
+    def _prepmt_tax_rounding_note(self, required, invoiced, to_invoice):
+        """The note of the Prepayment tab when the amounts with tax do not add up to the cent
+        (``required``, ``invoiced`` and ``to_invoice`` with tax): each prepayment document
+        rounds its own tax, so two invoices of halves can carry a cent more or less tax than
+        one invoice of the whole. False when they add up (or the order was lowered after a
+        credit memo: then the untaxed amounts do not add up either)."""
+        self.ensure_one()
+        currency = self.currency_id
+        untaxed = self.prepmt_amount_invoiced + self.prepmt_amount_to_invoice
+        diff = currency.round(invoiced + to_invoice - required)
+        if currency.is_zero(diff) or currency.compare_amounts(untaxed, self.prepmt_amount):
+            return False
+        values = {
+            "diff": currency.format(abs(diff)),
+            "total": currency.format(currency.round(invoiced + to_invoice)),
+            "required": currency.format(required),
+        }
+        if diff > 0:
+            return self.env._(
+                "Invoiced and to invoice with tax make %(total)s, %(diff)s more than required "
+                "(%(required)s): each prepayment document rounds its own tax. Final invoices "
+                "deduct the tax exactly as it was invoiced, so over all documents the order "
+                "total is invoiced, no more.",
+                **values,
+            )
+        return self.env._(
+            "Invoiced and to invoice with tax make %(total)s, %(diff)s less than required "
+            "(%(required)s): each prepayment document rounds its own tax. Final invoices "
+            "deduct the tax exactly as it was invoiced, so over all documents the order total "
+            "is invoiced, no less.",
+            **values,
+        )
+
+    @api.depends(
+        lambda self: (
+            ["prepmt_amount_invoiced", "prepmt_amount_paid"] if self._prepmt_order_type else []
+        )
+    )
+    def _compute_prepmt_amount_to_pay(self):
+        for order in self:
+            order.prepmt_amount_to_pay = order.currency_id.round(
+                max(order.prepmt_amount_invoiced - order.prepmt_amount_paid, 0.0)
             )
 
     @api.depends(lambda self: ["company_id"] if self._prepmt_order_type else [])
@@ -1081,6 +1189,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     def _prepmt_document_title(self):
         """Title of the window that issues a prepayment document."""
+        raise NotImplementedError
+
+    def _prepmt_credit_memo_button(self):
+        """The label of the order form's button that issues a prepayment credit memo."""
         raise NotImplementedError
 
     def _prepmt_final_posting_held(self):

@@ -74,6 +74,9 @@ class PurchaseOrder(models.Model):
     def _prepmt_document_title(self):
         return self.env._("Prepayment Bill")
 
+    def _prepmt_credit_memo_button(self):
+        return self.env._("Prepayment Refund")
+
     def _prepmt_final_posting_held(self):
         return self.env._("The final bill of %(order)s cannot be posted yet.", order=self.name)
 
@@ -104,7 +107,9 @@ class PurchaseOrder(models.Model):
         )
 
     def _prepmt_asks_document_ref(self):
-        return True
+        # only when the company requires it: the bill takes the order's Vendor Reference
+        # otherwise, and the vendor's own bill number is entered when it comes
+        return self._prepmt_requires_document_ref()
 
     def _prepmt_requires_document_ref(self):
         return self.company_id.prepmt_purchase_require_ref
@@ -129,6 +134,11 @@ class PurchaseOrderLine(models.Model):
         readonly=True,
         copy=False,
     )
+
+    # (Odoo's own refusal, _unlink_except_purchase_or_done, comes after the prepayment
+    # guard: Odoo calls the ondelete checks in the order of their names)
+    def _prepmt_deletable(self):
+        return self.order_id.state not in ("purchase", "done")
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):

@@ -83,6 +83,9 @@ class SaleOrder(models.Model):
     def _prepmt_document_title(self):
         return self.env._("Prepayment Invoice")
 
+    def _prepmt_credit_memo_button(self):
+        return self.env._("Prepayment Credit Memo")
+
     def _prepmt_final_posting_held(self):
         return self.env._("The final invoice of %(order)s cannot be posted yet.", order=self.name)
 
@@ -136,6 +139,16 @@ class SaleOrderLine(models.Model):
             "order_id.partner_invoice_id",
             "order_id.pricelist_id",
         ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_confirmed(self):
+        # ours first: Odoo's "set the quantity to 0 instead" is no way out for a line whose
+        # prepayment is invoiced (the guard on lowering the quantity refuses it too)
+        self._unlink_except_prepmt_outstanding()
+        return super()._unlink_except_confirmed()
+
+    def _prepmt_deletable(self):
+        return not self._check_line_unlink()
 
     @api.model
     def _prepmt_lines_of_move_line(self, aml):

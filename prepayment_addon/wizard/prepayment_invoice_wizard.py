@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class PrepaymentInvoiceWizard(models.TransientModel):
@@ -109,6 +109,32 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     def _compute_amount_total(self):
         for wizard in self:
             wizard.amount_total = wizard.total_to_invoice
+
+    @api.onchange("with_tax")
+    def _onchange_with_tax(self):
+        """Keep the amount typed when the user switches between untaxed and with tax: the
+        other field gets the same prepayment, untaxed or with its taxes."""
+        for wizard in self:
+            order = wizard._get_order()
+            currency = wizard.currency_id
+            if not order:
+                continue
+            try:
+                if wizard.with_tax and currency.compare_amounts(wizard.amount, 0) > 0:
+                    if currency.compare_amounts(wizard.amount, wizard.amount_to_invoice) < 0:
+                        amounts = order._prepmt_amounts_to_invoice(wizard.amount)
+                        wizard.amount_total = order._prepmt_total_with_tax(amounts)
+                    else:
+                        wizard.amount_total = wizard.total_to_invoice
+                elif not wizard.with_tax and currency.compare_amounts(wizard.amount_total, 0) > 0:
+                    if currency.compare_amounts(wizard.amount_total, wizard.total_to_invoice) < 0:
+                        amounts = order._prepmt_amounts_for_total(wizard.amount_total)
+                        wizard.amount = currency.round(sum(amounts.values()))
+                    else:
+                        wizard.amount = wizard.amount_to_invoice
+            except (UserError, ValidationError):
+                # an amount out of bounds stays as typed: creating the invoice says why
+                continue
 
     def action_create_invoice(self):
         order, move = self._create_invoice()
