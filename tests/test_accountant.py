@@ -575,9 +575,7 @@ class AccountantScenarios:
         date in the title, one side only."""
         today = fields.Date.today()
         day = lambda n: fields.Date.add(today, days=n)  # noqa: E731
-        order = self.new_order(
-            [{"product": self.product_a, "qty": 10, "price": 100.0}], percent=30
-        )
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}], percent=30)
         self.side.confirm(order)
         move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
         self.assertEqual(move.amount_untaxed, 300.0)
@@ -680,9 +678,7 @@ class AccountantScenarios:
         # side in its group
         action = self.partner_a.action_view_prepmt_open()
         self.assertEqual(action["context"]["search_default_group_type"], 1)
-        groups = Analysis.read_group(
-            domain + action["domain"], ["outstanding:sum"], ["order_type"]
-        )
+        groups = Analysis.read_group(domain + action["domain"], ["outstanding:sum"], ["order_type"])
         self.assertEqual(
             {g["order_type"]: g["outstanding"] for g in groups},
             {"sale": 200.0, "purchase": 200.0},

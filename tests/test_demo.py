@@ -45,9 +45,9 @@ class TestDemoData(TransactionCase):
         """The domain of the order list's "My ..." filter, for ``user``."""
         _orders, action_xmlid, filter_name = DEMO[model]
         action = self.env.ref(action_xmlid)
-        arch = self.env[model].get_views([(action.search_view_id.id, "search")])["views"][
-            "search"
-        ]["arch"]
+        arch = self.env[model].get_views([(action.search_view_id.id, "search")])["views"]["search"][
+            "arch"
+        ]
         node = etree.fromstring(arch).xpath(f"//filter[@name='{filter_name}']")[0]
         return safe_eval(node.get("domain"), {"uid": user.id})
 

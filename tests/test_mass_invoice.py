@@ -130,7 +130,9 @@ class MassScenarios:
         self.assertEqual(action["name"], action["display_name"])
         self.assertEqual(self.env["account.move"].search(action["domain"]), moves)
         view = dict((mode, view_id) for view_id, mode in action["views"])["list"]
-        self.assertEqual(view, self.env.ref("prepayment_addon.account_move_view_list_prepayment").id)
+        self.assertEqual(
+            view, self.env.ref("prepayment_addon.account_move_view_list_prepayment").id
+        )
         arch = etree.fromstring(
             self.env["account.move"]
             .with_context(action["context"])

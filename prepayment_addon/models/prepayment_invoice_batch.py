@@ -75,12 +75,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
         parts = []
         if failures:
             parts.append(
-                self.env._("Not invoiced (see their chatter):\n%(orders)s", orders="\n".join(failures))
+                self.env._(
+                    "Not invoiced (see their chatter):\n%(orders)s", orders="\n".join(failures)
+                )
             )
         if skipped:
-            parts.append(
-                self.env._("Skipped:\n%(orders)s", orders="\n".join(skipped))
-            )
+            parts.append(self.env._("Skipped:\n%(orders)s", orders="\n".join(skipped)))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
