@@ -52,6 +52,10 @@ Prepayments on sales and purchase orders
     "demo": [
         "data/prepayment_demo.xml",
     ],
-    "images": ["static/description/screenshot_order.png"],
+    "images": [
+        "static/description/screenshot_order.png",
+        "static/description/screenshot_purchase_order.png",
+        "static/description/screenshot_open_prepayments.png",
+    ],
     "post_init_hook": "post_init_hook",
 }

@@ -107,16 +107,7 @@ PREPMT_ODOO_CONF_EXTRA="http_port = $PORT" prepmt_write_config "$DB"
 prepmt_create_db "$DB"
 
 prepmt_log "setting the admin password to 'admin', and the demo sales order as admin's home page"
-ORDER_ID="$(prepmt_odoo shell -c "$PREPMT_ODOO_CONF" -d "$DB" --no-http --log-level=warn <<'EOF' \
-    | sed -n 's/^ORDER_ID=//p'
-admin = env.ref("base.user_admin")
-admin.password = "admin"
-# action_id is a many2one to ir.actions.actions: give the id, not the act_window record
-admin.action_id = env.ref("prepayment_addon.demo_action_sale_order_1").id
-env.cr.commit()
-print("ORDER_ID=%d" % env.ref("prepayment_addon.demo_sale_order_1").id)
-EOF
-)" || true
+read -r ORDER_ID _PURCHASE_ID <<< "$(prepmt_demo_admin "$DB")"
 [ -n "$ORDER_ID" ] || prepmt_die "could not set up the admin user of the demo"
 if [ "$(psql -d "$DB" -Atqc "select state from ir_module_module where name = 'prepayment_addon_stock'")" = installed ]; then
     prepmt_log "the Inventory bridge prepayment_addon_stock installed itself"

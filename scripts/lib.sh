@@ -349,6 +349,28 @@ prepmt_create_db() {
     prepmt_log "database $db ready in $(( $(prepmt_now) - t0 ))s"
 }
 
+# prepmt_demo_admin DBNAME: the demo's administrator logs in with admin/admin and lands on the
+# demo sales order; prints "SALE_ORDER_ID PURCHASE_ORDER_ID" of the demo (scripts/demo.sh,
+# scripts/screenshots.sh).
+prepmt_demo_admin() {
+    local ids
+    ids="$(prepmt_odoo shell -c "$PREPMT_ODOO_CONF" -d "$1" --no-http --log-level=warn <<'EOF' \
+        | sed -n 's/^DEMO_IDS=//p'
+admin = env.ref("base.user_admin")
+admin.password = "admin"
+# action_id is a many2one to ir.actions.actions: give the id, not the act_window record
+admin.action_id = env.ref("prepayment_addon.demo_action_sale_order_1").id
+env.cr.commit()
+print("DEMO_IDS=%d %d" % (
+    env.ref("prepayment_addon.demo_sale_order_1").id,
+    env.ref("prepayment_addon.demo_purchase_order_1").id,
+))
+EOF
+)" || true
+    [ -n "$ids" ] || prepmt_die "could not set up the admin user of the demo on $1"
+    printf '%s\n' "$ids"
+}
+
 # ---------------------------------------------------------------- Chrome for tours
 # Makes a Chrome/Chromium findable by Odoo's _find_executable() (names: google-chrome, chromium,
 # chromium-browser, google-chrome-stable on PATH). Installs Debian's chromium if missing (root).

@@ -5,8 +5,9 @@ open prepayments as of a date. Both sides, exact amounts, ``assertLedger`` after
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
+from odoo.tools.safe_eval import safe_eval
 
-from .common import PurchasePrepaymentCase, SalePrepaymentCase
+from .common import PurchasePrepaymentCase, PurchaseSide, SalePrepaymentCase, SaleSide
 
 
 class AccountantScenarios:
@@ -459,16 +460,23 @@ class AccountantScenarios:
         self.assertLedger(order)
 
     # ------------------------------------------------------------------ 3. as of a date
+    def analysis_action(self, as_of):
+        """The Open Prepayments as of ``as_of`` window of this side, as the menu opens it."""
+        order_type = self.env[self.side.order_model]._prepmt_order_type
+        wizard = self.env["prepayment.analysis.date"].create(
+            {"date": as_of, "order_type": order_type}
+        )
+        return wizard.action_open()
+
     def analysis(self, as_of, order=None):
         """The rows of the Open Prepayments window as of ``as_of``, as the menu opens it."""
-        wizard = self.env["prepayment.analysis.date"].create({"date": as_of})
-        action = wizard.action_open()
+        action = self.analysis_action(as_of)
         self.assertEqual(action["context"]["prepmt_as_of"], fields.Date.to_string(as_of))
         self.env.flush_all()
         # rows of another date have the same ids: what the cache holds is another date's
         self.env.invalidate_all()
         Analysis = self.env["prepayment.analysis"].with_context(action["context"])
-        domain = [("company_id", "=", self.company.id)]
+        domain = action["domain"] + [("company_id", "=", self.company.id)]
         if order:
             domain.append((f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id))
         return Analysis.search(domain)
@@ -513,31 +521,28 @@ class AccountantScenarios:
         final.action_post()
         self.assertEqual(final.date, day(10))
         goods, services = self.account_goods, self.account_services
-        # the day before: nothing posted yet, the order's requirement only
-        rows = self.analysis(day(-1), order)
-        self.assertEqual(
-            self.rows_by_account(rows),
-            {self.env["account.account"]: (800.0, 0.0, 0.0, 0.0, 0.0, 0.0)},
-        )
+        # the day before: the order did not exist yet
+        self.assertFalse(self.analysis(day(-1), order))
+        # each line's requirement on the account its prepayment document used
         self.assertEqual(
             self.rows_by_account(self.analysis(today, order)),
             {
-                goods: (800.0, 400.0, 0.0, 0.0, 400.0, 400.0),
-                services: (0.0, 400.0, 0.0, 0.0, 400.0, 400.0),
+                goods: (400.0, 400.0, 0.0, 0.0, 400.0, 400.0),
+                services: (400.0, 400.0, 0.0, 0.0, 400.0, 400.0),
             },
         )
         self.assertEqual(
             self.rows_by_account(self.analysis(day(5), order)),
             {
-                goods: (800.0, 400.0, 200.0, 0.0, 400.0, 400.0),
-                services: (0.0, 400.0, 200.0, 0.0, 400.0, 400.0),
+                goods: (400.0, 400.0, 200.0, 0.0, 400.0, 400.0),
+                services: (400.0, 400.0, 200.0, 0.0, 400.0, 400.0),
             },
         )
         self.assertEqual(
             self.rows_by_account(self.analysis(day(10), order)),
             {
-                goods: (800.0, 400.0, 200.0, 200.0, 200.0, 200.0),
-                services: (0.0, 400.0, 200.0, 0.0, 400.0, 400.0),
+                goods: (400.0, 400.0, 200.0, 200.0, 200.0, 200.0),
+                services: (400.0, 400.0, 200.0, 0.0, 400.0, 400.0),
             },
         )
         # per account, the company-currency outstanding is the account's balance on the date
@@ -563,6 +568,120 @@ class AccountantScenarios:
         data = rows.export_data(["order_name", "account_id", "outstanding"])["datas"]
         self.assertEqual(
             sorted(row[1] for row in data), sorted([goods.display_name, services.display_name])
+        )
+
+    def test_open_prepayments_as_of_only_what_existed_then(self):
+        """Filed at a month end: the orders of that day with their status of that day, the
+        date in the title, one side only."""
+        today = fields.Date.today()
+        day = lambda n: fields.Date.add(today, days=n)  # noqa: E731
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}], percent=30)
+        self.side.confirm(order)
+        move = self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"])
+        self.assertEqual(move.amount_untaxed, 300.0)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"payment_date": day(5)})._create_payments()
+        self.assertEqual(order.prepmt_state, "paid")
+        # a line added today, not invoiced yet: required, on the row without account
+        order.order_line = [Command.create(self.side.line_vals(self.product_b, 5, 200.0))]
+        order.order_line[-1].prepmt_percent = 30
+        self.assertEqual(order.prepmt_state, "to_invoice")
+        goods, services = self.account_goods, self.account_services
+        no_account = self.env["account.account"]
+        # today: the payment of day 5 not made yet, the new line not invoiced
+        rows = self.analysis(today, order)
+        self.assertEqual(
+            self.rows_by_account(rows),
+            {
+                goods: (300.0, 300.0, 0.0, 0.0, 300.0, 300.0),
+                no_account: (300.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+            },
+        )
+        self.assertEqual(set(rows.mapped("prepmt_state")), {"to_invoice"})
+        # once the new line is invoiced: waiting for the payment of that day, as it was then
+        order.action_create_prepmt_invoice()
+        rows = self.analysis(today, order)
+        self.assertEqual(
+            self.rows_by_account(rows),
+            {
+                goods: (300.0, 300.0, 0.0, 0.0, 300.0, 300.0),
+                services: (300.0, 300.0, 0.0, 0.0, 300.0, 300.0),
+            },
+        )
+        self.assertEqual(set(rows.mapped("prepmt_state")), {"waiting_payment"})
+        rows = self.analysis(day(5), order)
+        self.assertEqual(
+            self.rows_by_account(rows),
+            {
+                goods: (300.0, 300.0, 300.0, 0.0, 300.0, 300.0),
+                services: (300.0, 300.0, 0.0, 0.0, 300.0, 300.0),
+            },
+        )
+        self.assertEqual(set(rows.mapped("prepmt_state")), {"waiting_payment"})
+        # the second invoice paid today: as of today still waiting for the first one's payment
+        # (dated day 5), as of day 5 paid, as the order is now
+        self.pay(order.prepmt_move_ids.filtered(lambda m: m.payment_state == "not_paid"))
+        self.assertEqual(order.prepmt_state, "paid")
+        self.assertEqual(
+            set(self.analysis(today, order).mapped("prepmt_state")), {"waiting_payment"}
+        )
+        rows = self.analysis(day(5), order)
+        self.assertEqual(set(rows.mapped("prepmt_state")), {"paid"})
+        self.assertEqual(sum(rows.mapped("paid")), 600.0)
+        # an order created after the date is not on that date's list, nor is anything of it
+        self.assertFalse(self.analysis(day(-1), order))
+        self.assertFalse(self.analysis(day(-1)))
+        # the date is in the title (the web client shows display_name first)
+        action = self.analysis_action(fields.Date.to_date("2026-10-31"))
+        title = (
+            "Open Customer Prepayments as of 10/31/2026"
+            if self.side.inbound
+            else "Open Vendor Prepayments as of 10/31/2026"
+        )
+        self.assertEqual((action["name"], action["display_name"]), (title, title))
+
+    def test_open_prepayments_sales_and_purchase_apart(self):
+        """Customer prepayments (a liability) and vendor prepayments (an asset) are never
+        added up: each menu and the as-of window list one side."""
+        other_side = (PurchaseSide if self.side.inbound else SaleSide)(self)
+        orders = {}
+        for side in (self.side, other_side):
+            order = side.create_order(
+                self.partner_a, [{"product": self.product_a, "qty": 10, "price": 100.0}]
+            )
+            order.prepmt_percent = 20
+            side.confirm(order)
+            order.action_create_prepmt_invoice()
+            orders[order._prepmt_order_type] = order
+        self.env.flush_all()
+        Analysis = self.env["prepayment.analysis"]
+        domain = [("company_id", "=", self.company.id)]
+        for order_type, menu in (
+            ("sale", "prepayment_addon.menu_prepayment_analysis_account"),
+            ("purchase", "prepayment_addon.menu_prepayment_analysis_account_purchase"),
+        ):
+            as_of = (
+                self.env["prepayment.analysis.date"]
+                .create({"order_type": order_type, "date": fields.Date.today()})
+                .action_open()
+            )
+            for action_domain, context in (
+                (safe_eval(self.env.ref(menu).action.domain), {}),
+                (as_of["domain"], as_of["context"]),
+            ):
+                self.env.invalidate_all()
+                rows = Analysis.with_context(**context).search(domain + action_domain)
+                self.assertEqual(rows.mapped("order_name"), [orders[order_type].name])
+                self.assertEqual(sum(rows.mapped("outstanding")), 200.0)
+        # the partner's button shows both of a partner that is customer and vendor, each
+        # side in its group
+        action = self.partner_a.action_view_prepmt_open()
+        self.assertEqual(action["context"]["search_default_group_type"], 1)
+        groups = Analysis.read_group(domain + action["domain"], ["outstanding:sum"], ["order_type"])
+        self.assertEqual(
+            {g["order_type"]: g["outstanding"] for g in groups},
+            {"sale": 200.0, "purchase": 200.0},
         )
 
     def test_open_prepayments_totalled_per_currency(self):

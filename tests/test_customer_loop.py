@@ -130,6 +130,13 @@ class LoopScenarios:
         )
         self.assertIn("Prepayments deducted", html)
         self.assertIn(prepmt.name, html)
+        # heading and table in one block below the totals (which float right): the block
+        # clears them, so that the heading does not sit beside them
+        block = etree.fromstring(html, etree.HTMLParser()).xpath("//div[@id='prepmt_deducted']")[0]
+        self.assertIn("clear: both", block.get("style"))
+        self.assertEqual(block.xpath("./strong")[0].text, "Prepayments deducted")
+        self.assertTrue(block.xpath("./table"))
+        self.assertTrue(block.xpath("preceding::div[@id='right-elements']"))
         # the prepayment invoice's amount with taxes (as the customer paid it)
         self.assertIn(
             order.currency_id.format(prepmt.amount_total)

@@ -7,9 +7,12 @@ reporting its progress, each failure on the order's chatter, with the access rig
 user who asked. Every scenario runs on both sides.
 """
 
+from lxml import etree
+
 from odoo import Command, http, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, new_test_user
+from odoo.tools.safe_eval import safe_eval
 
 from .common import PurchasePrepaymentCase, SalePrepaymentCase
 
@@ -66,11 +69,14 @@ class MassScenarios:
         self.assertEqual(order.prepmt_move_ids.state, "draft")
         order.order_line[0].write({self.side.qty_field: 12, "price_unit": 100.0})
 
-    def cancel_and_delete(self, order):
+    def cancel(self, order):
         if order._name == "sale.order":
             order._action_cancel()
         else:
             order.button_cancel()
+
+    def cancel_and_delete(self, order):
+        self.cancel(order)
         order.unlink()
 
     def chatter(self, order):
@@ -87,7 +93,24 @@ class MassScenarios:
         invoiced = self.confirmed()
         invoiced.action_create_prepmt_invoice()
         before = invoiced.prepmt_move_ids
-        action = self.run_list_action(due | no_prepmt | quotation | invoiced)
+        cancelled = self.confirmed()
+        self.cancel(cancelled)
+        notification = self.run_list_action(due | no_prepmt | quotation | invoiced | cancelled)
+        # a notification names each order skipped and why, then the documents open
+        self.assertEqual(notification["tag"], "display_notification")
+        self.assertEqual(notification["params"]["title"], "Some orders were skipped")
+        self.assertEqual(
+            notification["params"]["message"],
+            "Skipped:\n"
+            f"{no_prepmt.name}: no prepayment required (0 %)\n"
+            f"{quotation.name}: not confirmed: confirm it first\n"
+            f"{invoiced.name}: nothing left to invoice: its prepayment is invoiced\n"
+            f"{cancelled.name}: cancelled",
+        )
+        action = notification["params"]["next"]
+        # the documents' list: its title, the partner, the order and the totals
+        self.assertEqual(action["display_name"], "Prepayment Documents")
+        self.assert_documents_list(action, due.prepmt_move_ids)
         moves = self.env["account.move"].search(action["domain"])
         self.assertEqual(len(moves), 3)
         for order in due:
@@ -101,6 +124,54 @@ class MassScenarios:
         self.assertEqual(invoiced.prepmt_move_ids, before)
         self.assertFalse(self.env["prepayment.invoice.batch"].search([]))
 
+    def assert_documents_list(self, action, moves):
+        """``action`` lists ``moves`` in the prepayment documents' list, with the partner
+        (Customer / Vendor), the order and the totals."""
+        self.assertEqual(action["name"], action["display_name"])
+        self.assertEqual(self.env["account.move"].search(action["domain"]), moves)
+        view = dict((mode, view_id) for view_id, mode in action["views"])["list"]
+        self.assertEqual(
+            view, self.env.ref("prepayment_addon.account_move_view_list_prepayment").id
+        )
+        arch = etree.fromstring(
+            self.env["account.move"]
+            .with_context(action["context"])
+            .get_views([(view, "list")])["views"]["list"]["arch"]
+        )
+        # the columns shown with the action's context: {field: label}
+        shown = {
+            node.get("name"): node.get("string")
+            for node in arch.iter("field")
+            if not safe_eval(
+                node.get("column_invisible") or "False", {"context": action["context"]}
+            )
+        }
+        link = self.env[self.side.order_model]._prepmt_move_link_field
+        for name, label in (
+            ("invoice_partner_display_name", "Customer" if self.side.inbound else "Vendor"),
+            (link, "Order"),
+            ("amount_untaxed_in_currency_signed", "Tax Excluded"),
+            ("amount_total_in_currency_signed", "Total"),
+        ):
+            self.assertEqual(shown.get(name), label)
+        self.assertEqual(
+            action["context"]["default_move_type"],
+            "out_invoice" if self.side.inbound else "in_invoice",
+        )
+
+    def test_smart_button_lists_the_documents_of_the_order(self):
+        order = self.confirmed()
+        order.action_create_prepmt_invoice()
+        # a single document opens in its form
+        action = order.action_view_prepmt_moves()
+        self.assertEqual(action["res_id"], order.prepmt_move_ids.id)
+        order.action_create_prepmt_credit_memo()
+        action = order.action_view_prepmt_moves()
+        kind = "Invoices" if self.side.inbound else "Bills"
+        self.assertEqual(action["display_name"], f"Prepayment {kind} of {order.name}")
+        self.assert_documents_list(action, order.prepmt_move_ids)
+        self.assertEqual(len(order.prepmt_move_ids), 2)
+
     def test_sync_one_order_opens_its_document(self):
         order = self.confirmed()
         action = self.run_list_action(order)
@@ -108,9 +179,14 @@ class MassScenarios:
         self.assertLedger(order)
 
     def test_nothing_to_invoice_in_the_selection(self):
-        orders = self.confirmed(percent=0) | self.new_order(percent=30)
+        no_prepmt, quotation = self.confirmed(percent=0), self.new_order(percent=30)
+        orders = no_prepmt | quotation
         with self.assertRefused(UserError, "None of the selected orders has a prepayment"):
             self.run_list_action(orders)
+        with self.assertRaises(UserError) as refused:
+            self.run_list_action(orders)
+        self.assertIn(f"{no_prepmt.name}: no prepayment required", str(refused.exception))
+        self.assertIn(f"{quotation.name}: not confirmed: confirm it first", str(refused.exception))
         self.assertFalse(orders.prepmt_move_ids)
 
     def test_sync_failure_leaves_the_others_invoiced(self):
@@ -120,6 +196,9 @@ class MassScenarios:
         action = self.run_list_action(good | blocked)
         # the documents open after a warning naming the order that failed
         self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(
+            action["params"]["title"], "Not every order was invoiced (see their chatter)"
+        )
         self.assertIn(blocked.name, action["params"]["message"])
         self.assertIn("post or delete the draft first", action["params"]["message"])
         moves = self.env["account.move"].search(action["params"]["next"]["domain"])
@@ -143,7 +222,13 @@ class MassScenarios:
         due = self.orders(3)
         no_prepmt = self.confirmed(percent=0)
         self.env["ir.cron.trigger"].search([]).unlink()
-        action = self.run_list_action(due | no_prepmt)
+        notification = self.run_list_action(due | no_prepmt)
+        # the order skipped is named, then the batch opens
+        self.assertEqual(
+            notification["params"]["message"],
+            f"Skipped:\n{no_prepmt.name}: no prepayment required (0 %)",
+        )
+        action = notification["params"]["next"]
         batch = self.env["prepayment.invoice.batch"].browse(action["res_id"])
         self.assertEqual(action["res_model"], "prepayment.invoice.batch")
         self.assertEqual(

@@ -32,52 +32,92 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def action_mass_create_prepmt_invoice(self):
         """*Create Prepayment Invoices* of the order lists: invoice every selected order that
         has a prepayment to invoice (the others are skipped, as Odoo's *Create invoices*
-        does); above the company's threshold, in the background."""
+        does, and named with the reason); above the company's threshold, in the background."""
         orders = self._prepmt_mass_invoiceable()
+        skipped = [
+            self.env._(
+                "%(order)s: %(reason)s",
+                order=order.display_name,
+                reason=order._prepmt_mass_skip_reason(),
+            )
+            for order in self - orders
+        ]
         if not orders:
             raise UserError(
                 self.env._(
                     "None of the selected orders has a prepayment to invoice: confirm them or "
-                    "raise their prepayment percentage, then try again."
+                    "raise their prepayment percentage, then try again.\n%(orders)s",
+                    orders="\n".join(skipped),
                 )
             )
         if len(orders) > self.env.company.prepmt_mass_invoice_threshold:
-            return self.env["prepayment.invoice.batch"]._prepmt_queue(orders)._prepmt_action_open()
+            action = self.env["prepayment.invoice.batch"]._prepmt_queue(orders)
+            return self._prepmt_mass_notification(action._prepmt_action_open(), [], skipped)
         results = orders._prepmt_mass_issue()
         moves = self.env["account.move"].union(
             *(move for state, move, _message in results.values() if state == "done")
         )
         failures = [message for state, _move, message in results.values() if state == "failed"]
+        # orders that had nothing left to invoice by the time their turn came
+        skipped += [message for state, _move, message in results.values() if state == "skipped"]
         if not moves:
             # nothing to show: the user reads why (and nothing of this call is kept)
-            raise UserError("\n".join(failures))
-        action = self._prepmt_action_view_moves(moves)
-        if not failures:
+            raise UserError("\n".join(failures + skipped))
+        return self._prepmt_mass_notification(
+            orders._prepmt_action_view_moves(moves), failures, skipped
+        )
+
+    def _prepmt_mass_notification(self, action, failures, skipped):
+        """``action``, after a notification naming the orders that failed and those skipped,
+        each with the reason, if there are any."""
+        if not failures and not skipped:
             return action
+        parts = []
+        if failures:
+            parts.append(
+                self.env._(
+                    "Not invoiced (see their chatter):\n%(orders)s", orders="\n".join(failures)
+                )
+            )
+        if skipped:
+            parts.append(self.env._("Skipped:\n%(orders)s", orders="\n".join(skipped)))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "warning",
                 "sticky": True,
-                "title": self.env._("Not every order was invoiced (see their chatter)"),
-                "message": "\n".join(failures),
+                "className": "text-prewrap",
+                "title": (
+                    self.env._("Not every order was invoiced (see their chatter)")
+                    if failures
+                    else self.env._("Some orders were skipped")
+                ),
+                "message": "\n\n".join(parts),
                 "next": action,
             },
         }
 
+    def _prepmt_mass_skip_reason(self):
+        """Why the mass action leaves this order out (a sentence), or False: it has a
+        prepayment to invoice and may be invoiced now."""
+        self.ensure_one()
+        if self.state == "cancel":
+            return self.env._("cancelled")
+        if self.state not in self._prepmt_confirmed_states and not (
+            self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")
+        ):
+            return self.env._("not confirmed: confirm it first")
+        if self.currency_id.is_zero(self.prepmt_amount):
+            return self.env._("no prepayment required (0 %)")
+        if self.currency_id.compare_amounts(self.prepmt_amount_to_invoice, 0) <= 0:
+            return self.env._("nothing left to invoice: its prepayment is invoiced")
+        return False
+
     def _prepmt_mass_invoiceable(self):
         """The orders of a mass action that have a prepayment to invoice: confirmed (or
         quotations, when the company allows it) with something left to invoice."""
-        return self.filtered(
-            lambda o: (
-                (
-                    o.state in o._prepmt_confirmed_states
-                    or (o.company_id.prepmt_allow_quotation and o.state in ("draft", "sent"))
-                )
-                and o.currency_id.compare_amounts(o.prepmt_amount_to_invoice, 0) > 0
-            )
-        )
+        return self.filtered(lambda o: not o._prepmt_mass_skip_reason())
 
     def _prepmt_mass_issue(self):
         """Issue the prepayment invoice of each order, each in its own savepoint and its own
@@ -92,8 +132,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     order = order.with_company(order.company_id)
-                    if not order._prepmt_mass_invoiceable():
-                        results[order.id] = ("skipped", Move, False)
+                    reason = order._prepmt_mass_skip_reason()
+                    if reason:
+                        message = self.env._(
+                            "%(order)s: %(reason)s", order=order.display_name, reason=reason
+                        )
+                        results[order.id] = ("skipped", Move, message)
                         continue
                     move = order._prepmt_issue_invoice()
                 results[order.id] = ("done", move, False)
@@ -327,7 +371,7 @@ class PrepaymentInvoiceBatchLine(models.Model):
         index=True,
     )
     move_id = fields.Many2one("account.move", "Prepayment Document", readonly=True)
-    message = fields.Text("Error", readonly=True)
+    message = fields.Text("Reason", readonly=True, help="Why the order failed or was skipped.")
 
     @api.model
     def _selection_res_model(self):

@@ -549,16 +549,35 @@ class PrepaymentOrderMixin(models.AbstractModel):
         }
 
     def action_view_prepmt_moves(self):
+        """The *Prepayments* smart button: the order's prepayment documents."""
+        self.ensure_one()
         return self._prepmt_action_view_moves(self.prepmt_move_ids)
 
     def _prepmt_action_view_moves(self, moves):
+        """The prepayment documents ``moves`` of these orders (one model): the form of a
+        single one, else a list with the partner, the order and the totals, titled with the
+        order when there is one ("Prepayment Invoices of S00012")."""
         action = self.env["ir.actions.act_window"]._for_xml_id(self._prepmt_moves_action)
-        action["name"] = self.env._("Prepayment Documents")
-        action["context"] = {"create": False}
+        if len(self) == 1 and self._prepmt_order_type == "sale":
+            title = self.env._("Prepayment Invoices of %(order)s", order=self.name)
+        elif len(self) == 1:
+            title = self.env._("Prepayment Bills of %(order)s", order=self.name)
+        else:
+            title = self.env._("Prepayment Documents")
+        # the web client shows display_name before name
+        action["name"] = action["display_name"] = title
+        # default_move_type: the columns and labels of the side (Customer / Vendor)
+        action["context"] = {"create": False, "default_move_type": self._prepmt_invoice_type}
+        form = (self.env.ref("account.view_move_form").id, "form")
         if len(moves) == 1:
-            action["views"] = [(self.env.ref("account.view_move_form").id, "form")]
+            action["views"] = [form]
             action["res_id"] = moves.id
         else:
+            action["views"] = [
+                (self.env.ref("prepayment_addon.account_move_view_list_prepayment").id, "list"),
+                form,
+            ]
+            action["view_mode"] = "list,form"
             action["domain"] = [("id", "in", moves.ids)]
         return action
 

@@ -65,7 +65,8 @@ class ResPartner(models.Model):
             "prepayment_addon.action_prepayment_analysis"
         )
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
-        action["context"] = {"search_default_open": 1}
+        # a partner may be customer and vendor: its two sides grouped apart
+        action["context"] = {"search_default_open": 1, "search_default_group_type": 1}
         return action
 
     @api.constrains("customer_prepmt_percent", "vendor_prepmt_percent")

@@ -1,3 +1,8 @@
+import ast
+from datetime import datetime, time, timedelta
+
+import pytz
+
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
@@ -6,14 +11,22 @@ from ..tools import PREPMT_STATES
 
 class PrepaymentAnalysis(models.Model):
     """Open prepayments per order and prepayment account (sales and purchase), as an
-    accountant reads them, today or **as of a date** (context key ``prepmt_as_of``: the
-    documents dated on or before it, see the *Open Prepayments as of* window).
+    accountant reads them, today or **as of a date** (context key ``prepmt_as_of``, see the
+    *Open Prepayments as of* window): then only the orders created by the end of that day
+    (or that have documents dated by then), the documents dated on or before it, and the
+    status the order had on that day.
 
-    One row per order and prepayment account its documents used (an order without documents
-    has one row without account); the order's required amount is on its first row.
-    ``outstanding_company`` is the balance, in company currency, of the order's journal items
-    on that account (with the exchange differences Odoo booked on them), so that its total
-    per account and company equals the balance of that prepayment account on the date.
+    One row per order and prepayment account its documents used, plus one without account
+    for the lines that no prepayment document has invoiced yet (an order without documents
+    has that row only). Each line's required amount is on the row of the account its latest
+    prepayment document used, so that the rows of an account add up to what was required,
+    invoiced and is outstanding on it. ``outstanding_company`` is the balance, in company
+    currency, of the order's journal items on that account (with the exchange differences
+    Odoo booked on them), so that its total per account and company equals the balance of
+    that prepayment account on the date.
+
+    Customer prepayments (a liability) and vendor prepayments (an asset) are never added up:
+    the actions open one side only (``order_type`` in their domain).
     """
 
     _name = "prepayment.analysis"
@@ -38,7 +51,9 @@ class PrepaymentAnalysis(models.Model):
         readonly=True,
     )
     required = fields.Monetary(
-        readonly=True, help="The order's prepayment amount today (on the order's first row)."
+        readonly=True,
+        help="The prepayment amount of the order's lines (as they are today; as of a date, "
+        "the lines that existed then), on the account of their latest prepayment document.",
     )
     invoiced = fields.Monetary(readonly=True)
     paid = fields.Monetary(
@@ -72,6 +87,14 @@ class PrepaymentAnalysis(models.Model):
         """
 
     @api.model
+    def _prepmt_as_of_cutoff(self, as_of):
+        """The first moment after the day ``as_of`` in the user's timezone, in UTC as the
+        database stores creation dates: what was created before it existed on that day."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        start = tz.localize(datetime.combine(as_of + timedelta(days=1), time.min))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
     def _select_order(self, model):
         """The rows of the orders of ``model``, from what its adapter declares (tables and
         fields of the ORM, no user input; the date is a date object, quoted as a literal)."""
@@ -85,6 +108,29 @@ class PrepaymentAnalysis(models.Model):
         line_date = f"aml.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         partial_date = f"apr.max_date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
         exchange_date = f"ex.date <= DATE '{as_of.isoformat()}'" if as_of else "TRUE"
+        if as_of:
+            cutoff = f"TIMESTAMP '{self._prepmt_as_of_cutoff(as_of).isoformat(' ')}'"
+            # the order and its lines as they existed on the date (an order with documents
+            # of the date stays, so that the accounts' balances still add up)
+            line_created = f"l.create_date < {cutoff}"
+            order_created = f"(o.create_date < {cutoff} OR st.documented)"
+            # the status of the order on the date, from the figures of the date (as
+            # _compute_prepmt_state does from today's); "settled" when it is settled today
+            # and nothing was invoiced or deducted after the date
+            state = """CASE
+                    WHEN o.prepmt_state = 'settled' AND st.deducted <> 0
+                         AND ABS(st.invoiced - st.deducted) < cur.rounding / 2
+                         AND st.invoiced = o.prepmt_amount_invoiced
+                         AND st.deducted = o.prepmt_amount_deducted THEN 'settled'
+                    WHEN ABS(st.required) < cur.rounding / 2
+                         AND ABS(st.invoiced - st.deducted) < cur.rounding / 2 THEN 'none'
+                    WHEN st.required - st.invoiced >= cur.rounding / 2 THEN 'to_invoice'
+                    WHEN st.unpaid THEN 'waiting_payment'
+                    ELSE 'paid'
+                END"""
+        else:
+            line_created = order_created = "TRUE"
+            state = "o.prepmt_state"
         order_columns = ",\n".join(
             f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
             for field in self._prepmt_order_fields()
@@ -93,6 +139,7 @@ class PrepaymentAnalysis(models.Model):
             WITH items AS (
                 -- the order's allocations on posted documents of the date
                 SELECT a.id AS alloc_id, a.kind, a.amount, a.move_line_id, a.move_id,
+                       a.{line_field} AS line_id,
                        COALESCE(l.order_id, m.{link}) AS order_id,
                        aml.account_id, aml.balance, aml.date AS line_date,
                        CASE WHEN m.move_type IN ('out_refund', 'in_refund') THEN -1 ELSE 1
@@ -132,10 +179,29 @@ class PrepaymentAnalysis(models.Model):
                            AS deducted,
                        SUM(CASE WHEN i.kind = 'prepayment'
                                 THEN i.sign * i.amount * COALESCE(ps.share, 0) ELSE 0 END)
-                           AS paid
+                           AS paid,
+                       BOOL_OR(i.kind = 'prepayment' AND i.sign > 0
+                               AND COALESCE(ps.share, 0) < 1) AS unpaid
                 FROM items i
                 LEFT JOIN paid_share ps ON ps.move_id = i.move_id
                 GROUP BY i.order_id, i.account_id
+            ),
+            line_accounts AS (
+                -- the account of each line's latest prepayment document of the date: where
+                -- the line's required amount is shown
+                SELECT DISTINCT ON (i.line_id) i.line_id, i.account_id
+                FROM items i
+                WHERE i.kind = 'prepayment' AND i.line_id IS NOT NULL
+                ORDER BY i.line_id, i.line_date DESC, i.move_id DESC, i.alloc_id DESC
+            ),
+            required AS (
+                -- a cancelled order requires nothing: listed only for its documents
+                SELECT l.order_id, la.account_id, SUM(l.prepmt_amount) AS required
+                FROM {Line._table} l
+                JOIN {Order._table} lo ON lo.id = l.order_id
+                LEFT JOIN line_accounts la ON la.line_id = l.id
+                WHERE l.prepmt_amount <> 0 AND {line_created} AND lo.state <> '{cancelled}'
+                GROUP BY l.order_id, la.account_id
             ),
             journal_items AS (
                 SELECT DISTINCT i.order_id, i.account_id, i.move_line_id, i.balance
@@ -164,13 +230,35 @@ class PrepaymentAnalysis(models.Model):
                       SELECT order_id, account_id, balance FROM exchange_lines) b
                 GROUP BY order_id, account_id
             ),
+            keys AS (
+                SELECT order_id, account_id FROM amounts
+                UNION
+                SELECT order_id, account_id FROM required
+            ),
             accounts AS (
-                SELECT am.*, COALESCE(bal.balance, 0) AS balance,
-                       ROW_NUMBER() OVER (PARTITION BY am.order_id ORDER BY am.account_id)
-                           AS rank
-                FROM amounts am
+                SELECT k.order_id, k.account_id,
+                       COALESCE(r.required, 0) AS required,
+                       COALESCE(am.invoiced, 0) AS invoiced,
+                       COALESCE(am.deducted, 0) AS deducted,
+                       COALESCE(am.paid, 0) AS paid,
+                       COALESCE(am.unpaid, FALSE) AS unpaid,
+                       am.order_id IS NOT NULL AS documented,
+                       COALESCE(bal.balance, 0) AS balance
+                FROM keys k
+                LEFT JOIN required r
+                  ON r.order_id = k.order_id AND r.account_id IS NOT DISTINCT FROM k.account_id
+                LEFT JOIN amounts am
+                  ON am.order_id = k.order_id AND am.account_id = k.account_id
                 LEFT JOIN balances bal
-                  ON bal.order_id = am.order_id AND bal.account_id = am.account_id
+                  ON bal.order_id = k.order_id AND bal.account_id = k.account_id
+            ),
+            status AS (
+                -- the order's totals over its accounts
+                SELECT order_id, SUM(required) AS required, SUM(invoiced) AS invoiced,
+                       SUM(deducted) AS deducted, BOOL_OR(unpaid) AS unpaid,
+                       BOOL_OR(documented) AS documented
+                FROM accounts
+                GROUP BY order_id
             )
             SELECT
                 '{Order._prepmt_order_type}' AS order_type,
@@ -183,22 +271,32 @@ class PrepaymentAnalysis(models.Model):
                 o.currency_id AS currency_id,
                 c.currency_id AS company_currency_id,
                 acc.account_id AS account_id,
-                o.prepmt_state AS prepmt_state,
-                CASE WHEN COALESCE(acc.rank, 1) = 1 AND o.state <> '{cancelled}'
-                     THEN o.prepmt_amount ELSE 0 END
-                    AS required,
-                COALESCE(acc.invoiced, 0) AS invoiced,
-                ROUND(COALESCE(acc.paid, 0), 6) AS paid,
-                COALESCE(acc.deducted, 0) AS deducted,
-                COALESCE(acc.invoiced, 0) - COALESCE(acc.deducted, 0) AS outstanding,
-                {Order._prepmt_balance_sign} * COALESCE(acc.balance, 0) AS outstanding_company
-            FROM {Order._table} o
+                {state} AS prepmt_state,
+                acc.required AS required,
+                acc.invoiced AS invoiced,
+                ROUND(acc.paid, 6) AS paid,
+                acc.deducted AS deducted,
+                acc.invoiced - acc.deducted AS outstanding,
+                {Order._prepmt_balance_sign} * acc.balance AS outstanding_company
+            FROM accounts acc
+            JOIN status st ON st.order_id = acc.order_id
+            JOIN {Order._table} o ON o.id = acc.order_id
             JOIN res_partner p ON p.id = o.partner_id
             JOIN res_company c ON c.id = o.company_id
-            LEFT JOIN accounts acc ON acc.order_id = o.id
-            -- a cancelled order requires nothing: listed only for its documents
-            WHERE (o.prepmt_amount <> 0 AND o.state <> '{cancelled}') OR acc.order_id IS NOT NULL
+            JOIN res_currency cur ON cur.id = o.currency_id
+            WHERE {order_created}
         """
+
+    @api.model
+    def _prepmt_action(self, order_type):
+        """The Open Prepayments window of one side: customer prepayments (``sale``) or vendor
+        prepayments (``purchase``), never both added up."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            f"prepayment_addon.action_prepayment_analysis_{order_type}"
+        )
+        for key, default in (("domain", "[]"), ("context", "{}")):
+            action[key] = ast.literal_eval(action.get(key) or default)
+        return action
 
     @api.model
     def _prepmt_order_fields(self):
@@ -207,30 +305,41 @@ class PrepaymentAnalysis(models.Model):
 
 
 class PrepaymentAnalysisDate(models.TransientModel):
-    """Open the Open Prepayments analysis as of a date (a month end)."""
+    """Open the Open Prepayments analysis of one side (customer or vendor prepayments) as of
+    a date (a month end)."""
 
     _name = "prepayment.analysis.date"
     _description = "Open Prepayments as of a Date"
 
+    order_type = fields.Selection(
+        [("sale", "Customer Prepayments"), ("purchase", "Vendor Prepayments")],
+        "Prepayments",
+        required=True,
+        default="sale",
+        help="Customer prepayments (received: a liability) and vendor prepayments (paid: an "
+        "asset) are listed apart, never added up.",
+    )
     date = fields.Date(
         "As of",
         required=True,
         default=fields.Date.context_today,
-        help="Documents dated on or after the next day are left out: invoiced, paid, "
-        "deducted and outstanding as they stood at the end of this day.",
+        help="Orders created and documents dated on or after the next day are left out: "
+        "invoiced, paid, deducted, outstanding and status as they stood at the end of this day.",
     )
 
     def action_open(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "prepayment_addon.action_prepayment_analysis"
+        action = self.env["prepayment.analysis"]._prepmt_action(self.order_type)
+        date = format_date(self.env, self.date)
+        if self.order_type == "sale":
+            title = self.env._("Open Customer Prepayments as of %(date)s", date=date)
+        else:
+            title = self.env._("Open Vendor Prepayments as of %(date)s", date=date)
+        # the web client shows display_name before name
+        action["name"] = action["display_name"] = title
+        action["context"] = dict(
+            action["context"],
+            prepmt_as_of=fields.Date.to_string(self.date),
+            search_default_group_currency=1,
         )
-        action["name"] = self.env._(
-            "Open Prepayments as of %(date)s", date=format_date(self.env, self.date)
-        )
-        action["context"] = {
-            "prepmt_as_of": fields.Date.to_string(self.date),
-            "search_default_open": 1,
-            "search_default_group_currency": 1,
-        }
         return action
