@@ -5,6 +5,7 @@ open prepayments as of a date. Both sides, exact amounts, ``assertLedger`` after
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from .common import PurchasePrepaymentCase, PurchaseSide, SalePrepaymentCase, SaleSide
@@ -640,6 +641,38 @@ class AccountantScenarios:
             else "Open Vendor Prepayments as of 10/31/2026"
         )
         self.assertEqual((action["name"], action["display_name"]), (title, title))
+
+    def test_open_prepayments_as_of_leaves_out_lines_added_later(self):
+        today = fields.Date.today()
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}], percent=30)
+        self.side.confirm(order)
+        # the order and its line were made three days ago (Odoo has no other way to say
+        # when: their creation date), a second line is added today
+        for table in (order._table, order.order_line._table):
+            column = "id" if table == order._table else "order_id"
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET create_date = create_date - interval '3 days' WHERE %s = %s",
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    order.id,
+                )
+            )
+        order.invalidate_recordset()
+        order.order_line = [Command.create(self.side.line_vals(self.product_a, 5, 200.0))]
+        order.order_line[-1].prepmt_percent = 30
+        no_account = self.env["account.account"]
+        # two days ago: the order with its first line only; today: both
+        self.assertEqual(
+            self.rows_by_account(self.analysis(fields.Date.add(today, days=-2), order)),
+            {no_account: (300.0, 0.0, 0.0, 0.0, 0.0, 0.0)},
+        )
+        self.assertEqual(
+            self.rows_by_account(self.analysis(today, order)),
+            {no_account: (600.0, 0.0, 0.0, 0.0, 0.0, 0.0)},
+        )
+        # four days ago: not created yet
+        self.assertFalse(self.analysis(fields.Date.add(today, days=-4), order))
 
     def test_open_prepayments_sales_and_purchase_apart(self):
         """Customer prepayments (a liability) and vendor prepayments (an asset) are never

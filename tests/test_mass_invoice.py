@@ -172,6 +172,15 @@ class MassScenarios:
         self.assert_documents_list(action, order.prepmt_move_ids)
         self.assertEqual(len(order.prepmt_move_ids), 2)
 
+    def test_long_lists_of_orders_are_cut(self):
+        # a selection of hundreds of orders: the notification names 20 and counts the rest
+        lines = [f"S{i:05d}: cancelled" for i in range(25)]
+        text = self.env[self.side.order_model]._prepmt_mass_lines(lines)
+        self.assertEqual(text.split("\n"), lines[:20] + ["... and 5 more"])
+        self.assertEqual(
+            self.env[self.side.order_model]._prepmt_mass_lines(lines[:3]), "\n".join(lines[:3])
+        )
+
     def test_sync_one_order_opens_its_document(self):
         order = self.confirmed()
         action = self.run_list_action(order)

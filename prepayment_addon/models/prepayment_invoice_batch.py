@@ -23,6 +23,8 @@ _logger = logging.getLogger(__name__)
 # remain, and a worker killed by its time limit loses at most the chunk under way
 BATCH_CHUNK_SIZE = 50
 BATCH_MAX_CHUNKS = 4
+# orders named in the mass action's notification or error, each kind (the rest counted)
+MASS_MESSAGE_LINES = 20
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -47,7 +49,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 self.env._(
                     "None of the selected orders has a prepayment to invoice: confirm them or "
                     "raise their prepayment percentage, then try again.\n%(orders)s",
-                    orders="\n".join(skipped),
+                    orders=self._prepmt_mass_lines(skipped),
                 )
             )
         if len(orders) > self.env.company.prepmt_mass_invoice_threshold:
@@ -62,7 +64,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         skipped += [message for state, _move, message in results.values() if state == "skipped"]
         if not moves:
             # nothing to show: the user reads why (and nothing of this call is kept)
-            raise UserError("\n".join(failures + skipped))
+            raise UserError(self._prepmt_mass_lines(failures + skipped))
         return self._prepmt_mass_notification(
             orders._prepmt_action_view_moves(moves), failures, skipped
         )
@@ -76,11 +78,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if failures:
             parts.append(
                 self.env._(
-                    "Not invoiced (see their chatter):\n%(orders)s", orders="\n".join(failures)
+                    "Not invoiced (see their chatter):\n%(orders)s",
+                    orders=self._prepmt_mass_lines(failures),
                 )
             )
         if skipped:
-            parts.append(self.env._("Skipped:\n%(orders)s", orders="\n".join(skipped)))
+            parts.append(
+                self.env._("Skipped:\n%(orders)s", orders=self._prepmt_mass_lines(skipped))
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -97,6 +102,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "next": action,
             },
         }
+
+    def _prepmt_mass_lines(self, lines, limit=MASS_MESSAGE_LINES):
+        """``lines`` one per line, the first ``limit`` of them and how many more."""
+        shown = lines[:limit]
+        if len(lines) > limit:
+            shown.append(self.env._("... and %(count)s more", count=len(lines) - limit))
+        return "\n".join(shown)
 
     def _prepmt_mass_skip_reason(self):
         """Why the mass action leaves this order out (a sentence), or False: it has a
