@@ -113,28 +113,40 @@ class PrepaymentInvoiceWizard(models.TransientModel):
     @api.onchange("with_tax")
     def _onchange_with_tax(self):
         """Keep the amount typed when the user switches between untaxed and with tax: the
-        other field gets the same prepayment, untaxed or with its taxes."""
+        other field gets the same prepayment, untaxed or with its taxes. An amount out of
+        bounds stays as typed (creating the invoice says why)."""
         for wizard in self:
             order = wizard._get_order()
             currency = wizard.currency_id
             if not order:
                 continue
-            try:
-                if wizard.with_tax and currency.compare_amounts(wizard.amount, 0) > 0:
-                    if currency.compare_amounts(wizard.amount, wizard.amount_to_invoice) < 0:
-                        amounts = order._prepmt_amounts_to_invoice(wizard.amount)
-                        wizard.amount_total = order._prepmt_total_with_tax(amounts)
-                    else:
-                        wizard.amount_total = wizard.total_to_invoice
-                elif not wizard.with_tax and currency.compare_amounts(wizard.amount_total, 0) > 0:
-                    if currency.compare_amounts(wizard.amount_total, wizard.total_to_invoice) < 0:
-                        amounts = order._prepmt_amounts_for_total(wizard.amount_total)
-                        wizard.amount = currency.round(sum(amounts.values()))
-                    else:
-                        wizard.amount = wizard.amount_to_invoice
-            except (UserError, ValidationError):
-                # an amount out of bounds stays as typed: creating the invoice says why
+            if wizard.with_tax:
+                typed, due, due_other = (
+                    wizard.amount,
+                    wizard.amount_to_invoice,
+                    wizard.total_to_invoice,
+                )
+            else:
+                typed, due, due_other = (
+                    wizard.amount_total,
+                    wizard.total_to_invoice,
+                    wizard.amount_to_invoice,
+                )
+            if currency.compare_amounts(typed, 0) <= 0 or currency.compare_amounts(typed, due) > 0:
                 continue
+            if currency.compare_amounts(typed, due) == 0:
+                other = due_other
+            else:
+                try:
+                    if wizard.with_tax:
+                        amounts = order._prepmt_amounts_to_invoice(typed)
+                        other = order._prepmt_total_with_tax(amounts)
+                    else:
+                        amounts = order._prepmt_amounts_for_total(typed)
+                        other = currency.round(sum(amounts.values()))
+                except (UserError, ValidationError):
+                    continue
+            wizard["amount_total" if wizard.with_tax else "amount"] = other
 
     def action_create_invoice(self):
         order, move = self._create_invoice()
