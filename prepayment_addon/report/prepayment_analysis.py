@@ -61,9 +61,13 @@ class PrepaymentAnalysis(models.Model):
         help="Untaxed share of the prepayment invoices paid by the date (credit memos negatively).",
     )
     deducted = fields.Monetary(readonly=True)
-    outstanding = fields.Monetary(readonly=True)
+    outstanding = fields.Monetary(
+        "Not Yet Deducted",
+        readonly=True,
+        help="Invoiced and not yet deducted by final documents: what the prepayment account holds.",
+    )
     outstanding_company = fields.Monetary(
-        "Outstanding (Company Currency)",
+        "Not Yet Deducted (Company Currency)",
         currency_field="company_currency_id",
         readonly=True,
         help="Balance of the order's journal items on the prepayment account.",
@@ -324,7 +328,7 @@ class PrepaymentAnalysisDate(models.TransientModel):
         required=True,
         default=fields.Date.context_today,
         help="Orders created and documents dated on or after the next day are left out: "
-        "invoiced, paid, deducted, outstanding and status as they stood at the end of this day.",
+        "invoiced, paid, deducted, not yet deducted and status as they stood at the end of this day.",
     )
 
     def action_open(self):
