@@ -252,7 +252,8 @@ class AccountMove(models.Model):
     # Business: deductions on final documents
     # ------------------------------------------------------------------
     @staticmethod
-    def _prepmt_line_commands_of(vals):
+    def _prepmt_vals_line_commands(vals):
+        """The x2many commands of ``vals`` on the document's journal items."""
         return [
             command
             for command in list(vals.get("invoice_line_ids") or ())
@@ -266,7 +267,7 @@ class AccountMove(models.Model):
         lines are gone once written."""
         if self.env.context.get("prepmt_no_deduction") or not any(
             command[0] in (Command.DELETE, Command.UNLINK)
-            for command in self._prepmt_line_commands_of(vals)
+            for command in self._prepmt_vals_line_commands(vals)
         ):
             return None
         lines = self.filtered(lambda m: m.state == "draft").line_ids
@@ -279,7 +280,7 @@ class AccountMove(models.Model):
         a price, a line added or removed) and leaves its prepayment lines alone (a user's
         edit of a deduction line is respected). ``before``: see
         ``_prepmt_lines_before_write``."""
-        commands = self._prepmt_line_commands_of(vals)
+        commands = self._prepmt_vals_line_commands(vals)
         if not commands or not any(m.state == "draft" for m in self):
             return False
         if before is not None:
