@@ -358,6 +358,30 @@ class AccountingTruthScenarios:
         self.assertLedger(order)
         self.assertEqual(self.billed_total(order), 1150.0)
 
+    def test_prepayment_draft_of_a_user_without_billing_rights(self):
+        """Issue 22, defect 1, with the draft left by design: a salesperson (a purchase user)
+        who may not post invoices issues the prepayment; the accountant invoices the order:
+        refused until the draft is posted, then the final invoice deducts it."""
+        user = self.user_of_side()
+        self.assertFalse(user.has_group("account.group_account_invoice"))
+        order = self.new_order(percent=30)
+        if self.side.inbound:
+            order.user_id = user  # the salesperson's own order
+        self.side.confirm(order)
+        action = order.with_user(user).action_create_prepmt_invoice()
+        draft = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual((draft.state, draft.amount_total), ("draft", 345.0))
+        self.deliver_all(order)
+        final = self.side.final_invoice(order, post=False)
+        with self.assertRefused(UserError, "Post or delete prepayment draft"):
+            final.action_post()
+        draft.action_post()
+        final.action_prepmt_update_deductions()
+        final.action_post()
+        self.assertEqual(final.amount_total, 805.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1150.0)
+
     def test_prepayment_draft_cannot_invoice_what_finals_invoiced(self):
         """Issue 22, defect 1: posting a prepayment draft checks it against what its lines
         still have to invoice at that moment. 9 of 10 units are invoiced: 100 of the 300 is

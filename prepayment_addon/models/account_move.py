@@ -92,11 +92,12 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def _post(self, soft=True):
         to_post = self.filtered(lambda m: m.state == "draft")
-        finals = to_post.filtered(lambda m: not m.is_prepayment and m.move_type in INVOICE_TYPES)
-        to_post.filtered(
-            lambda m: not m.is_prepayment and m.is_invoice()
-        )._prepmt_check_no_prepayment_draft()
-        final_orders = set(finals._prepmt_final_orders())
+        # final documents: invoices and bills, and their credit notes
+        final_docs = to_post.filtered(lambda m: not m.is_prepayment and m.is_invoice())
+        finals = final_docs.filtered(lambda m: m.move_type in INVOICE_TYPES)
+        doc_orders = {move: move._prepmt_final_orders() for move in final_docs}
+        final_docs._prepmt_check_no_prepayment_draft(doc_orders)
+        final_orders = {order for move in finals for order in doc_orders[move]}
         for order in final_orders:
             order._prepmt_check_release(order._prepmt_final_posting_held())
         # one user at a time on an order's prepayment (see _prepmt_lock)
@@ -104,10 +105,7 @@ class AccountMove(models.Model):
             if order._prepmt_has_outstanding():
                 order._prepmt_lock()
         to_post._prepmt_rescale_allocations()
-        to_post.filtered(
-            lambda m: not m.is_prepayment and m.is_invoice()
-        )._prepmt_check_deductions_billed()
-        finals._prepmt_check_deductions()
+        final_docs._prepmt_check_deductions()
         to_post._prepmt_true_up_taxes()
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         # a document the engine has just built from the order's own amounts, under the
@@ -255,7 +253,8 @@ class AccountMove(models.Model):
     # Business: deductions on final documents
     # ------------------------------------------------------------------
     @staticmethod
-    def _prepmt_line_commands_of(vals):
+    def _prepmt_vals_line_commands(vals):
+        """The x2many commands of ``vals`` on the document's journal items."""
         return [
             command
             for command in list(vals.get("invoice_line_ids") or ())
@@ -269,7 +268,7 @@ class AccountMove(models.Model):
         lines are gone once written."""
         if self.env.context.get("prepmt_no_deduction") or not any(
             command[0] in (Command.DELETE, Command.UNLINK)
-            for command in self._prepmt_line_commands_of(vals)
+            for command in self._prepmt_vals_line_commands(vals)
         ):
             return None
         lines = self.filtered(lambda m: m.state == "draft").line_ids
@@ -282,7 +281,7 @@ class AccountMove(models.Model):
         a price, a line added or removed) and leaves its prepayment lines alone (a user's
         edit of a deduction line is respected). ``before``: see
         ``_prepmt_lines_before_write``."""
-        commands = self._prepmt_line_commands_of(vals)
+        commands = self._prepmt_vals_line_commands(vals)
         if not commands or not any(m.state == "draft" for m in self):
             return False
         if before is not None:
@@ -460,14 +459,16 @@ class AccountMove(models.Model):
                 by_order[line.order_id][line] = share
         return by_order
 
-    def _prepmt_check_no_prepayment_draft(self):
+    def _prepmt_check_no_prepayment_draft(self, doc_orders=None):
         """Before final documents (invoices, bills and their credit notes) are posted: no
         prepayment draft of their orders is open. Posted after them, it would invoice a
         prepayment that no final document of the order deducts any more (the partner billed
         twice); posted before, the final document deducts it. One rule for every final
-        document, so that an accountant knows what comes first."""
+        document, so that an accountant knows what comes first. ``doc_orders``: ``{move:
+        orders}`` already worked out (see ``_prepmt_final_orders``)."""
         for move in self:
-            for order in dict.fromkeys(move._prepmt_final_orders()):
+            orders = doc_orders[move] if doc_orders else move._prepmt_final_orders()
+            for order in dict.fromkeys(orders):
                 drafts = order._prepmt_draft_documents()
                 if drafts:
                     raise UserError(
@@ -483,43 +484,43 @@ class AccountMove(models.Model):
                         )
                     )
 
-    def _prepmt_check_deductions_billed(self):
-        """Before final documents are posted: each deducts (a credit note: gives back) only
-        for the order lines it invoices (credits). A line taken off a draft leaves its
-        prepayment to the document that invoices it."""
-        for move in self:
-            billed = {
-                line
-                for line, (qty, _amount) in move._prepmt_final_order_lines().items()
-                if not float_is_zero(qty, precision_rounding=line.product_uom.rounding or 0.001)
+    def _prepmt_check_deductions_billed(self, deducted, invoiced):
+        """Before a final document is posted: it deducts (a credit note: gives back) only for
+        the order lines it invoices (credits), ``deducted`` and ``invoiced`` as
+        ``_prepmt_deducted_by_line`` and ``_prepmt_final_order_lines`` give them. A line
+        taken off a draft leaves its prepayment to the document that invoices it."""
+        self.ensure_one()
+        for line, amount in deducted.items():
+            qty = invoiced.get(line, [0.0])[0]
+            rounding = line.product_uom.rounding or 0.001
+            if line.currency_id.is_zero(amount) or not float_is_zero(
+                qty, precision_rounding=rounding
+            ):
+                continue
+            values = {
+                "move": self.display_name,
+                "amount": line.currency_id.format(amount),
+                "line": line.name,
+                "order": line.order_id.name,
             }
-            for line, amount in move._prepmt_deducted_by_line().items():
-                if line in billed or line.currency_id.is_zero(amount):
-                    continue
-                values = {
-                    "move": move.display_name,
-                    "amount": line.currency_id.format(amount),
-                    "line": line.name,
-                    "order": line.order_id.name,
-                }
-                if move.move_type in REFUND_TYPES:
-                    message = self.env._(
-                        "%(move)s gives back %(amount)s of prepayment deduction for line "
-                        "%(line)s of %(order)s but does not credit that line. Click 'Update "
-                        "Prepayment Deductions' to give back only what the lines it credits "
-                        "deducted, or add the line back.",
-                        **values,
-                    )
-                else:
-                    message = self.env._(
-                        "%(move)s deducts %(amount)s of prepayment for line %(line)s of "
-                        "%(order)s but does not invoice that line. Click 'Update Prepayment "
-                        "Deductions' to deduct only for the lines it invoices (the line's "
-                        "prepayment stays for the document that invoices it), or add the line "
-                        "back.",
-                        **values,
-                    )
-                raise UserError(message)
+            if self.move_type in REFUND_TYPES:
+                message = self.env._(
+                    "%(move)s gives back %(amount)s of prepayment deduction for line "
+                    "%(line)s of %(order)s but does not credit that line. Click 'Update "
+                    "Prepayment Deductions' to give back only what the lines it credits "
+                    "deducted, or add the line back.",
+                    **values,
+                )
+            else:
+                message = self.env._(
+                    "%(move)s deducts %(amount)s of prepayment for line %(line)s of "
+                    "%(order)s but does not invoice that line. Click 'Update Prepayment "
+                    "Deductions' to deduct only for the lines it invoices (the line's "
+                    "prepayment stays for the document that invoices it), or add the line "
+                    "back.",
+                    **values,
+                )
+            raise UserError(message)
 
     def _prepmt_check_still_to_invoice(self):
         """Before prepayment invoices and bills are posted: each invoices, per order line, no
@@ -552,13 +553,18 @@ class AccountMove(models.Model):
                 )
 
     def _prepmt_check_deductions(self):
-        """Before final invoices and bills are posted: each deducts, per order line, between 0
-        and what is outstanding, and all of it with the line's last quantity. A deduction the
-        user edited is kept when it is within these bounds; otherwise posting is refused
-        (nothing is rewritten behind the user's back)."""
+        """Before final documents are posted: each deducts (a credit note: gives back) only
+        for the order lines it bills (see ``_prepmt_check_deductions_billed``); final
+        invoices and bills deduct, per order line, between 0 and what is outstanding, and
+        all of it with the line's last quantity. A deduction the user edited is kept when it
+        is within these bounds; otherwise posting is refused (nothing is rewritten behind
+        the user's back)."""
         for move in self:
             deducted = move._prepmt_deducted_by_line()
             invoiced = move._prepmt_final_order_lines()
+            move._prepmt_check_deductions_billed(deducted, invoiced)
+            if move.move_type not in INVOICE_TYPES:
+                continue
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
