@@ -18,8 +18,7 @@ GREEN = [
     PREFIX.format(level="INFO", logger="odoo.addons.sale_stock.tests.test_sale_stock")
     + "Starting TestSaleStock.test_three ...",
     PREFIX.format(level="INFO", logger="odoo.tests.stats") + "sale: 3 tests 12.50s 420 queries",
-    PREFIX.format(level="INFO", logger="odoo.tests.stats")
-    + "sale_stock: 2 tests 4.00s 99 queries",
+    PREFIX.format(level="INFO", logger="odoo.tests.stats") + "sale_stock: 2 tests 4.00s 99 queries",
     PREFIX.format(level="INFO", logger="odoo.tests.result")
     + "0 failed, 0 error(s) of 3 tests when loading database 'prepmt_odoo_tests'",
 ]
