@@ -8,10 +8,11 @@ M tests when loading database 'db'``, each test as it starts (``odoo.addons.<mod
 Starting Class.test ...``: the tests per module), the per-module time of ``odoo.tests.stats``
 (``sale: 123 tests 45.6s 7890 queries``; its count also counts each class's set-up), and
 each failing test (``FAIL: Class.test`` / ``ERROR: Class.test``, or ``ERROR: setUpClass
-(odoo.addons.<module>.tests...)``, logged at ERROR). Prints one line per module (tests, failed, time) and the total, and with
-``--failures`` the failing tests with their traceback. Exit code 0 only if Odoo's total says
-0 failed and 0 errors of at least one test, and no failing test was logged; 1 otherwise
-(also when the final line is missing: Odoo stopped before it ended).
+(odoo.addons.<module>.tests...)``, logged at ERROR). Prints one line per module (tests,
+failed, time) and the total, and with ``--failures`` the failing tests with their traceback.
+Exit code 0 only if Odoo's total says 0 failed and 0 errors of at least one test, and no
+failing test was logged; 1 otherwise (also when the final line is missing: Odoo stopped
+before it ended).
 """
 
 import argparse
@@ -27,7 +28,9 @@ LOG_LINE = re.compile(
 FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>.+)$")
 MODULE = re.compile(r"odoo\.addons\.(?P<module>\w+)\.tests\b")
 STARTING = re.compile(r"^Starting \S+ \.\.\.")
-STATS = re.compile(r"^(?P<module>\w+): (?P<tests>\d+) tests (?P<time>[\d.]+)s (?P<queries>\d+) queries")
+STATS = re.compile(
+    r"^(?P<module>\w+): (?P<tests>\d+) tests (?P<time>[\d.]+)s (?P<queries>\d+) queries"
+)
 TOTAL = re.compile(
     r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<tests>\d+) tests when loading "
     r"database"
@@ -97,8 +100,7 @@ def main(argv=None):
     total = result["total"]
     if total:
         print(
-            f"Odoo: {total['failed']} failed, {total['errors']} error(s) of {total['tests']} "
-            "tests"
+            f"Odoo: {total['failed']} failed, {total['errors']} error(s) of {total['tests']} tests"
         )
     else:
         print("Odoo: no final test report in the log (Odoo stopped before the end?)")

@@ -717,7 +717,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order_su = order.sudo()
             if not order_su.company_id[order._prepmt_check_field]:
                 continue
-            reason = order_su._prepmt_blocking_message(amounts=order.sudo(False).has_access("read"))
+            reason = order_su._prepmt_blocking_message(
+                amounts=order.env.su or order.sudo(False).has_access("read")
+            )
             if reason:
                 raise UserError(
                     "\n".join(

@@ -21,5 +21,5 @@ class StockPicking(models.Model):
         # order (a warehouse user, another salesperson's order); the check is theirs all the
         # same, and its refusal tells them only what they may know (_prepmt_check_release)
         for order, picking in self.sudo()._prepmt_held_orders():
-            order.sudo(False)._prepmt_check_release(order._prepmt_picking_held(picking))
+            order.with_env(self.env)._prepmt_check_release(order._prepmt_picking_held(picking))
         return super().button_validate()
