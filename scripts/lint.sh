@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the linters of .pre-commit-config.yaml (OCA's for 18.0 addons: pylint-odoo, ruff lint and
-# format, the Odoo module / XML / CSV / PO checks) over every file of the repository, and fails
+# format, the Odoo module / XML / CSV / PO checks, and scripts/check_models.py: one file per model,
+# one definition per method) over every file of the repository, and fails
 # on a finding. .ci/run calls it before the tests.
 #
 #   bash scripts/lint.sh            check (hooks that fix files leave their fixes in the tree)

@@ -10,11 +10,7 @@ from . import account_chart_template
 from . import account_move
 from . import sale_order
 from . import purchase_order
-from . import prepayment_customer_mixin
-from . import account_move_customer
 from . import account_move_send
-from . import sale_order_payment
 from . import payment_transaction
-from . import purchase_order_mail
 from . import crm_team
 from . import prepayment_invoice_batch

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools import REFUND_TYPES
+from ..helpers import REFUND_TYPES
 
 
 class PrepaymentAllocation(models.Model):

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
-from ..tools import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from ..helpers import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentLineMixin(models.AbstractModel):
@@ -793,3 +793,33 @@ class PrepaymentLineMixin(models.AbstractModel):
                         invoiced=currency.format(line.prepmt_amount_invoiced),
                     )
                 )
+
+    def _prepmt_fully_invoiced(self):
+        """Whether posted final documents invoice the line's ordered quantity or more (in the
+        line's direction: a returned quantity is invoiced down to it)."""
+        self.ensure_one()
+        ordered = self._prepmt_ordered_qty()
+        sign = -1 if ordered < 0 else 1
+        return (
+            float_compare(
+                sign * self._prepmt_posted_invoiced_qty(),
+                sign * ordered,
+                precision_rounding=self.product_uom.rounding or 0.001,
+            )
+            >= 0
+        )
+
+    def _prepmt_invoice_documents(self):
+        """Posted prepayment invoices of this line that still hold some of its prepayment
+        (their line on the prepayment account is not fully matched yet); all of its posted
+        prepayment invoices when none does."""
+        self.ensure_one()
+        allocs = self.prepmt_allocation_ids.filtered(
+            lambda a: (
+                a.kind == "prepayment"
+                and a.move_id.state == "posted"
+                and a.move_id.move_type == self.order_id._prepmt_invoice_type
+            )
+        )
+        open_allocs = allocs.filtered(lambda a: not a.move_line_id.reconciled)
+        return (open_allocs or allocs).move_id

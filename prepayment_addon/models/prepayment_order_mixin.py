@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -5,9 +6,15 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..tools import PREPMT_STATES, REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from ..helpers import PREPMT_STATES, REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+
+_logger = logging.getLogger(__name__)
+
+# orders named in the mass action's notification or error, each kind (the rest counted)
+MASS_MESSAGE_LINES = 20
 
 
 class PrepaymentOrderMixin(models.AbstractModel):
@@ -39,6 +46,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_check_field = None  # field of res.company: hold until the prepayment is paid
     _prepmt_locked_header_fields = ("partner_id", "currency_id", "fiscal_position_id")
     _prepmt_manager_group = None  # xmlid of the group that may override the payment check
+    _prepmt_invoice_mail_template = None  # xmlid of the mail template of prepayment invoices
+    _prepmt_credit_mail_template = None  # xmlid of the mail template of prepayment credit memos
+    _prepmt_reminder_mail_template = None  # xmlid of the partner's overdue reminder
+    _prepmt_reminder_setting = None  # company field: e-mail the reminder to the partner
+    _prepmt_responsible_field = "user_id"  # salesperson / buyer, who gets the activity
+    _prepmt_lines_view = None  # xmlid of the list of the order's lines with their prepayment
 
     # Defined by the concrete models; declared here so that the mixin's own fields resolve.
     currency_id = fields.Many2one("res.currency")
@@ -191,6 +204,33 @@ class PrepaymentOrderMixin(models.AbstractModel):
     )
     prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
     prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
+
+    prepmt_percent_effective = fields.Float(
+        "Overall Prepayment %",
+        compute="_compute_prepmt_percent_effective",
+        digits=(16, 2),
+        help="The prepayment amount as a share of the order's untaxed amount (its lines may "
+        "have their own % from the prepayment rules).",
+    )
+    prepmt_rules_apply = fields.Boolean(
+        "Line Percentages Differ",
+        compute="_compute_prepmt_percent_effective",
+        help="Some lines have another prepayment % than the order's (prepayment rules, or "
+        "edited by hand).",
+    )
+    prepmt_overdue = fields.Boolean(
+        "Prepayment Overdue",
+        compute="_compute_prepmt_overdue",
+        search="_search_prepmt_overdue",
+        help="A posted prepayment invoice of the order is past its due date and not paid.",
+    )
+    prepmt_reminded_due_date = fields.Date(
+        "Prepayment Reminded For",
+        copy=False,
+        readonly=True,
+        help="Due date of the overdue prepayment the last reminder was about: one reminder per "
+        "order and due date.",
+    )
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -411,6 +451,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 "prepmt_move_ids.state",
                 "prepmt_move_ids.payment_state",
                 "prepmt_move_ids.amount_residual",
+                "invoice_status",
+                "order_line.qty_invoiced",
             ]
             if self._prepmt_order_type
             else []
@@ -436,14 +478,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 if sign > 0 and not settled:
                     unpaid = True
             order.prepmt_amount_paid = currency.round(paid) if currency else paid
-            order.prepmt_state = order._prepmt_state_of(unpaid)
+            state = order._prepmt_state_of(unpaid)
+            # only from "paid": an order whose prepayment documents are not all paid is not
+            # settled, however fully invoiced it is (the unpaid status wins)
+            if state == "paid" and order._prepmt_is_settled():
+                state = "settled"
+            order.prepmt_state = state
 
     def _prepmt_state_of(self, unpaid):
         """The prepayment status (the state table of the README), ``unpaid`` saying whether
         a posted prepayment invoice of the order is not paid yet. A cancelled order requires
         nothing: no status unless it still holds an outstanding prepayment. Then, in this
         order: something to invoice, something not paid, all paid. (``settled``, the end of
-        an order fully invoiced, comes on top of ``paid``: see prepayment_customer_mixin.)"""
+        an order fully invoiced, comes on top of ``paid``: see ``_prepmt_is_settled``.)"""
         self.ensure_one()
         currency = self.currency_id
         required = 0.0 if self._prepmt_is_cancelled() else self.prepmt_amount
@@ -503,7 +550,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def write(self, vals):
         self._prepmt_check_header_write(vals)
         if "prepmt_check_override" in vals:
-            self._prepmt_check_override_rights(vals["prepmt_check_override"])
+            self._prepmt_check_override_group()
+            self._prepmt_post_override_change(vals["prepmt_check_override"])
         res = super().write(vals)
         if "prepmt_percent" in vals and "partner_id" not in vals:
             self._prepmt_lines()._prepmt_set_percent(use_rules=False)
@@ -759,13 +807,15 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 )
 
     def _prepmt_check_override_group(self):
+        """Refuse a user who is not a manager of the side (``_prepmt_manager_group``)."""
         if not self.env.su and not self.env.user.has_group(self._prepmt_manager_group):
             raise AccessError(
                 self.env._("Only managers can let an order through without its prepayment.")
             )
 
-    def _prepmt_check_override_rights(self, value):
-        self._prepmt_check_override_group()
+    def _prepmt_post_override_change(self, value):
+        """Say on the chatter of each order whose 'Let Through Without Prepayment' changes to
+        ``value`` who let it through, or put it back under the prepayment check."""
         for order in self:
             if bool(order.prepmt_check_override) != bool(value):
                 order.message_post(
@@ -1059,13 +1109,35 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ]
 
     def _prepmt_total_with_tax(self, amounts):
-        """Total with tax of a prepayment document of ``amounts`` (``{order line: untaxed
-        amount}``), its taxes computed per journal item as the document computes them."""
+        """Total with taxes of a prepayment document that would invoice ``amounts``
+        (``{order line: untaxed amount}``): its lines are built as the document's are (grouped
+        or not), and taxed the way an invoice is (the company's rounding method)."""
         self.ensure_one()
-        return sum(
-            lines._prepmt_with_tax(sum(group.values()))
-            for _account, lines, group in self._prepmt_groups(amounts)
+        amounts = {
+            line: amount for line, amount in amounts.items() if not self.currency_id.is_zero(amount)
+        }
+        if not amounts:
+            return 0.0
+        AccountTax = self.env["account.tax"]
+        base_lines = []
+        for command in self._prepmt_line_commands(amounts, "prepayment"):
+            vals = command[2]
+            base_lines.append(
+                AccountTax._prepare_base_line_for_taxes_computation(
+                    None,
+                    price_unit=vals["price_unit"],
+                    quantity=1.0,
+                    tax_ids=AccountTax.browse(vals["tax_ids"][0][2]),
+                    currency_id=self.currency_id,
+                    partner_id=self._prepmt_invoice_partner(),
+                )
+            )
+        AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
+        AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
+        totals = AccountTax._get_tax_totals_summary(
+            base_lines=base_lines, currency=self.currency_id, company=self.company_id
         )
+        return totals["total_amount_currency"]
 
     def _prepmt_amounts_for_total(self, total):
         """``{order line: untaxed amount}`` of a prepayment invoice whose total with tax is
@@ -1182,6 +1254,420 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if not journal:
             raise UserError(self._prepmt_missing_journal_message(company))
         return journal
+
+    # ------------------------------------------------------------------
+    # Reading the status
+    # ------------------------------------------------------------------
+    @api.depends(
+        lambda self: (
+            [
+                "prepmt_amount",
+                "prepmt_percent",
+                "order_line.prepmt_percent",
+                "order_line.price_subtotal",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
+    def _compute_prepmt_percent_effective(self):
+        for order in self:
+            lines = order._prepmt_lines()
+            base = sum(lines.mapped("price_subtotal"))
+            order.prepmt_percent_effective = (
+                100.0 * order.prepmt_amount / base if not order.currency_id.is_zero(base) else 0.0
+            )
+            order.prepmt_rules_apply = any(
+                line.prepmt_percent != order.prepmt_percent for line in lines
+            )
+
+    def _prepmt_is_settled(self):
+        """A confirmed (or locked) order that Odoo calls fully invoiced, whose every line is
+        invoiced by posted final documents up to its ordered quantity or beyond (a quantity
+        delivered or received above the ordered one, invoiced too), and whose prepayment is
+        all deducted (or was never invoiced): nothing more to ask or to deduct, even if a
+        lowered prepayment left part of the requirement uninvoiced. Its prepayment documents
+        being paid is the status's own condition (``paid`` before ``settled``)."""
+        self.ensure_one()
+        if (
+            self.state not in self._prepmt_confirmed_states
+            or self.invoice_status not in ("invoiced", "upselling")
+            or not self.currency_id.is_zero(self.prepmt_amount_outstanding)
+        ):
+            return False
+        lines = self._prepmt_lines()
+        return bool(lines) and all(line._prepmt_fully_invoiced() for line in lines)
+
+    def action_view_prepmt_lines(self):
+        """The order's lines with their prepayment %, amount, invoiced and deducted."""
+        self.ensure_one()
+        return {
+            "name": self.env._("Prepayment by Line - %(order)s", order=self.name),
+            "type": "ir.actions.act_window",
+            "res_model": self.order_line._name,
+            "view_mode": "list",
+            "views": [(self.env.ref(self._prepmt_lines_view).id, "list")],
+            "domain": [("id", "in", self._prepmt_lines().ids)],
+            "target": "new",
+        }
+
+    def _prepmt_open_invoices(self):
+        """Posted prepayment invoices of the order that are not paid yet."""
+        self.ensure_one()
+        return self.prepmt_move_ids.filtered(
+            lambda m: (
+                m.state == "posted"
+                and m.move_type == self._prepmt_invoice_type
+                and m.payment_state in ("not_paid", "partial")
+            )
+        ).sorted("invoice_date_due")
+
+    def _prepmt_overdue_invoices(self, today=None):
+        """Posted prepayment invoices past their due date and not paid; none on a cancelled
+        order (it requires nothing: no reminder)."""
+        self.ensure_one()
+        if self._prepmt_is_cancelled():
+            return self.env["account.move"]
+        today = today or fields.Date.context_today(self)
+        return self._prepmt_open_invoices().filtered(
+            lambda m: m.invoice_date_due and m.invoice_date_due < today
+        )
+
+    def _prepmt_amount_unpaid_with_tax(self):
+        """What the partner still has to pay on the posted prepayment invoices (taxes
+        included, order currency)."""
+        self.ensure_one()
+        return sum(self._prepmt_open_invoices().mapped("amount_residual"))
+
+    @api.depends(
+        lambda self: (
+            [
+                "state",
+                "prepmt_move_ids.payment_state",
+                "prepmt_move_ids.invoice_date_due",
+                "prepmt_move_ids.state",
+            ]
+            if self._prepmt_order_type
+            else []
+        )
+    )
+    def _compute_prepmt_overdue(self):
+        for order in self:
+            order.prepmt_overdue = bool(order.id and order._prepmt_overdue_invoices())
+
+    @api.model
+    def _prepmt_overdue_domain(self):
+        return [
+            ("state", "!=", self._prepmt_cancelled_state),
+            (
+                "prepmt_move_ids",
+                "any",
+                [
+                    ("state", "=", "posted"),
+                    ("move_type", "=", self._prepmt_invoice_type),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", fields.Date.context_today(self)),
+                ],
+            ),
+        ]
+
+    def _search_prepmt_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Operation not supported"))
+        positive = (operator == "=") == value
+        domain = expression.normalize_domain(self._prepmt_overdue_domain())
+        return domain if positive else ["!", *domain]
+
+    # ------------------------------------------------------------------
+    # Amounts with taxes, as the partner reads them
+    # ------------------------------------------------------------------
+    def _prepmt_required_with_tax(self):
+        """The whole prepayment the order requires, taxes included (nothing once it is
+        cancelled)."""
+        self.ensure_one()
+        if self._prepmt_is_cancelled():
+            return 0.0
+        return self._prepmt_total_with_tax(
+            {line: line.prepmt_amount for line in self._prepmt_lines()}
+        )
+
+    def _prepmt_to_invoice_with_tax(self):
+        """What the next prepayment invoice would ask, taxes included."""
+        self.ensure_one()
+        return self._prepmt_total_with_tax(
+            {line: line.prepmt_amount_to_invoice for line in self._prepmt_lines()}
+        )
+
+    def _prepmt_portal_documents(self):
+        """Posted prepayment invoices and credit memos, oldest first."""
+        self.ensure_one()
+        return self.prepmt_move_ids.filtered(
+            lambda m: m.state == "posted" and m.is_prepayment
+        ).sorted(lambda m: (m.invoice_date or m.date, m.id))
+
+    def _prepmt_portal_values(self):
+        """What the partner's portal page of the order shows of its prepayment (taxes
+        included, order currency)."""
+        self.ensure_one()
+        documents = self._prepmt_portal_documents()
+        invoiced = paid = 0.0
+        for move in documents:
+            sign = 1 if move.move_type == self._prepmt_invoice_type else -1
+            invoiced += sign * move.amount_total
+            paid += sign * (move.amount_total - move.amount_residual)
+        currency = self.currency_id
+        states = dict(self._fields["prepmt_state"]._description_selection(self.env))
+        return {
+            "required": self._prepmt_required_with_tax(),
+            "invoiced": currency.round(invoiced),
+            "paid": currency.round(paid),
+            "to_pay": currency.round(max(invoiced - paid, 0.0)),
+            "due_date": self.prepmt_due_date,
+            "state": self.prepmt_state,
+            "state_label": states.get(self.prepmt_state, ""),
+            "documents": documents,
+            "overdue": self.prepmt_overdue,
+        }
+
+    # ------------------------------------------------------------------
+    # Explaining the deductions
+    # ------------------------------------------------------------------
+    def _prepmt_label_documents(self, label, lines):
+        """``label`` of a deduction line naming the prepayment invoices it deducts."""
+        documents = self.env["account.move"].union(
+            *(line._prepmt_invoice_documents() for line in lines)
+        )
+        names = [name for name in documents.sorted("id").mapped("name") if name and name != "/"]
+        if not names:
+            return label
+        return self.env._("%(label)s (%(documents)s)", label=label, documents=", ".join(names))
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _prepmt_mail_template(self, move):
+        """The mail template of a prepayment document of this order, or None (the purchase
+        side sends no mail: the vendor sends the bill)."""
+        self.ensure_one()
+        xmlid = (
+            self._prepmt_invoice_mail_template
+            if move.move_type == self._prepmt_invoice_type
+            else self._prepmt_credit_mail_template
+        )
+        return self.env.ref(xmlid, raise_if_not_found=False) if xmlid else None
+
+    def _prepmt_can_send(self):
+        return bool(self._prepmt_invoice_mail_template)
+
+    # ------------------------------------------------------------------
+    # Reminding
+    # ------------------------------------------------------------------
+    def _prepmt_reminder_due_date(self, today=None):
+        """Due date of the latest overdue prepayment invoice, or False."""
+        self.ensure_one()
+        overdue = self._prepmt_overdue_invoices(today)
+        return max(overdue.mapped("invoice_date_due")) if overdue else False
+
+    def _prepmt_remind(self, today=None):
+        """Remind the overdue prepayments of these orders: one 'Prepayment overdue' activity
+        for the salesperson / buyer per order and due date, and the partner's e-mail when the
+        company says so. Return the orders reminded now."""
+        reminded = self.browse()
+        for order in self:
+            due = order._prepmt_reminder_due_date(today)
+            if not due or order.prepmt_reminded_due_date == due:
+                continue
+            user = order[order._prepmt_responsible_field]
+            order.activity_schedule(
+                "prepayment_addon.mail_activity_prepayment_overdue",
+                date_deadline=fields.Date.context_today(order),
+                summary=self.env._(
+                    "Prepayment overdue since %(date)s", date=fields.Date.to_string(due)
+                ),
+                note=self.env._(
+                    "The prepayment of %(order)s was due on %(date)s: %(amount)s (taxes "
+                    "included) is not paid.",
+                    order=order.name,
+                    date=fields.Date.to_string(due),
+                    amount=order.currency_id.format(order._prepmt_amount_unpaid_with_tax()),
+                ),
+                user_id=(user if user.active else order.create_uid).id or self.env.uid,
+            )
+            order.prepmt_reminded_due_date = due
+            if order._prepmt_reminder_mail_enabled():
+                order.message_post_with_source(
+                    order._prepmt_reminder_mail_template,
+                    email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+            reminded |= order
+        return reminded
+
+    def _prepmt_reminder_mail_enabled(self):
+        self.ensure_one()
+        return bool(
+            self._prepmt_reminder_mail_template
+            and self._prepmt_reminder_setting
+            and self.company_id[self._prepmt_reminder_setting]
+        )
+
+    @api.model
+    def _cron_prepmt_remind(self):
+        """Daily: remind the overdue prepayments of the orders of every model that carries
+        prepayments (sales and purchase orders)."""
+        for name in self.env.registry.descendants(["prepayment.order.mixin"], "_inherit"):
+            Model = self.env[name]
+            if Model._abstract or not Model._prepmt_order_type:
+                continue
+            for company, orders in (
+                Model.search(Model._prepmt_overdue_domain()).grouped("company_id").items()
+            ):
+                orders.with_company(company)._prepmt_remind()
+        return True
+
+    # ------------------------------------------------------------------
+    # Mass action of the order lists (its queue: prepayment_invoice_batch.py)
+    # ------------------------------------------------------------------
+    def action_mass_create_prepmt_invoice(self):
+        """*Create Prepayment Invoices* of the order lists: invoice every selected order that
+        has a prepayment to invoice (the others are skipped, as Odoo's *Create invoices*
+        does, and named with the reason); above the company's threshold, in the background."""
+        orders = self._prepmt_mass_invoiceable()
+        skipped = [
+            self.env._(
+                "%(order)s: %(reason)s",
+                order=order.display_name,
+                reason=order._prepmt_mass_skip_reason(),
+            )
+            for order in self - orders
+        ]
+        if not orders:
+            raise UserError(
+                self.env._(
+                    "None of the selected orders has a prepayment to invoice: confirm them or "
+                    "raise their prepayment percentage, then try again.\n%(orders)s",
+                    orders=self._prepmt_mass_lines(skipped),
+                )
+            )
+        if len(orders) > self.env.company.prepmt_mass_invoice_threshold:
+            action = self.env["prepayment.invoice.batch"]._prepmt_queue(orders)
+            return self._prepmt_mass_notification(action._prepmt_action_open(), [], skipped)
+        results = orders._prepmt_mass_issue()
+        moves = self.env["account.move"].union(
+            *(move for state, move, _message in results.values() if state == "done")
+        )
+        failures = [message for state, _move, message in results.values() if state == "failed"]
+        # orders that had nothing left to invoice by the time their turn came
+        skipped += [message for state, _move, message in results.values() if state == "skipped"]
+        if not moves:
+            # nothing to show: the user reads why (and nothing of this call is kept)
+            raise UserError(self._prepmt_mass_lines(failures + skipped))
+        return self._prepmt_mass_notification(
+            orders._prepmt_action_view_moves(moves), failures, skipped
+        )
+
+    def _prepmt_mass_notification(self, action, failures, skipped):
+        """``action``, after a notification naming the orders that failed and those skipped,
+        each with the reason, if there are any."""
+        if not failures and not skipped:
+            return action
+        parts = []
+        if failures:
+            parts.append(
+                self.env._(
+                    "Not invoiced (see their chatter):\n%(orders)s",
+                    orders=self._prepmt_mass_lines(failures),
+                )
+            )
+        if skipped:
+            parts.append(
+                self.env._("Skipped:\n%(orders)s", orders=self._prepmt_mass_lines(skipped))
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "className": "text-prewrap",
+                "title": (
+                    self.env._("Not every order was invoiced (see their chatter)")
+                    if failures
+                    else self.env._("Some orders were skipped")
+                ),
+                "message": "\n\n".join(parts),
+                "next": action,
+            },
+        }
+
+    def _prepmt_mass_lines(self, lines, limit=MASS_MESSAGE_LINES):
+        """``lines`` one per line, the first ``limit`` of them and how many more."""
+        shown = lines[:limit]
+        if len(lines) > limit:
+            shown.append(self.env._("... and %(count)s more", count=len(lines) - limit))
+        return "\n".join(shown)
+
+    def _prepmt_mass_skip_reason(self):
+        """Why the mass action leaves this order out (a sentence), or False: it has a
+        prepayment to invoice and may be invoiced now."""
+        self.ensure_one()
+        if self.state == "cancel":
+            return self.env._("cancelled")
+        if self.state not in self._prepmt_confirmed_states and not (
+            self.company_id.prepmt_allow_quotation and self.state in ("draft", "sent")
+        ):
+            return self.env._("not confirmed: confirm it first")
+        if self.currency_id.is_zero(self.prepmt_amount):
+            return self.env._("no prepayment required (0 %)")
+        if self.currency_id.compare_amounts(self.prepmt_amount_to_invoice, 0) <= 0:
+            return self.env._("nothing left to invoice: its prepayment is invoiced")
+        return False
+
+    def _prepmt_mass_invoiceable(self):
+        """The orders of a mass action that have a prepayment to invoice: confirmed (or
+        quotations, when the company allows it) with something left to invoice."""
+        return self.filtered(lambda o: not o._prepmt_mass_skip_reason())
+
+    def _prepmt_mass_issue(self):
+        """Issue the prepayment invoice of each order, each in its own savepoint and its own
+        company: ``{order id: (state, move, message)}`` with state ``done`` (the new
+        document), ``skipped`` (nothing to invoice any more) or ``failed`` (why, also posted
+        on the order's chatter). The user's access rights apply as when issuing by hand."""
+        results = {}
+        Move = self.env["account.move"]
+        for order_id in self.ids:
+            # each order read on its own: one the user may not read must not stop the others
+            order = self.browse(order_id)
+            try:
+                with self.env.cr.savepoint():
+                    order = order.with_company(order.company_id)
+                    reason = order._prepmt_mass_skip_reason()
+                    if reason:
+                        message = self.env._(
+                            "%(order)s: %(reason)s", order=order.display_name, reason=reason
+                        )
+                        results[order.id] = ("skipped", Move, message)
+                        continue
+                    move = order._prepmt_issue_invoice()
+                results[order.id] = ("done", move, False)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                # one order's failure (a guard, a lock, access, a database error rolled back
+                # to the savepoint) must not stop the others
+                if not isinstance(error, UserError):
+                    _logger.exception(
+                        "Mass prepayment invoice of %s %s failed", order._name, order_id
+                    )
+                reason = error.args[0] if isinstance(error, UserError) and error.args else error
+                name = order.sudo().display_name
+                message = self.env._(
+                    "No prepayment document was created for %(order)s: %(error)s",
+                    order=name,
+                    error=reason,
+                )
+                order.sudo().message_post(body=message)
+                results[order.id] = ("failed", Move, message)
+        return results
 
     # ------------------------------------------------------------------
     # Adapter hooks: overridden by the concrete order models

@@ -117,6 +117,24 @@ class PurchaseOrder(models.Model):
     def _prepmt_default_document_ref(self):
         return self.partner_ref
 
+    # ------------------------------------------------------------------
+    # Sending the RFQ / PO: the prepayment asked of the vendor
+    # ------------------------------------------------------------------
+    def action_rfq_send(self):
+        """Send by Email / Send PO by Email of an order that carries a prepayment: the mail
+        names the prepayment asked of the vendor (Odoo's template otherwise)."""
+        action = super().action_rfq_send()
+        template = self.env.ref(
+            "prepayment_addon.email_template_purchase_prepayment", raise_if_not_found=False
+        )
+        if (
+            template
+            and self.prepmt_state != "none"
+            and self.currency_id.compare_amounts(self.prepmt_amount, 0) > 0
+        ):
+            action["context"]["default_template_id"] = template.id
+        return action
+
 
 class PurchaseOrderLine(models.Model):
     _name = "purchase.order.line"

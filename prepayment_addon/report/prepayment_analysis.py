@@ -6,7 +6,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
-from ..tools import PREPMT_STATES
+from ..helpers import PREPMT_STATES
 
 
 class PrepaymentAnalysis(models.Model):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.prepayment_addon.tools import distribute
+from odoo.addons.prepayment_addon.helpers import distribute
 
 
 def cents(values):
