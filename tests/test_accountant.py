@@ -460,6 +460,61 @@ class AccountantScenarios:
         self.side.final_invoice(order)
         self.assertLedger(order)
 
+    def test_global_tax_rounding_tab_wizard_and_document_agree(self):
+        # a company that rounds taxes on the document's total: three lines of 10.03 at 15%
+        # carry 4.51 of tax together (4.50 line by line); the Prepayment tab, the wizard's
+        # amount with tax and the prepayment invoice (one line per order line) all say 34.60
+        self.company.tax_calculation_rounding_method = "round_globally"
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 1, "price": 10.03} for _i in range(3)],
+            percent=100,
+        )
+        order.prepmt_compress = False
+        self.side.confirm(order)
+        self.assertEqual(
+            (order.prepmt_amount, order.prepmt_amount_incl, order.prepmt_amount_to_invoice_incl),
+            (30.09, 34.6, 34.6),
+        )
+        wizard = self.open_prepmt_wizard(order)
+        self.assertEqual((wizard.total_to_invoice, wizard.amount_total), (34.6, 34.6))
+        wizard.with_tax = True
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(
+            (move.amount_untaxed, move.amount_tax, move.amount_total), (30.09, 4.51, 34.6)
+        )
+        self.assertEqual(
+            (order.prepmt_amount_invoiced_incl, order.prepmt_amount_to_invoice_incl), (34.6, 0.0)
+        )
+        self.assertLedger(order)
+        self.deliver_all(order)
+        self.side.final_invoice(order)
+        self.assertEqual(order.prepmt_amount_outstanding_incl, 0.0)
+        # over all documents the partner is invoiced the order's total, to the cent (the
+        # documents round their taxes globally: assertLedger's line-by-line taxes do not apply)
+        docs = self.posted_docs(order)
+        self.assertEqual(len(docs), 2)
+        self.assertEqual(order.amount_total, 34.6)
+        self.assertEqual(
+            order.currency_id.round(sum(self.doc_sign(m) * m.amount_total for m in docs)), 34.6
+        )
+
+    def test_global_tax_rounding_part_with_tax(self):
+        # a part typed with tax: the document's total is exactly that amount
+        self.company.tax_calculation_rounding_method = "round_globally"
+        order = self.new_order(
+            [{"product": self.product_a, "qty": 1, "price": 10.03} for _i in range(3)],
+            percent=100,
+        )
+        order.prepmt_compress = False
+        self.side.confirm(order)
+        wizard = self.open_prepmt_wizard(order)
+        wizard.write({"with_tax": True, "amount_total": 20.0})
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(move.amount_total, 20.0)
+        self.assertEqual(order.prepmt_amount_invoiced_incl, 20.0)
+        self.assertEqual(move.amount_untaxed, order.prepmt_amount_invoiced)
+        self.assertLedger(order)
+
     # ------------------------------------------------------------------ 3. as of a date
     def analysis_action(self, as_of):
         """The Open Prepayments as of ``as_of`` window of this side, as the menu opens it."""

@@ -244,6 +244,11 @@ class AccountMove(models.Model):
                 deducted[alloc._order_line()][alloc.move_line_id.account_id] += alloc.amount
         return deducted
 
+    def _prepmt_sign(self):
+        """How this document counts in an order's prepayment: 1 for an invoice or bill, -1 for
+        a credit note (the one rule; ``prepayment.allocation._prepmt_sign`` reads it)."""
+        return -1 if self.move_type in REFUND_TYPES else 1
+
     def _prepmt_display_name(self):
         """The document's number, or "the draft document" before it has one."""
         self.ensure_one()
@@ -873,11 +878,11 @@ class AccountMove(models.Model):
             return
         net = defaultdict(float)
         for doc in posted:
-            sign = -1 if doc.move_type in REFUND_TYPES else 1
+            sign = doc._prepmt_sign()
             for tax_id, amount in doc._prepmt_doc_prepayment_taxes(order).items():
                 net[tax_id] += sign * amount
         own = self._prepmt_doc_prepayment_taxes(order)
-        sign = -1 if self.move_type in REFUND_TYPES else 1
+        sign = self._prepmt_sign()
         tolerance = currency.rounding * (len(posted.line_ids.prepmt_allocation_ids) + len(mine))
         for tax_id in set(net) | set(own):
             delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))

@@ -3,8 +3,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..helpers import REFUND_TYPES
-
 
 class PrepaymentAllocation(models.Model):
     """The share of one journal item that belongs to one order line.
@@ -39,7 +37,7 @@ class PrepaymentAllocation(models.Model):
             alloc.signed_amount = alloc._prepmt_sign() * alloc.amount
 
     def _prepmt_sign(self):
-        return -1 if self.move_id.move_type in REFUND_TYPES else 1
+        return self.move_id._prepmt_sign()
 
     def _prepmt_totals(self, is_posted=None):
         """``(invoiced, deducted)`` of these allocations, the one rule for what an order
@@ -93,8 +91,7 @@ class PrepaymentAllocation(models.Model):
             move = move_line.move_id
             if not (is_posted(move) if is_posted else move.state == "posted"):
                 continue
-            if move.move_type in REFUND_TYPES:
-                amount = -amount
+            amount *= move._prepmt_sign()
             entry = totals.setdefault(move_line.account_id, [0.0, 0.0])
             entry[kind != "prepayment"] += amount
         return {account: tuple(entry) for account, entry in totals.items()}

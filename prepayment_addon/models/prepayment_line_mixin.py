@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
-from ..helpers import REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from ..helpers import check_percent, distribute, refuse_if_engaged
 
 
 class PrepaymentLineMixin(models.AbstractModel):
@@ -623,7 +623,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                 if inv_line.product_uom_id
                 else inv_line.quantity
             )
-            qty += -line_qty if move.move_type in REFUND_TYPES else line_qty
+            qty += move._prepmt_sign() * line_qty
         return qty
 
     def _prepmt_deduction_on_create(self, qty, cap):

@@ -9,7 +9,7 @@ from odoo.fields import Command
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..helpers import PREPMT_STATES, REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from ..helpers import PREPMT_STATES, check_percent, distribute, refuse_if_engaged
 
 _logger = logging.getLogger(__name__)
 
@@ -298,18 +298,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     currency.compare_amounts(line.prepmt_amount_to_invoice, line.prepmt_amount) == 0
                     for line in order._prepmt_lines()
                 )
-                else order._prepmt_lines_with_tax("prepmt_amount_to_invoice")
+                else order._prepmt_to_invoice_with_tax()
             )
-            invoiced = paid = 0.0
-            for move in order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.is_prepayment
-            ):
-                sign = -1 if move.move_type == self._prepmt_refund_type else 1
-                settled = move.payment_state in ("paid", "in_payment", "reversed")
-                invoiced += sign * move.amount_total
-                paid += sign * (
-                    move.amount_total if settled else move.amount_total - move.amount_residual
-                )
+            paid_values = order._prepmt_documents_paid()
+            invoiced, paid = paid_values["invoiced"], paid_values["paid"]
             deducted = 0.0
             items = (
                 order._prepmt_allocations()
@@ -318,8 +310,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             )
             for item in items:
                 # a deduction line is negative; a credit note's gives the deduction back
-                sign = -1 if item.move_id.move_type in REFUND_TYPES else 1
-                deducted -= sign * item.price_total
+                deducted -= item.move_id._prepmt_sign() * item.price_total
             # nothing left to deduct: the last final document gave back the tax exactly as
             # invoiced (its true-up moved the cent its deduction lines' own taxes miss)
             outstanding = (
@@ -351,6 +342,46 @@ class PrepaymentOrderMixin(models.AbstractModel):
         except UserError:
             # a company without a prepayment account yet: the lines' own totals
             return sum(line._prepmt_with_tax(amount) for line, amount in amounts.items())
+
+    def _prepmt_posted_documents(self):
+        """The order's posted prepayment invoices and credit memos."""
+        self.ensure_one()
+        return self.prepmt_move_ids.filtered(lambda m: m.state == "posted" and m.is_prepayment)
+
+    def _prepmt_documents_paid(self):
+        """What the posted prepayment documents invoice and what of it is paid, credit memos
+        negatively: the one rule for the order's amounts with tax, its status and its portal
+        page. A settled document (paid, in payment, reversed) counts as paid in full, the
+        others by what their partner paid.
+
+        :return: ``{"invoiced": total with tax, "paid": paid with tax, "paid_untaxed": the
+            paid share of their untaxed amounts, "unpaid": whether a prepayment invoice is
+            not settled yet}``
+        """
+        self.ensure_one()
+        invoiced = paid = paid_untaxed = 0.0
+        unpaid = False
+        for move in self._prepmt_posted_documents():
+            sign = move._prepmt_sign()
+            settled = move.payment_state in ("paid", "in_payment", "reversed")
+            share = (
+                1.0
+                if settled or not move.amount_total
+                else (move.amount_total - move.amount_residual) / move.amount_total
+            )
+            invoiced += sign * move.amount_total
+            paid += sign * (
+                move.amount_total if settled else move.amount_total - move.amount_residual
+            )
+            paid_untaxed += sign * move.amount_untaxed * share
+            if sign > 0 and not settled:
+                unpaid = True
+        return {
+            "invoiced": invoiced,
+            "paid": paid,
+            "paid_untaxed": paid_untaxed,
+            "unpaid": unpaid,
+        }
 
     def _prepmt_tax_rounding_note(self, required, invoiced, to_invoice):
         """The note of the Prepayment tab when the amounts with tax do not add up to the cent
@@ -461,24 +492,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _compute_prepmt_state(self):
         for order in self:
             currency = order.currency_id
-            documents = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.is_prepayment
-            )
-            paid = 0.0
-            unpaid = False
-            for move in documents:
-                settled = move.payment_state in ("paid", "in_payment", "reversed")
-                share = (
-                    1.0
-                    if settled or not move.amount_total
-                    else (move.amount_total - move.amount_residual) / move.amount_total
-                )
-                sign = -1 if move.move_type == self._prepmt_refund_type else 1
-                paid += sign * move.amount_untaxed * share
-                if sign > 0 and not settled:
-                    unpaid = True
+            paid_values = order._prepmt_documents_paid()
+            paid = paid_values["paid_untaxed"]
             order.prepmt_amount_paid = currency.round(paid) if currency else paid
-            state = order._prepmt_state_of(unpaid)
+            state = order._prepmt_state_of(paid_values["unpaid"])
             # only from "paid": an order whose prepayment documents are not all paid is not
             # settled, however fully invoiced it is (the unpaid status wins)
             if state == "paid" and order._prepmt_is_settled():
@@ -1153,7 +1170,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
         due = self._prepmt_amounts_to_invoice()
         groups = self._prepmt_groups(due)
         totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
-        due_total = currency.round(sum(totals))
+        # the bound is the document's total, as the wizard shows it (a company that rounds
+        # taxes globally: the journal items' totals may miss its cent)
+        due_total = self._prepmt_total_with_tax(due)
         if (
             currency.compare_amounts(total, 0) <= 0
             or currency.compare_amounts(total, due_total) > 0
@@ -1383,38 +1402,30 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _prepmt_required_with_tax(self):
         """The whole prepayment the order requires, taxes included (nothing once it is
-        cancelled)."""
+        cancelled): the Prepayment Amount (with Tax) of the order's tab."""
         self.ensure_one()
         if self._prepmt_is_cancelled():
             return 0.0
-        return self._prepmt_total_with_tax(
-            {line: line.prepmt_amount for line in self._prepmt_lines()}
-        )
+        return self._prepmt_lines_with_tax("prepmt_amount")
 
     def _prepmt_to_invoice_with_tax(self):
-        """What the next prepayment invoice would ask, taxes included."""
+        """What the next prepayment invoice would ask, taxes included: the Prepayment to
+        Invoice (with Tax) of the order's tab, and what the wizard proposes."""
         self.ensure_one()
-        return self._prepmt_total_with_tax(
-            {line: line.prepmt_amount_to_invoice for line in self._prepmt_lines()}
-        )
+        return self._prepmt_lines_with_tax("prepmt_amount_to_invoice")
 
     def _prepmt_portal_documents(self):
         """Posted prepayment invoices and credit memos, oldest first."""
         self.ensure_one()
-        return self.prepmt_move_ids.filtered(
-            lambda m: m.state == "posted" and m.is_prepayment
-        ).sorted(lambda m: (m.invoice_date or m.date, m.id))
+        return self._prepmt_posted_documents().sorted(lambda m: (m.invoice_date or m.date, m.id))
 
     def _prepmt_portal_values(self):
         """What the partner's portal page of the order shows of its prepayment (taxes
         included, order currency)."""
         self.ensure_one()
         documents = self._prepmt_portal_documents()
-        invoiced = paid = 0.0
-        for move in documents:
-            sign = 1 if move.move_type == self._prepmt_invoice_type else -1
-            invoiced += sign * move.amount_total
-            paid += sign * (move.amount_total - move.amount_residual)
+        paid_values = self._prepmt_documents_paid()
+        invoiced, paid = paid_values["invoiced"], paid_values["paid"]
         currency = self.currency_id
         states = dict(self._fields["prepmt_state"]._description_selection(self.env))
         return {

@@ -74,17 +74,7 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             wizard.order_name = order.name if order else False
             wizard.currency_id = order.currency_id if order else self.env.company.currency_id
             wizard.amount_to_invoice = order.prepmt_amount_to_invoice if order else 0.0
-            wizard.total_to_invoice = (
-                order._prepmt_total_with_tax(
-                    {
-                        line: line.prepmt_amount_to_invoice
-                        for line in order._prepmt_lines()
-                        if not order.currency_id.is_zero(line.prepmt_amount_to_invoice)
-                    }
-                )
-                if order
-                else 0.0
-            )
+            wizard.total_to_invoice = order._prepmt_to_invoice_with_tax() if order else 0.0
             wizard.ask_document_ref = bool(order) and order._prepmt_asks_document_ref()
             wizard.require_document_ref = bool(order) and order._prepmt_requires_document_ref()
 
