@@ -137,8 +137,8 @@ class AccountMove(models.Model):
             order = move._prepmt_order()
             if order.prepmt_state in ("paid", "settled"):
                 body = self.env._(
-                    "Prepayment document %(doc)s is paid: the prepayment of this order is "
-                    "fully paid."
+                    "Prepayment document %(doc)s is paid: "
+                    "the prepayment of this order is fully paid."
                 )
             else:
                 body = self.env._("Prepayment document %(doc)s is paid.")
@@ -479,10 +479,10 @@ class AccountMove(models.Model):
                     raise UserError(
                         self.env._(
                             "Post or delete prepayment draft %(docs)s of %(order)s first: "
-                            "%(move)s bills lines of that order, and a prepayment posted "
-                            "after it would bill them a second time. Once the prepayment is "
-                            "posted, click 'Update Prepayment Deductions' on %(move)s so "
-                            "that it deducts it.",
+                            "%(move)s bills lines of that order, "
+                            "and a prepayment posted after it would bill them a second time. "
+                            "Once the prepayment is posted, "
+                            "click 'Update Prepayment Deductions' on %(move)s so that it deducts it.",  # noqa: E501
                             docs=", ".join(drafts.mapped("display_name")),
                             order=order.name,
                             move=move.display_name,
@@ -510,19 +510,16 @@ class AccountMove(models.Model):
             }
             if self.move_type in REFUND_TYPES:
                 message = self.env._(
-                    "%(move)s gives back %(amount)s of prepayment deduction for line "
-                    "%(line)s of %(order)s but does not credit that line. Click 'Update "
-                    "Prepayment Deductions' to give back only what the lines it credits "
-                    "deducted, or add the line back.",
+                    "%(move)s gives back %(amount)s of prepayment deduction for line %(line)s of %(order)s but does not credit that line. "  # noqa: E501
+                    "Click 'Update Prepayment Deductions' to give back only what the lines it credits deducted, "  # noqa: E501
+                    "or add the line back.",
                     **values,
                 )
             else:
                 message = self.env._(
-                    "%(move)s deducts %(amount)s of prepayment for line %(line)s of "
-                    "%(order)s but does not invoice that line. Click 'Update Prepayment "
-                    "Deductions' to deduct only for the lines it invoices (the line's "
-                    "prepayment stays for the document that invoices it), or add the line "
-                    "back.",
+                    "%(move)s deducts %(amount)s of prepayment for line %(line)s of %(order)s but does not invoice that line. "  # noqa: E501
+                    "Click 'Update Prepayment Deductions' to deduct only for the lines it invoices (the line's prepayment stays for the document that invoices it), "  # noqa: E501
+                    "or add the line back.",
                     **values,
                 )
             raise UserError(message)
@@ -543,11 +540,11 @@ class AccountMove(models.Model):
                 order = line.order_id
                 raise UserError(
                     self.env._(
-                        "%(move)s invoices %(amount)s of prepayment for line %(line)s of "
-                        "%(order)s, but only %(left)s is left to invoice on that line now "
-                        "(%(order_left)s on the order): final documents invoiced it "
-                        "meanwhile, or the line changed. Lower the prepayment document to what "
-                        "is left, or delete it and issue a new one.",
+                        "%(move)s invoices %(amount)s of prepayment for line %(line)s of %(order)s, "  # noqa: E501
+                        "but only %(left)s is left to invoice on that line now (%(order_left)s on the order): "  # noqa: E501
+                        "final documents invoiced it meanwhile, or the line changed. "
+                        "Lower the prepayment document to what is left, "
+                        "or delete it and issue a new one.",
                         move=move.display_name,
                         amount=currency.format(amount),
                         line=line.name,
@@ -616,10 +613,9 @@ class AccountMove(models.Model):
             if currency.is_zero(current) or (target < 0) != (current < 0):
                 raise UserError(
                     self.env._(
-                        "The prepayment line '%(line)s' of %(move)s has the wrong sign: a "
-                        "prepayment "
-                        "line goes in the direction of its order lines, and a deduction against "
-                        "it.",
+                        "The prepayment line '%(line)s' of %(move)s has the wrong sign: "
+                        "a prepayment line goes in the direction of its order lines, "
+                        "and a deduction against it.",
                         line=line.name,
                         move=line.move_id._prepmt_display_name(),
                     )
@@ -650,8 +646,7 @@ class AccountMove(models.Model):
             if currency.compare_amounts(sign * invoiced, 0) < 0:
                 raise UserError(
                     self.env._(
-                        "This would credit more prepayment than was invoiced for line %(line)s of "
-                        "%(order)s.",
+                        "This would credit more prepayment than was invoiced for line %(line)s of %(order)s.",  # noqa: E501
                         line=line.name,
                         order=line.order_id.name,
                     )
@@ -659,8 +654,7 @@ class AccountMove(models.Model):
             if currency.compare_amounts(sign * deducted, 0) < 0:
                 raise UserError(
                     self.env._(
-                        "This would give back more prepayment deduction than line %(line)s of "
-                        "%(order)s ever had deducted.",
+                        "This would give back more prepayment deduction than line %(line)s of %(order)s ever had deducted.",  # noqa: E501
                         line=line.name,
                         order=line.order_id.name,
                     )
@@ -668,9 +662,8 @@ class AccountMove(models.Model):
             if currency.compare_amounts(sign * deducted, sign * invoiced) > 0:
                 raise UserError(
                     self.env._(
-                        "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted "
-                        "but only %(invoiced)s invoiced. Reverse or reset the final invoices that "
-                        "deduct it first.",
+                        "Line %(line)s of %(order)s would have %(deducted)s of prepayment deducted but only %(invoiced)s invoiced. "  # noqa: E501
+                        "Reverse or reset the final invoices that deduct it first.",
                         line=line.name,
                         order=line.order_id.name,
                         deducted=currency.format(deducted),
@@ -681,10 +674,9 @@ class AccountMove(models.Model):
                 if currency.compare_amounts(sign * on_deducted, sign * on_invoiced) > 0:
                     raise UserError(
                         self.env._(
-                            "Line %(line)s of %(order)s would have %(deducted)s of prepayment "
-                            "taken back from account %(account)s, which holds only %(invoiced)s "
-                            "of its prepayment. Deduct or credit it on the account of its "
-                            "prepayment lines.",
+                            "Line %(line)s of %(order)s would have %(deducted)s of prepayment taken back from account %(account)s, "  # noqa: E501
+                            "which holds only %(invoiced)s of its prepayment. "
+                            "Deduct or credit it on the account of its prepayment lines.",
                             line=line.name,
                             order=line.order_id.name,
                             account=account.display_name,
@@ -698,10 +690,9 @@ class AccountMove(models.Model):
             ):
                 raise UserError(
                     self.env._(
-                        "Line %(line)s of %(order)s would have %(invoiced)s of prepayment "
-                        "invoiced, "
-                        "more than the %(required)s it requires. Lower the prepayment document or "
-                        "raise the line's prepayment %%.",
+                        "Line %(line)s of %(order)s would have %(invoiced)s of prepayment invoiced, "  # noqa: E501
+                        "more than the %(required)s it requires. "
+                        "Lower the prepayment document or raise the line's prepayment %%.",
                         line=line.name,
                         order=line.order_id.name,
                         invoiced=currency.format(invoiced),
@@ -968,16 +959,14 @@ class AccountMove(models.Model):
             if credit:
                 sentences.append(
                     move.env._(
-                        "Tax %(tax)s adjusted by %(amount)s to match the tax of the prepayment "
-                        "invoices.",
+                        "Tax %(tax)s adjusted by %(amount)s to match the tax of the prepayment invoices.",  # noqa: E501
                         **values,
                     )
                 )
             else:
                 sentences.append(
                     move.env._(
-                        "Tax %(tax)s adjusted by %(amount)s so that the total is exactly the "
-                        "prepayment amount agreed.",
+                        "Tax %(tax)s adjusted by %(amount)s so that the total is exactly the prepayment amount agreed.",  # noqa: E501
                         **values,
                     )
                 )

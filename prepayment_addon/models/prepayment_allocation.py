@@ -126,8 +126,8 @@ class PrepaymentAllocation(models.Model):
         if records.filtered(lambda a: a.move_id.state == "posted"):
             raise AccessError(
                 self.env._(
-                    "Prepayment allocations of a posted document cannot be added: reset the "
-                    "document to draft first."
+                    "Prepayment allocations of a posted document cannot be added: "
+                    "reset the document to draft first."
                 )
             )
         if not self.env.su:
@@ -146,8 +146,8 @@ class PrepaymentAllocation(models.Model):
         if not self.env.su:
             raise AccessError(
                 self.env._(
-                    "Prepayment allocations are kept by the prepayment engine: change the "
-                    "prepayment document or the final invoice instead."
+                    "Prepayment allocations are kept by the prepayment engine: "
+                    "change the prepayment document or the final invoice instead."
                 )
             )
         if self.filtered(lambda a: a.move_id.state == "posted") and not self.env.context.get(
@@ -155,7 +155,7 @@ class PrepaymentAllocation(models.Model):
         ):
             raise AccessError(
                 self.env._(
-                    "The prepayment allocations of a posted document cannot change: reset the "
-                    "document to draft, or reverse it."
+                    "The prepayment allocations of a posted document cannot change: "
+                    "reset the document to draft, or reverse it."
                 )
             )

@@ -195,9 +195,9 @@ class PrepaymentInvoiceBatch(models.Model):
             batch.state = "done"
             user = batch.user_id
             body = batch.with_context(lang=user.lang).env._(
-                "Prepayment documents created for %(done)s of %(total)s orders; skipped (nothing "
-                "left to invoice): %(skipped)s; failed: %(failed)s (the reason is on each "
-                "order's chatter and in the list below).",
+                "Prepayment documents created for %(done)s of %(total)s orders; "
+                "skipped (nothing left to invoice): %(skipped)s; failed: "
+                "%(failed)s (the reason is on each order's chatter and in the list below).",
                 done=batch.done_count,
                 total=batch.order_count,
                 skipped=batch.skipped_count,

@@ -142,8 +142,7 @@ class PrepaymentLineMixin(models.AbstractModel):
             if currency.compare_amounts(sign * line.prepmt_amount, 0) < 0:
                 raise ValidationError(
                     self.env._(
-                        "The prepayment amount of %(line)s must have the sign of the line's amount "
-                        "(%(subtotal)s).",
+                        "The prepayment amount of %(line)s must have the sign of the line's amount (%(subtotal)s).",  # noqa: E501
                         line=line.name,
                         subtotal=currency.format(line.price_subtotal),
                     )
@@ -151,8 +150,7 @@ class PrepaymentLineMixin(models.AbstractModel):
             if currency.compare_amounts(sign * line.prepmt_amount, sign * line.price_subtotal) > 0:
                 raise ValidationError(
                     self.env._(
-                        "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's "
-                        "untaxed amount (%(subtotal)s).",
+                        "The prepayment amount of %(line)s (%(amount)s) cannot exceed the line's untaxed amount (%(subtotal)s).",  # noqa: E501
                         line=line.name,
                         amount=line.prepmt_amount,
                         subtotal=line.price_subtotal,
@@ -286,22 +284,21 @@ class PrepaymentLineMixin(models.AbstractModel):
         }
         if self._prepmt_deletable():
             return self.env._(
-                "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
-                "deducted: post a prepayment credit memo first (the %(button)s button), then "
-                "delete the line.",
+                "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not deducted: "  # noqa: E501
+                "post a prepayment credit memo first (the %(button)s button), then delete the line.",  # noqa: E501
                 **values,
             )
         return self.env._(
-            "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not "
-            "deducted: post a prepayment credit memo first (the %(button)s button), then set "
-            "the line's quantity to 0 (a confirmed order keeps its lines).",
+            "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not deducted: "  # noqa: E501
+            "post a prepayment credit memo first (the %(button)s button), "
+            "then set the line's quantity to 0 (a confirmed order keeps its lines).",
             **values,
         )
 
     def _prepmt_on_draft_message(self, docs):
         return self.env._(
-            "Line %(line)s of %(order)s is on the draft document %(docs)s: post or delete the "
-            "draft first.",
+            "Line %(line)s of %(order)s is on the draft document %(docs)s: "
+            "post or delete the draft first.",
             line=self.name,
             order=self.order_id.name,
             docs=docs,
@@ -720,22 +717,21 @@ class PrepaymentLineMixin(models.AbstractModel):
         if out_of_range:
             if move:
                 return self.env._(
-                    "The prepayment deducted for line %(line)s of %(order)s must be between 0 "
-                    "and the %(outstanding)s still outstanding, not %(amount)s. Correct the "
-                    "deduction line of %(move)s, or click 'Update Prepayment Deductions' to "
-                    "deduct what its quantities call for.",
+                    "The prepayment deducted for line %(line)s of %(order)s must be between 0 and the %(outstanding)s still outstanding, "  # noqa: E501
+                    "not %(amount)s. Correct the deduction line of %(move)s, "
+                    "or click 'Update Prepayment Deductions' to deduct what its quantities call for.",  # noqa: E501
                     **values,
                 )
             return self.env._(
-                "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
-                "the %(outstanding)s still outstanding, not %(amount)s.",
+                "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and the %(outstanding)s still outstanding, "  # noqa: E501
+                "not %(amount)s.",
                 **values,
             )
         return self.env._(
-            "%(move)s invoices the last quantity of line %(line)s of %(order)s: it must "
-            "deduct all of the %(outstanding)s of prepayment still outstanding, not "
-            "%(amount)s. Correct its deduction line, or click 'Update Prepayment "
-            "Deductions' to deduct what its quantities call for.",
+            "%(move)s invoices the last quantity of line %(line)s of %(order)s: "
+            "it must deduct all of the %(outstanding)s of prepayment still outstanding, "
+            "not %(amount)s. Correct its deduction line, "
+            "or click 'Update Prepayment Deductions' to deduct what its quantities call for.",
             **values,
         )
 
@@ -762,8 +758,8 @@ class PrepaymentLineMixin(models.AbstractModel):
             if changed:
                 raise UserError(
                     self.env._(
-                        "The prepayment of line %(line)s of %(order)s is invoiced: its %(fields)s "
-                        "cannot change. Post a prepayment credit memo first.",
+                        "The prepayment of line %(line)s of %(order)s is invoiced: "
+                        "its %(fields)s cannot change. Post a prepayment credit memo first.",
                         line=line.name,
                         order=line.order_id.name,
                         fields=", ".join(
@@ -784,9 +780,10 @@ class PrepaymentLineMixin(models.AbstractModel):
             ):
                 raise UserError(
                     self.env._(
-                        "Line %(line)s of %(order)s would require a prepayment of %(amount)s, less "
-                        "than the %(invoiced)s already invoiced. Post a prepayment credit memo "
-                        "first, or keep the quantity, price, discount and prepayment %%.",
+                        "Line %(line)s of %(order)s would require a prepayment of %(amount)s, "
+                        "less than the %(invoiced)s already invoiced. "
+                        "Post a prepayment credit memo first, or keep the quantity, price, "
+                        "discount and prepayment %%.",
                         line=line.name,
                         order=line.order_id.name,
                         amount=currency.format(line.prepmt_amount),

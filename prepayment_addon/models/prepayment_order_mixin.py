@@ -402,17 +402,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
         }
         if diff > 0:
             return self.env._(
-                "Invoiced and to invoice with tax make %(total)s, %(diff)s more than required "
-                "(%(required)s): each prepayment document rounds its own tax. Final invoices "
-                "deduct the tax exactly as it was invoiced, so over all documents the order "
-                "total is invoiced, no more.",
+                "Invoiced and to invoice with tax make %(total)s, "
+                "%(diff)s more than required (%(required)s): "
+                "each prepayment document rounds its own tax. "
+                "Final invoices deduct the tax exactly as it was invoiced, "
+                "so over all documents the order total is invoiced, no more.",
                 **values,
             )
         return self.env._(
-            "Invoiced and to invoice with tax make %(total)s, %(diff)s less than required "
-            "(%(required)s): each prepayment document rounds its own tax. Final invoices "
-            "deduct the tax exactly as it was invoiced, so over all documents the order total "
-            "is invoiced, no less.",
+            "Invoiced and to invoice with tax make %(total)s, "
+            "%(diff)s less than required (%(required)s): "
+            "each prepayment document rounds its own tax. "
+            "Final invoices deduct the tax exactly as it was invoiced, "
+            "so over all documents the order total is invoiced, no less.",
             **values,
         )
 
@@ -704,8 +706,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if not lines:
             raise UserError(
                 self.env._(
-                    "No line of %(order)s has a prepayment %%: set a prepayment %% on the order or "
-                    "on its lines before entering a prepayment amount.",
+                    "No line of %(order)s has a prepayment %%: "
+                    "set a prepayment %% on the order or on its lines before entering a prepayment amount.",  # noqa: E501
                     order=self.name,
                 )
             )
@@ -713,9 +715,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if currency.compare_amounts(total, base) > 0 or currency.compare_amounts(base, 0) <= 0:
             raise ValidationError(
                 self.env._(
-                    "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the "
-                    "lines "
-                    "that have a prepayment %% (%(base)s).",
+                    "The prepayment amount (%(amount)s) cannot exceed the untaxed amount of the lines that have a prepayment %% (%(base)s).",  # noqa: E501
                     amount=currency.format(total),
                     base=currency.format(base),
                 )
@@ -742,20 +742,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if self.prepmt_state == "to_invoice":
             if not amounts:
                 return self.env._(
-                    "%(order)s still has prepayment to invoice: its prepayment must be invoiced "
-                    "and paid first.",
+                    "%(order)s still has prepayment to invoice: "
+                    "its prepayment must be invoiced and paid first.",
                     order=self.name,
                 )
             return self.env._(
-                "%(order)s still has %(amount)s of prepayment to invoice: issue the prepayment "
-                "invoice and have it paid first.",
+                "%(order)s still has %(amount)s of prepayment to invoice: "
+                "issue the prepayment invoice and have it paid first.",
                 order=self.name,
                 amount=self.currency_id.format(self.prepmt_amount_to_invoice),
             )
         if not amounts:
             return self.env._(
-                "The prepayment of %(order)s is not paid yet: its payment must be registered "
-                "first.",
+                "The prepayment of %(order)s is not paid yet: its payment must be registered first.",  # noqa: E501
                 order=self.name,
             )
         return self.env._(
@@ -792,9 +791,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                             held,
                             reason,
                             self.env._(
-                                "A manager can let the order through with 'Let Through Without "
-                                "Prepayment' "
-                                "on its Prepayment tab."
+                                "A manager can let the order through with 'Let Through Without Prepayment' on its Prepayment tab."  # noqa: E501
                             ),
                         ]
                     )
@@ -812,9 +809,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             if changed:
                 raise UserError(
                     self.env._(
-                        "A prepayment of %(amount)s is invoiced on %(order)s: its %(fields)s "
-                        "cannot "
-                        "change. Post a prepayment credit memo first.",
+                        "A prepayment of %(amount)s is invoiced on %(order)s: "
+                        "its %(fields)s cannot change. Post a prepayment credit memo first.",
                         order=order.name,
                         amount=order.currency_id.format(order.prepmt_amount_outstanding),
                         fields=", ".join(
@@ -851,8 +847,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         refuse_if_engaged(
             self,
             lambda order: self.env._(
-                "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: post a "
-                "prepayment credit memo first, then cancel the order.",
+                "%(order)s has an invoiced prepayment of %(amount)s that was not deducted: "
+                "post a prepayment credit memo first, then cancel the order.",
                 order=order.name,
                 amount=order.currency_id.format(order.prepmt_amount_outstanding),
             ),
@@ -929,8 +925,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ):
             raise UserError(
                 self.env._(
-                    "Confirm %(order)s before issuing a prepayment document (or allow prepayment "
-                    "invoices on quotations in the settings).",
+                    "Confirm %(order)s before issuing a prepayment document (or allow prepayment invoices on quotations in the settings).",  # noqa: E501
                     order=self.name,
                 )
             )
@@ -938,8 +933,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if drafts:
             raise UserError(
                 self.env._(
-                    "A draft prepayment document (%(docs)s) is already open for %(order)s: post or "
-                    "delete the draft first.",
+                    "A draft prepayment document (%(docs)s) is already open for %(order)s: "
+                    "post or delete the draft first.",
                     docs=", ".join(drafts.mapped("display_name")),
                     order=self.name,
                 )
@@ -960,8 +955,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if currency.compare_amounts(due, 0) <= 0:
             raise UserError(
                 self.env._(
-                    "There is no prepayment left to invoice on %(order)s: its prepayment amount "
-                    "is fully invoiced. Raise a line's prepayment %% or quantity first.",
+                    "There is no prepayment left to invoice on %(order)s: "
+                    "its prepayment amount is fully invoiced. "
+                    "Raise a line's prepayment %% or quantity first.",
                     order=self.name,
                 )
             )
@@ -970,8 +966,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if currency.compare_amounts(amount, 0) <= 0 or currency.compare_amounts(amount, due) > 0:
             raise ValidationError(
                 self.env._(
-                    "The prepayment amount to invoice must be more than 0 and at most "
-                    "%(due)s (what is still to invoice on %(order)s).",
+                    "The prepayment amount to invoice must be more than 0 and at most %(due)s (what is still to invoice on %(order)s).",  # noqa: E501
                     due=currency.format(due),
                     order=self.name,
                 )
@@ -999,8 +994,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if currency.compare_amounts(sum(amounts.values()), 0) <= 0:
             raise UserError(
                 self.env._(
-                    "There is no outstanding prepayment to credit on %(order)s: nothing was "
-                    "invoiced, or the final invoices have deducted it all.",
+                    "There is no outstanding prepayment to credit on %(order)s: "
+                    "nothing was invoiced, or the final invoices have deducted it all.",
                     order=self.name,
                 )
             )
@@ -1031,9 +1026,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
             # negative lines (discounts, returns) that carry more tax than the others
             raise UserError(
                 self.env._(
-                    "The prepayment document of %(order)s would have a negative total with taxes "
-                    "(%(total)s): its negative lines carry more tax than the others. Change the "
-                    "amount or the lines' prepayment %%.",
+                    "The prepayment document of %(order)s would have a negative total with taxes (%(total)s): "  # noqa: E501
+                    "its negative lines carry more tax than the others. "
+                    "Change the amount or the lines' prepayment %%.",
                     order=self.name,
                     total=currency.format(move.amount_total),
                 )
@@ -1050,9 +1045,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             self.message_post(
                 body=Markup(
                     self.env._(
-                        "Draft prepayment document %(doc)s created: you may not post invoices, so "
-                        "an "
-                        "accountant will review and post it."
+                        "Draft prepayment document %(doc)s created: you may not post invoices, "
+                        "so an accountant will review and post it."
                     )
                 )
                 % {"doc": move._get_html_link()}
@@ -1179,8 +1173,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         ):
             raise ValidationError(
                 self.env._(
-                    "The prepayment amount with tax to invoice must be more than 0 and at most "
-                    "%(due)s (what is still to invoice on %(order)s, with tax).",
+                    "The prepayment amount with tax to invoice must be more than 0 and at most %(due)s (what is still to invoice on %(order)s, "  # noqa: E501
+                    "with tax).",
                     due=currency.format(due_total),
                     order=self.name,
                 )
@@ -1496,8 +1490,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     "Prepayment overdue since %(date)s", date=fields.Date.to_string(due)
                 ),
                 note=self.env._(
-                    "The prepayment of %(order)s was due on %(date)s: %(amount)s (taxes "
-                    "included) is not paid.",
+                    "The prepayment of %(order)s was due on %(date)s: "
+                    "%(amount)s (taxes included) is not paid.",
                     order=order.name,
                     date=fields.Date.to_string(due),
                     amount=order.currency_id.format(order._prepmt_amount_unpaid_with_tax()),
@@ -1556,8 +1550,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
         if not orders:
             raise UserError(
                 self.env._(
-                    "None of the selected orders has a prepayment to invoice: confirm them or "
-                    "raise their prepayment percentage, then try again.\n%(orders)s",
+                    "None of the selected orders has a prepayment to invoice: "
+                    "confirm them or raise their prepayment percentage, then try again.\n%(orders)s",  # noqa: E501
                     orders=self._prepmt_mass_lines(skipped),
                 )
             )

@@ -136,8 +136,8 @@ class PrepaymentRule(models.Model):
             if rule.date_start and rule.date_end and rule.date_start > rule.date_end:
                 raise ValidationError(
                     self.env._(
-                        "The rule's 'Valid From' date (%(start)s) is after its 'Valid To' date "
-                        "(%(end)s): swap or correct the dates.",
+                        "The rule's 'Valid From' date (%(start)s) is after its 'Valid To' date (%(end)s): "  # noqa: E501
+                        "swap or correct the dates.",
                         start=rule.date_start,
                         end=rule.date_end,
                     )

@@ -57,8 +57,8 @@ class PurchaseOrder(models.Model):
         if not ref and self._prepmt_requires_document_ref():
             raise UserError(
                 self.env._(
-                    "Enter the vendor's reference of the prepayment document for %(order)s (the "
-                    "order's Vendor Reference, or the field of the Prepayment Bill window).",
+                    "Enter the vendor's reference of the prepayment document for %(order)s (the order's Vendor Reference, "  # noqa: E501
+                    "or the field of the Prepayment Bill window).",
                     order=self.name,
                 )
             )
@@ -93,16 +93,16 @@ class PurchaseOrder(models.Model):
     @api.model
     def _prepmt_missing_account_message(self, company):
         return self.env._(
-            "Company %(company)s has no purchase prepayment account: set one in Settings "
-            "> Purchase > Prepayments.",
+            "Company %(company)s has no purchase prepayment account: "
+            "set one in Settings > Purchase > Prepayments.",
             company=company.name,
         )
 
     @api.model
     def _prepmt_missing_journal_message(self, company):
         return self.env._(
-            "Company %(company)s has no purchase journal for prepayment bills: create one "
-            "in Accounting > Configuration > Journals.",
+            "Company %(company)s has no purchase journal for prepayment bills: "
+            "create one in Accounting > Configuration > Journals.",
             company=company.name,
         )
 

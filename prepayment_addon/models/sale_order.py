@@ -102,16 +102,16 @@ class SaleOrder(models.Model):
     @api.model
     def _prepmt_missing_account_message(self, company):
         return self.env._(
-            "Company %(company)s has no sales prepayment account: set one in Settings > "
-            "Sales > Prepayments.",
+            "Company %(company)s has no sales prepayment account: "
+            "set one in Settings > Sales > Prepayments.",
             company=company.name,
         )
 
     @api.model
     def _prepmt_missing_journal_message(self, company):
         return self.env._(
-            "Company %(company)s has no sales journal for prepayment invoices: create one "
-            "in Accounting > Configuration > Journals.",
+            "Company %(company)s has no sales journal for prepayment invoices: "
+            "create one in Accounting > Configuration > Journals.",
             company=company.name,
         )
 
