@@ -3,8 +3,9 @@
 Up to the company's threshold the orders are invoiced at once; above it they are queued in a
 ``prepayment.invoice.batch`` that a triggered scheduled action works through in chunks,
 committing each chunk, so that a failure in one order never loses the others' documents.
-The engine is the one of ``prepayment.order.mixin`` (``_prepmt_issue_invoice``); nothing here
-depends on the side.
+The mass action itself (``action_mass_create_prepmt_invoice``) and the engine it calls
+(``_prepmt_issue_invoice``) are on ``prepayment.order.mixin`` (prepayment_order_mixin.py): this
+file holds the queue. Nothing here depends on the side.
 """
 
 import logging
