@@ -7,7 +7,7 @@ class AccountMove(models.Model):
     """What the customer sees of a prepayment: the mail template of prepayment documents, and
     the prepayment documents a final invoice deducts (its PDF lists them)."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _get_mail_template(self):
         orders = [move._prepmt_order() for move in self if move.is_prepayment]
