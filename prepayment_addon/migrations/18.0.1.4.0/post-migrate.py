@@ -1,4 +1,4 @@
-"""18.0.1.3.0: the prepayment status follows the order's whole life (issue 22).
+"""18.0.1.4.0: the prepayment status follows the order's whole life (issue 22).
 
 A cancelled order requires nothing (nothing to invoice, no status), quantities invoiced above
 the ordered one reach *Settled*, and an order with an unpaid prepayment document is never
