@@ -23,20 +23,25 @@ The migrations:
   reconcilable, every deduction and credit memo line is matched with prepayment lines of its
   own order, the open items of each order are its outstanding (nothing open when nothing is
   outstanding: a full reconcile, Odoo's exchange difference for the foreign currency), the
-  credit memo settles its prepayment invoice, no amount and no posted journal item changed,
-  the ledger of SPEC section 8 (``check_ledger.py``) holds, Open Prepayments' company-currency
-  total is the accounts' balance, and the engine goes on (the rest deducted after the upgrade).
+  credit memo settles the prepayment invoice it cancelled (not the later one of the same
+  amount), no amount and no posted journal item changed, the stored statuses are the current
+  code's, the ledger of SPEC section 8 (``check_ledger.py``) holds, Open Prepayments'
+  company-currency total is the accounts' balance, and the engine goes on (the rest deducted
+  after the upgrade, everything matched).
 * ``18.0.1.2.0`` (pre-migrate: the partner's Prepayment Payment Terms becomes customer and
   vendor terms), from version 18.0.1.1.0: partners with terms in two companies (one company
   only, none, a contact of a company, a company's default). Checked: both new fields carry the
-  old value per company, the field record is renamed (same id, its XML id follows, no old
-  column), the orders keep their terms and new orders resolve them on both sides.
+  old value per company (a company's default too), the field record is renamed (same id, its
+  XML id follows, no old column), the orders keep their terms and new orders resolve them on
+  both sides, the stored statuses are the current code's.
 
-Only this script's databases (``prepmt_mig_*``) are dropped and made; ``--keep`` keeps them.
-Prints one line per step and check, and a summary; exits 1 on a failure.
+Only this script's databases (``prepmt_mig_*``) are dropped and made; ``--keep`` keeps them
+and the logs. Prints one line per step and check, and a summary; exits 1 on a failure (a
+commit missing from a shallow clone included), 0 with SKIPPED outside a git checkout.
 """
 
 import argparse
+import ast
 import configparser
 import datetime
 import json
@@ -114,14 +119,14 @@ def old_checkout(commit, version_prefix, dest):
             f"{ROOT}'s git history ({exc}): run this check from a clone with its history "
             "(git fetch --unshallow)"
         ) from exc
-    archive = subprocess.Popen(["git", "-C", ROOT, "archive", commit, ADDON], stdout=subprocess.PIPE)
+    archive = subprocess.Popen(
+        ["git", "-C", ROOT, "archive", commit, ADDON], stdout=subprocess.PIPE
+    )
     subprocess.run(["tar", "-x", "-C", dest], stdin=archive.stdout, check=True)
     if archive.wait() != 0:
         raise SystemExit(f"[migrations] FAILED: git archive {commit[:12]} {ADDON}")
-    manifest = {}
     with open(os.path.join(dest, ADDON, "__manifest__.py")) as fh:
-        manifest = eval(fh.read(), {})  # noqa: S307  (our own manifest, a dict literal)
-    version = manifest["version"]
+        version = ast.literal_eval(fh.read())["version"]
     if not version.startswith(version_prefix):
         raise SystemExit(
             f"[migrations] FAILED: {commit[:12]} holds version {version}, not {version_prefix}x"
@@ -195,12 +200,12 @@ def check_migration(args, version, tmp):
     old_path = addons_path(args.conf, old_dir)
     new_path = addons_path(args.conf, ROOT)
     state = os.path.join(tmp, f"{dbname}.json")
-    odoo = [*odoo_bin(), "-c", args.conf, "-d", dbname, "--no-http", "--stop-after-init"]
+    odoo_cmd = [*odoo_bin(), "-c", args.conf, "-d", dbname, "--no-http", "--stop-after-init"]
     phase = [sys.executable, os.path.abspath(__file__), args.conf, "--db", dbname]
     drop_db(args.conf, dbname)
     ok = (
         run(
-            [*odoo, f"--addons-path={old_path}", "-i", ADDON, "--without-demo=all"]
+            [*odoo_cmd, f"--addons-path={old_path}", "-i", ADDON, "--without-demo=all"]
             + ["--log-level=warn"],
             f"{version}: install {old_version}",
             os.path.join(tmp, f"{dbname}-install.log"),
@@ -211,7 +216,7 @@ def check_migration(args, version, tmp):
             f"{version}: history made by {old_version}",
         )
         and run(
-            [*odoo, f"--addons-path={new_path}", "-u", ADDON, "--log-level=info"],
+            [*odoo_cmd, f"--addons-path={new_path}", "-u", ADDON, "--log-level=info"],
             f"{version}: odoo-bin -u {ADDON} (current code)",
             os.path.join(tmp, f"{dbname}-upgrade.log"),
         )
@@ -243,6 +248,11 @@ def main_driver(args):
     unknown = set(versions) - set(MIGRATIONS)
     if unknown:
         raise SystemExit(f"[migrations] unknown migration(s) {sorted(unknown)}: {list(MIGRATIONS)}")
+    try:
+        git("rev-parse", "--git-dir")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        log(f"SKIPPED: {ROOT} is not a git checkout (the previous versions come from its history)")
+        return 0
     tmp = tempfile.mkdtemp(prefix="prepmt-migrations.")
     results = {}
     try:
@@ -311,7 +321,12 @@ class History:
             self.eur = env.ref("base.CHF")
         self.eur.active = True
         self.rate = env["res.currency.rate"].create(
-            {"currency_id": self.eur.id, "name": today(), "rate": 0.8, "company_id": self.company.id}
+            {
+                "currency_id": self.eur.id,
+                "name": today(),
+                "rate": 0.8,
+                "company_id": self.company.id,
+            }
         )
         self.pricelist = env["product.pricelist"].create(
             {"name": "Migration EUR", "currency_id": self.eur.id, "company_id": self.company.id}
@@ -355,27 +370,32 @@ class History:
             order.button_confirm()
         return order
 
-    def deliver(self, order, ratio=1.0):
-        side = "sale" if order._name == "sale.order" else "purchase"
-        _model, qty, _tax, delivered, _sign = SIDES[side]
-        for line in order.order_line:
-            line[delivered] = line[qty] * ratio
 
-    def final_invoice(self, order):
-        if order._name == "sale.order":
-            moves = order._create_invoices(final=True)
-        else:
-            before = order.invoice_ids
-            order.action_create_invoice()
-            moves = order.invoice_ids - before
-            moves.invoice_date = today()
-        moves.action_post()
-        return moves
+def deliver(order, ratio=1.0):
+    """Deliver / receive ``ratio`` of every line (by hand: no Inventory)."""
+    side = "sale" if order._name == "sale.order" else "purchase"
+    _model, qty, _tax, delivered, _sign = SIDES[side]
+    for line in order.order_line:
+        line[delivered] = line[qty] * ratio
 
-    def pay(self, moves):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=moves.ids
-        ).create({})._create_payments()
+
+def final_invoice(order):
+    """The standard final invoice / bill of what is delivered, posted."""
+    if order._name == "sale.order":
+        moves = order._create_invoices(final=True)
+    else:
+        before = order.invoice_ids
+        order.action_create_invoice()
+        moves = order.invoice_ids - before
+        moves.invoice_date = today()
+    moves.action_post()
+    return moves
+
+
+def pay(moves):
+    moves.env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=moves.ids
+    ).create({})._create_payments()
 
 
 def make_1_1_0(env, state, checks):
@@ -387,7 +407,7 @@ def make_1_1_0(env, state, checks):
         "purchase": company.prepmt_purchase_account_id,
     }
     checks(
-        "18.0.1.0.0 made prepayment accounts that are not reconcilable (what the migration changes)",
+        "18.0.1.0.0 made prepayment accounts that are not reconcilable (the migration's job)",
         all(accounts.values()) and not any(a.reconcile for a in accounts.values()),
         str({side: (a.code, a.reconcile) for side, a in accounts.items()}),
     )
@@ -396,7 +416,7 @@ def make_1_1_0(env, state, checks):
         # all deducted by one final invoice, the prepayment paid: nothing outstanding
         full = history.order(side, [(10, 100.0), (3, 233.33)], 30)
         full.action_create_prepmt_invoice()
-        history.pay(full.prepmt_move_ids)
+        pay(full.prepmt_move_ids)
         # half delivered and invoiced: the rest stays outstanding
         part = history.order(side, [(10, 100.0)], 50)
         part.action_create_prepmt_invoice()
@@ -409,16 +429,20 @@ def make_1_1_0(env, state, checks):
         foreign = history.order(side, [(5, 200.0)], 40, foreign=True)
         foreign.action_create_prepmt_invoice()
         orders.update(
-            {f"{side} full": full, f"{side} part": part, f"{side} credit": credit}
-            | {f"{side} foreign": foreign}
+            {
+                f"{side} full": full,
+                f"{side} part": part,
+                f"{side} credit": credit,
+                f"{side} foreign": foreign,
+            }
         )
     history.rate.rate = 0.75
     env.invalidate_all()
     for side in SIDES:
         for name, ratio in (("full", 1.0), ("part", 0.5), ("foreign", 1.0)):
             order = orders[f"{side} {name}"]
-            history.deliver(order, ratio)
-            history.final_invoice(order)
+            deliver(order, ratio)
+            final_invoice(order)
     # the partners' terms of 18.0.1.0.0 (the 18.0.1.2.0 migration runs in the same upgrade)
     term = env.ref("account.account_payment_term_30days")
     history.partner.prepmt_payment_term_id = term
@@ -489,7 +513,9 @@ def prepayment_items(order, accounts):
     """The order's journal items on the prepayment accounts: (prepayment lines of its
     prepayment invoices, deduction lines of its final documents and of its credit memos)."""
     docs = (order.prepmt_move_ids | order.invoice_ids).filtered(lambda m: m.state == "posted")
-    items = docs.line_ids.filtered(lambda ln: ln.account_id in accounts and ln.prepmt_allocation_ids)
+    items = docs.line_ids.filtered(
+        lambda ln: ln.account_id in accounts and ln.prepmt_allocation_ids
+    )
     refund = ("out_refund", "in_refund")
     invoices = items.filtered(lambda ln: ln.move_id.is_prepayment and ln.move_type not in refund)
     return invoices, items - invoices
@@ -508,13 +534,18 @@ def verify_1_1_0(env, state, checks):
         str(accounts.read(["code", "reconcile"])),
     )
     # nothing posted before has changed; the only new entries are Odoo's exchange differences
-    env.cr.execute("""
+    env.cr.execute(
+        """
         SELECT l.id, l.move_id, l.account_id, l.balance, l.amount_currency
           FROM account_move_line l JOIN account_move m ON m.id = l.move_id
          WHERE m.state = 'posted' AND l.move_id = ANY(%s) ORDER BY l.id
-    """, [state["moves"]])
+    """,
+        [state["moves"]],
+    )
     before = [tuple(row) for row in state["ledger"]]
-    after = [tuple(float(v) if isinstance(v, float) else v for v in row) for row in env.cr.fetchall()]
+    after = [
+        tuple(float(v) if isinstance(v, float) else v for v in row) for row in env.cr.fetchall()
+    ]
     checks("every journal item posted before is unchanged", after == before)
     new_moves = env["account.move"].search([("id", "not in", state["moves"])])
     exchange = company.currency_exchange_journal_id
@@ -523,9 +554,7 @@ def verify_1_1_0(env, state, checks):
         all(m.journal_id == exchange for m in new_moves),
         str(new_moves.mapped("journal_id.name")),
     )
-    orders = {
-        name: env[o["model"]].browse(o["id"]) for name, o in state["orders"].items()
-    }
+    orders = {name: env[o["model"]].browse(o["id"]) for name, o in state["orders"].items()}
     for name, order in orders.items():
         now = order.read(ORDER_FIELDS)[0]
         was = state["orders"][name]["values"]
@@ -583,8 +612,7 @@ def verify_1_1_0(env, state, checks):
             check_order(order, findings)
             checks(
                 f"{name} {order.name}: open items in company currency = outstanding",
-                ccur.compare_amounts(sum(items.mapped("amount_residual")), sign * outstanding)
-                == 0,
+                ccur.compare_amounts(sum(items.mapped("amount_residual")), sign * outstanding) == 0,
             )
         else:  # SPEC 8 in the order's currency (check_ledger.py checks the company's one)
             docs = (order.prepmt_move_ids | order.invoice_ids).filtered(
@@ -647,12 +675,10 @@ def verify_1_1_0(env, state, checks):
         and partner.vendor_prepmt_payment_term_id.id == state["term"],
     )
     # the engine goes on: the rest of the half-deducted orders is deducted after the upgrade
-    history = History.__new__(History)
-    history.env = env
     for side in SIDES:
         order = orders[f"{side} part"]
-        history.deliver(order)
-        history.final_invoice(order)
+        deliver(order)
+        final_invoice(order)
         invoices, consumers = prepayment_items(order, accounts)
         items = invoices | consumers
         checks(
@@ -715,9 +741,9 @@ def make_1_2_0(env, state, checks):
     for side in SIDES:
         order = history.order(side, [(4, 250.0)], 10)
         order.action_create_prepmt_invoice()
-        history.pay(order.prepmt_move_ids)
-        history.deliver(order)
-        history.final_invoice(order)
+        pay(order.prepmt_move_ids)
+        deliver(order)
+        final_invoice(order)
     # orders: their terms come from the partner (an order's own field, stored)
     orders = {}
     for company in (main, other):

@@ -739,9 +739,11 @@ class AccountMove(models.Model):
             if not order:
                 continue
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted"
-                and m.move_type in INVOICE_TYPES
-                and (not until or (str(m.date), m.id) <= (until[0], until[1]))
+                lambda m: (
+                    m.state == "posted"
+                    and m.move_type in INVOICE_TYPES
+                    and (not until or (str(m.date), m.id) <= (until[0], until[1]))
+                )
             )
             terms = (credit | invoices).line_ids.filtered(
                 lambda ln: ln.display_type == "payment_term" and not ln.reconciled
