@@ -328,7 +328,8 @@ class PrepaymentAnalysisDate(models.TransientModel):
         required=True,
         default=fields.Date.context_today,
         help="Orders created and documents dated on or after the next day are left out: "
-        "invoiced, paid, deducted, not yet deducted and status as they stood at the end of this day.",
+        "invoiced, paid, deducted, not yet deducted and status as they stood at the end of this "
+        "day.",
     )
 
     def action_open(self):

@@ -185,7 +185,6 @@ class StockCheckScenarios:
             self.validate(picking)
         self.assertNotEqual(picking.state, "done")
 
-
     def test_over_delivery_reaches_settled(self):
         """Issue 22: twelve delivered (received) of ten ordered with the prepayment paid,
         then invoiced: the invoice deducts all 300.00 and the order is Settled."""
@@ -209,6 +208,7 @@ class StockCheckScenarios:
         self.assertEqual(order.invoice_status, "invoiced")
         self.assertEqual(order.prepmt_state, "settled")
         self.assertLedger(order)
+
 
 class TestSaleStockCheck(StockCheckScenarios, SalePrepaymentCase):
     def test_salesperson_validates_delivery_of_another_salespersons_order(self):
