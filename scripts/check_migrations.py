@@ -253,6 +253,18 @@ def main_driver(args):
     except (subprocess.CalledProcessError, FileNotFoundError):
         log(f"SKIPPED: {ROOT} is not a git checkout (the previous versions come from its history)")
         return 0
+    if git("rev-parse", "--is-shallow-repository").strip() == "true":
+        # a shallow clone lacks the previous versions: fetch the history once, if the clone's
+        # origin can give it (a local one always can); otherwise say so loudly and skip
+        try:
+            git("fetch", "--quiet", "--unshallow")
+        except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+            log(
+                f"SKIPPED (WARNING): {ROOT} is a shallow clone and its history could not be "
+                f"fetched ({(exc.stderr or exc).strip() if hasattr(exc, 'stderr') else exc}): "
+                "the migrations were NOT checked; run this from a clone with its history"
+            )
+            return 0
     tmp = tempfile.mkdtemp(prefix="prepmt-migrations.")
     results = {}
     try:
