@@ -1185,8 +1185,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     @api.model
     def _prepmt_adapter_values(self, attribute):
-        """The value of adapter attribute ``attribute`` of each order model."""
-        return [getattr(self.env[model], attribute) for model in self._prepmt_order_models()]
+        """The values of adapter attribute ``attribute`` of the order models, each once (two
+        order models may share one: another customer order type the sales account)."""
+        values = [getattr(self.env[model], attribute) for model in self._prepmt_order_models()]
+        return list(dict.fromkeys(values))
 
     def _prepmt_invoice_partner(self):
         return self.partner_id
