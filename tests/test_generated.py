@@ -141,7 +141,7 @@ class GeneratedScenarios:
         cls.products = [cls.product_a, cls.product_b]
         # two product categories with their own prepayment accounts, and one more account
         # that the first category's may be switched to
-        field = cls.env[cls.side.order_model]._prepmt_category_account_field
+        field = cls.env[cls.side.order_model]._prepmt_account_field
         account_type = "liability_current" if cls.side.inbound else "asset_current"
         cls.gen_accounts = cls.env["account.account"].create(
             [
@@ -325,7 +325,7 @@ class GeneratedScenarios:
         """The first category gets another prepayment account (or its own back): what was
         credited is deducted and credited back where it is, new prepayments go to the new
         account."""
-        field = self.env[self.side.order_model]._prepmt_category_account_field
+        field = self.env[self.side.order_model]._prepmt_account_field
         category = self.gen_categories[0]
         current = category[field]
         category[field] = (

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import float_compare
 
+from .prepayment_order_mixin import adapter_depends
+
 
 class PrepaymentOrderMixin(models.AbstractModel):
     """The customer loop of an order's prepayment: sending its documents, reading its status
@@ -49,17 +51,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Reading the status
     # ------------------------------------------------------------------
-    @api.depends(
-        lambda self: (
-            [
-                "prepmt_amount",
-                "prepmt_percent",
-                "order_line.prepmt_percent",
-                "order_line.price_subtotal",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "prepmt_amount",
+        "prepmt_percent",
+        "order_line.prepmt_percent",
+        "order_line.price_subtotal",
     )
     def _compute_prepmt_percent_effective(self):
         for order in self:
@@ -72,13 +68,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 line.prepmt_percent != order.prepmt_percent for line in lines
             )
 
-    @api.depends(
-        lambda self: (
-            ["state", "invoice_status", "order_line.qty_invoiced"]
-            if self._prepmt_order_type
-            else []
-        )
-    )
+    @adapter_depends("state", "invoice_status", "order_line.qty_invoiced")
     def _compute_prepmt_state(self):
         res = super()._compute_prepmt_state()
         for order in self:
@@ -146,17 +136,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         return sum(self._prepmt_open_invoices().mapped("amount_residual"))
 
-    @api.depends(
-        lambda self: (
-            [
-                "state",
-                "prepmt_move_ids.payment_state",
-                "prepmt_move_ids.invoice_date_due",
-                "prepmt_move_ids.state",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "state",
+        "prepmt_move_ids.payment_state",
+        "prepmt_move_ids.invoice_date_due",
+        "prepmt_move_ids.state",
     )
     def _compute_prepmt_overdue(self):
         for order in self:
@@ -354,10 +338,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _cron_prepmt_remind(self):
         """Daily: remind the overdue prepayments of the orders of every model that carries
         prepayments (sales and purchase orders)."""
-        for name in self.env.registry.descendants(["prepayment.order.mixin"], "_inherit"):
+        for name in self._prepmt_order_models():
             Model = self.env[name]
-            if Model._abstract or not Model._prepmt_order_type:
-                continue
             for company, orders in (
                 Model.search(Model._prepmt_overdue_domain()).grouped("company_id").items()
             ):
