@@ -33,11 +33,7 @@ PORT="${PREPMT_HTTP_PORT:-8069}"
 SERVER_PID=""
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
+    prepmt_stop_server "$SERVER_PID" || true
     SERVER_PID=""
 }
 

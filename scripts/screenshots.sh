@@ -35,12 +35,7 @@ PORT="${PREPMT_HTTP_PORT:-8069}"
 ODOO_PID=""
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    local i
-    if [ -n "$ODOO_PID" ] && kill -0 "$ODOO_PID" 2>/dev/null; then
-        kill -TERM "$ODOO_PID" 2>/dev/null
-        for i in $(seq 1 50); do kill -0 "$ODOO_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$ODOO_PID" 2>/dev/null || true
-    fi
+    prepmt_stop_server "$ODOO_PID" || true
     ODOO_PID=""
 }
 
