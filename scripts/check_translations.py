@@ -56,7 +56,7 @@ SAME_AS_SOURCE = {
 }
 # a message made only of placeholders reads the same in every language
 for _same in SAME_AS_SOURCE.values():
-    _same.add("%(label)s (%(documents)s)")
+    _same.update({"%(label)s (%(documents)s)", "%(order)s: %(reason)s"})
 PLACEHOLDER = re.compile(r"%%|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 

@@ -33,11 +33,7 @@ PORT="${PREPMT_HTTP_PORT:-8069}"
 SERVER_PID=""
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
+    prepmt_stop_server "$SERVER_PID" || true
     SERVER_PID=""
 }
 
@@ -47,8 +43,11 @@ prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
 demo_check() {
     local order_id="$1" log="$PREPMT_TMP/odoo-demo.log" i rc
     prepmt_log "serving the demo on http://127.0.0.1:$PORT to check it (log: $log)"
-    prepmt_odoo -c "$PREPMT_ODOO_CONF" -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 \
-        --http-port="$PORT" --max-cron-threads=0 --logfile="$log" --log-level=warn &
+    # the command itself, not the prepmt_odoo function: $! is then the server, which
+    # prepmt_on_exit stops (a function in the background is a subshell that TERM leaves running)
+    "${PREPMT_ODOO_CMD[@]}" -c "$PREPMT_ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \
+        --http-interface=127.0.0.1 --http-port="$PORT" --max-cron-threads=0 --logfile="$log" \
+        --log-level=warn &
     SERVER_PID=$!
     for i in $(seq 1 300); do
         if curl -fs "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1; then break; fi
@@ -77,6 +76,9 @@ with opener.open(base + "/odoo/sales/%s" % order_id, timeout=120) as resp:
 print("[prepmt] served demo: admin / admin logged in (uid %d), home action %r, landing order %s (prepayment %s, %.2f invoiced)" % (uid, home[1], order["name"], order["prepmt_state"], order["prepmt_amount_invoiced"]), file=sys.stderr)
 PY
     prepmt_on_exit
+    if ! _prepmt_port_free "$PORT"; then
+        prepmt_die "the demo server still holds port $PORT after it was stopped"
+    fi
     prepmt_log "the demo's browser tour (tests/demo) on $DB"
     cd "$PREPMT_ROOT"
     set +e

@@ -323,6 +323,17 @@ EOF
 
 prepmt_odoo() { "${PREPMT_ODOO_CMD[@]}" "$@"; }
 
+# prepmt_stop_server PID: stops an Odoo server a script started in the background (TERM, then
+# KILL after 20 s); nothing if it is gone. Start it as "${PREPMT_ODOO_CMD[@]}" ... &, not through
+# the prepmt_odoo function: a function in the background is a subshell, and $! would be that.
+prepmt_stop_server() {
+    local pid="$1" i
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 prepmt_db_exists() {
     [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'")" = 1 ]
 }

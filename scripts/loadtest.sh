@@ -48,13 +48,7 @@ ODOO_PID=""
 T_START="$(prepmt_now)"
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    local i
-    if [ -n "$ODOO_PID" ] && kill -0 "$ODOO_PID" 2>/dev/null; then
-        kill -TERM "$ODOO_PID" 2>/dev/null
-        for i in $(seq 1 100); do kill -0 "$ODOO_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$ODOO_PID" 2>/dev/null || true
-        prepmt_log "Odoo stopped"
-    fi
+    if prepmt_stop_server "$ODOO_PID"; then prepmt_log "Odoo stopped"; fi
     ODOO_PID=""
 }
 

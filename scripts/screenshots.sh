@@ -11,7 +11,9 @@
 # and shoots (scripts/screenshots.py, over Chromium's DevTools protocol): the sales order with
 # its Prepayment tab opened, the purchase order likewise, and Open Customer Prepayments.
 # Run it again after a change of the forms or the report, and commit the images.
-# Environment: PREPMT_HTTP_PORT, PREPMT_CHROME (the browser), PREPMT_SHOTS_DATA_DIR (Odoo's
+# Environment: PREPMT_SHOTS_OUT (another folder for the images, e.g. a temp one: <it>/docs and
+# <it>/description; .ci/run shoots there, so that a broken script fails CI without touching the
+# repository), PREPMT_HTTP_PORT, PREPMT_CHROME (the browser), PREPMT_SHOTS_DATA_DIR (Odoo's
 # data_dir for the database's files, default ~/.cache/prepmt/odoo-data: kept for --reuse),
 # plus everything in scripts/lib.sh.
 set -euo pipefail
@@ -23,7 +25,7 @@ REUSE=0
 for arg in "$@"; do
     case "$arg" in
         --reuse) REUSE=1 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) prepmt_die "unknown option $arg (use --reuse or --help)" ;;
     esac
 done
@@ -33,12 +35,7 @@ PORT="${PREPMT_HTTP_PORT:-8069}"
 ODOO_PID=""
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    local i
-    if [ -n "$ODOO_PID" ] && kill -0 "$ODOO_PID" 2>/dev/null; then
-        kill -TERM "$ODOO_PID" 2>/dev/null
-        for i in $(seq 1 50); do kill -0 "$ODOO_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$ODOO_PID" 2>/dev/null || true
-    fi
+    prepmt_stop_server "$ODOO_PID" || true
     ODOO_PID=""
 }
 
@@ -84,7 +81,14 @@ if [ -z "$CHROME" ]; then
 fi
 [ -n "$CHROME" ] || prepmt_die "no Chrome/Chromium found (set PREPMT_CHROME)"
 cd "$PREPMT_ROOT"
+OUT_DOCS=docs
+OUT_APPS=prepayment_addon/static/description
+if [ -n "${PREPMT_SHOTS_OUT:-}" ]; then
+    OUT_DOCS="$PREPMT_SHOTS_OUT/docs"
+    OUT_APPS="$PREPMT_SHOTS_OUT/description"
+    mkdir -p "$OUT_DOCS" "$OUT_APPS"
+fi
 "$PREPMT_VENV_PY" scripts/screenshots.py --url "http://127.0.0.1:$PORT" --db "$DB" \
     --sale-order "$SALE_ID" --purchase-order "$PURCHASE_ID" --chrome "$CHROME" \
-    --out docs --apps prepayment_addon/static/description
-prepmt_log "screenshots written: docs/*.png, prepayment_addon/static/description/screenshot_*.png"
+    --out "$OUT_DOCS" --apps "$OUT_APPS"
+prepmt_log "screenshots written: $OUT_DOCS/*.png, $OUT_APPS/screenshot_*.png"

@@ -12,8 +12,13 @@
 # tests/stock, then scripts/check_lifecycle.py upgrades the addons in place and uninstalls them)
 # and prepmt_test (the addon alone, without Inventory: every other test).
 # PREPMT_SKIP_STOCK=1 skips the first one, PREPMT_SKIP_LIFECYCLE=1 the upgrade/uninstall check.
-# prepmt_test also gets Odoo's payment_demo provider (PREPMT_TEST_EXTRA_ADDONS, default
-# payment_demo): the portal payment tests and tour pay with it.
+# Between the two, scripts/check_migrations.py builds databases with the previous versions of
+# the addon (from this repository's git history) and upgrades them (PREPMT_SKIP_MIGRATIONS=1
+# skips it).
+# prepmt_test also gets Odoo's payment_demo provider (the portal payment tests and tour pay
+# with it) and the test-only addon prepayment_test_order of tests/addons (a third order type:
+# tests/test_third_order_type.py), whose directory is added to the addons path
+# (PREPMT_EXTRA_ADDONS_PATH); PREPMT_TEST_EXTRA_ADDONS, default ",payment_demo,prepayment_test_order".
 # Extra environment: PREPMT_TEST_LOG_LEVEL (Odoo log level during pytest, default warn),
 # PREPMT_INSTALL_LOG_LEVEL (during the install, default warn), PREPMT_NO_CHROME=1 (do not look
 # for/install Chromium), PREPMT_TEST_HTTP_PORT (the port of the tours' server, default 8069),
@@ -24,6 +29,9 @@ set -euo pipefail
 
 DB=prepmt_test
 T_START="$(prepmt_now)"
+PREPMT_EXTRA_ADDONS_PATH="${PREPMT_EXTRA_ADDONS_PATH:+$PREPMT_EXTRA_ADDONS_PATH,}$PREPMT_ROOT/tests/addons"
+# (exported: tests/test_third_order_type.py fails when its addon is missing unless left out here)
+export PREPMT_TEST_EXTRA_ADDONS="${PREPMT_TEST_EXTRA_ADDONS-,payment_demo,prepayment_test_order}"
 
 prepmt_setup
 if [ "${PREPMT_NO_CHROME:-0}" != 1 ]; then
@@ -86,9 +94,17 @@ if [ "${PREPMT_SKIP_STOCK:-0}" != 1 ]; then
     fi
 fi
 
-# 2. The main addon alone (no Inventory): every other test. Last, so that pytest's summary of
+# 2. The migrations: databases made by the previous versions of the addon, upgraded (the
+#    databases prepmt_mig_*, dropped afterwards).
+rc_migrations=0
+if [ "${PREPMT_SKIP_MIGRATIONS:-0}" != 1 ]; then
+    prepmt_log "migration check (scripts/check_migrations.py)"
+    "$PREPMT_VENV_PY" "$PREPMT_ROOT/scripts/check_migrations.py" "$PREPMT_ODOO_CONF" || rc_migrations=1
+fi
+
+# 3. The main addon alone (no Inventory): every other test. Last, so that pytest's summary of
 #    the main suite closes the output.
-PREPMT_ADDON="$PREPMT_ADDON${PREPMT_TEST_EXTRA_ADDONS-,payment_demo}" prepmt_create_db "$DB"
+PREPMT_ADDON="$PREPMT_ADDON$PREPMT_TEST_EXTRA_ADDONS" prepmt_create_db "$DB"
 if [ "${CI:-}" = true ]; then
     export PREPMT_QUIET_TAIL=1
 fi
@@ -98,5 +114,9 @@ rc_main=$rc
 if [ "$rc_stock" -ne 0 ]; then
     prepmt_log "FAILED: the Inventory bridge tests or the upgrade/uninstall check (see above)"
     exit "$rc_stock"
+fi
+if [ "$rc_migrations" -ne 0 ]; then
+    prepmt_log "FAILED: the migration check (see '[migrations]' above)"
+    exit 1
 fi
 exit "$rc_main"

@@ -16,7 +16,7 @@ class AccountantScenarios:
     def setUpClass(cls):
         super().setUpClass()
         Order = cls.env[cls.side.order_model]
-        cls.categ_field = Order._prepmt_category_account_field
+        cls.categ_field = Order._prepmt_account_field
         account_type = "liability_current" if cls.side.inbound else "asset_current"
         cls.account_goods, cls.account_services, cls.account_services_2, cls.account_fp = (
             cls.env["account.account"].create(
@@ -534,7 +534,7 @@ class AccountantScenarios:
         Analysis = self.env["prepayment.analysis"].with_context(action["context"])
         domain = action["domain"] + [("company_id", "=", self.company.id)]
         if order:
-            domain.append((f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id))
+            domain += [("order_model", "=", order._name), ("order_ref", "=", order.id)]
         return Analysis.search(domain)
 
     def account_balance(self, account, as_of):
@@ -616,7 +616,7 @@ class AccountantScenarios:
                 )
         # without a date: today's figures, as before
         rows = self.env["prepayment.analysis"].search(
-            [(f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id)]
+            [("order_model", "=", order._name), ("order_ref", "=", order.id)]
         )
         self.assertEqual(sum(rows.mapped("outstanding")), order.prepmt_amount_outstanding)
         self.assertEqual(sum(rows.mapped("paid")), order.prepmt_amount_paid)

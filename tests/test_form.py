@@ -25,7 +25,7 @@ class FormScenarios:
         self.assertIn("to invoice", order._prepmt_blocking_message())
         self.env.flush_all()
         row = self.env["prepayment.analysis"].search(
-            [(f"{self.side.order_model.split('.')[0]}_order_id", "=", order.id)]
+            [("order_model", "=", order._name), ("order_ref", "=", order.id)]
         )
         self.assertEqual(
             (row.prepmt_state, row.required, row.invoiced), ("to_invoice", sum(amounts), 0.0)

@@ -141,7 +141,7 @@ class GeneratedScenarios:
         cls.products = [cls.product_a, cls.product_b]
         # two product categories with their own prepayment accounts, and one more account
         # that the first category's may be switched to
-        field = cls.env[cls.side.order_model]._prepmt_category_account_field
+        field = cls.env[cls.side.order_model]._prepmt_account_field
         account_type = "liability_current" if cls.side.inbound else "asset_current"
         cls.gen_accounts = cls.env["account.account"].create(
             [
@@ -325,7 +325,7 @@ class GeneratedScenarios:
         """The first category gets another prepayment account (or its own back): what was
         credited is deducted and credited back where it is, new prepayments go to the new
         account."""
-        field = self.env[self.side.order_model]._prepmt_category_account_field
+        field = self.env[self.side.order_model]._prepmt_account_field
         category = self.gen_categories[0]
         current = category[field]
         category[field] = (
@@ -623,7 +623,20 @@ class GeneratedScenarios:
         if self.cancel_refused(order):
             with self.refused(order):
                 self.side.cancel(order)
-            return
+            if not (
+                order.currency_id.compare_amounts(order.prepmt_amount_outstanding, 0) > 0
+                and not order._prepmt_draft_documents()
+                and data.draw(st.booleans(), label="credit memo first, then cancel")
+            ):
+                return
+            # as the guard's message says: a prepayment credit memo first
+            if self.refused_if_negative_total(order, order.action_create_prepmt_credit_memo):
+                return
+            self.assertLedger(order)
+            if self.cancel_refused(order):  # still: a purchase order with posted bills
+                with self.refused(order):
+                    self.side.cancel(order)
+                return
         self.side.cancel(order)
         self.assertEqual(order.state, "cancel")
         # a cancelled order requires nothing and is never reminded
@@ -633,6 +646,10 @@ class GeneratedScenarios:
         )
         self.assertFalse(order.prepmt_overdue)
         event("cancelled")
+        if data.draw(st.sampled_from([True, True, False]), label="reset to quotation at once"):
+            self.assertLedger(order)
+            self.assertStatusTable(order)
+            self.act_reset_quotation(data, order)
 
     def act_reset_quotation(self, data, order):
         """A cancelled order reset to quotation asks for its prepayment again; confirmed at

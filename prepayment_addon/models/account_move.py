@@ -704,8 +704,23 @@ class AccountMove(models.Model):
         """Match what the prepayment accounts hold, so that their open items are exactly the
         outstanding prepayments: each deduction or credit memo line with the prepayment lines
         it consumes (Odoo books the exchange difference of a foreign currency itself), and a
-        prepayment credit memo with the open prepayment invoices it cancels."""
+        prepayment credit memo with the open prepayment invoices it cancels.
+
+        Context key ``prepmt_reconcile_until`` (the 18.0.1.1.0 migration, which replays the
+        history one document at a time in the order of their dates): ``(date, id)`` of the
+        document replayed; the documents after it are left out, as they did not exist yet."""
         Line = self.env["account.move.line"]
+        until = self.env.context.get("prepmt_reconcile_until")
+        until_domain = []
+        if until:
+            until_date, until_id = until
+            until_domain = [
+                "|",
+                ("date", "<", until_date),
+                "&",
+                ("date", "=", until_date),
+                ("move_id", "<=", until_id),
+            ]
         for order in self._prepmt_orders():
             items = Line.sudo().search(
                 [
@@ -713,6 +728,7 @@ class AccountMove(models.Model):
                     ("parent_state", "=", "posted"),
                     ("reconciled", "=", False),
                     ("account_id.reconcile", "=", True),
+                    *until_domain,
                 ]
             )
             for _key, group in items.grouped(lambda ln: (ln.account_id, ln.currency_id)).items():
@@ -725,7 +741,11 @@ class AccountMove(models.Model):
             if not order:
                 continue
             invoices = order.prepmt_move_ids.filtered(
-                lambda m: m.state == "posted" and m.move_type in INVOICE_TYPES
+                lambda m: (
+                    m.state == "posted"
+                    and m.move_type in INVOICE_TYPES
+                    and (not until or (str(m.date), m.id) <= (until[0], until[1]))
+                )
             )
             terms = (credit | invoices).line_ids.filtered(
                 lambda ln: ln.display_type == "payment_term" and not ln.reconciled

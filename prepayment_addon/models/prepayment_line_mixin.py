@@ -6,6 +6,7 @@ from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
 from ..helpers import check_percent, distribute, refuse_if_engaged
+from .prepayment_order_mixin import adapter_depends
 
 
 class PrepaymentLineMixin(models.AbstractModel):
@@ -98,7 +99,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Compute methods
     # ------------------------------------------------------------------
-    @api.depends(lambda self: self._prepmt_percent_depends())
+    @adapter_depends(lambda model: model._prepmt_percent_depends())
     def _compute_prepmt_percent(self):
         # Lines with an invoiced prepayment keep their %: the guards protect them.
         # (read the allocations, not prepmt_amount_invoiced: that one depends on the
@@ -117,11 +118,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         for line in self.filtered(lambda ln: not ln._prepmt_is_product_line()):
             line.prepmt_percent = 0.0
 
-    @api.depends(
-        lambda self: (
-            ["price_subtotal", "prepmt_percent", "currency_id"] if self._prepmt_order_type else []
-        )
-    )
+    @adapter_depends("price_subtotal", "prepmt_percent", "currency_id")
     def _compute_prepmt_amount(self):
         for line in self:
             line.prepmt_amount = line._prepmt_amount_of_percent()
@@ -166,22 +163,16 @@ class PrepaymentLineMixin(models.AbstractModel):
                 continue
             line.prepmt_percent = line.prepmt_amount / line.price_subtotal * 100.0
 
-    @api.depends(
-        lambda self: (
-            [
-                "order_id.state",
-                "prepmt_amount",
-                "qty_invoiced",
-                "invoice_lines.move_id.state",
-                "price_subtotal",
-                "prepmt_allocation_ids.amount",
-                "prepmt_allocation_ids.kind",
-                "prepmt_allocation_ids.move_id.state",
-                "prepmt_allocation_ids.move_id.move_type",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "order_id.state",
+        "prepmt_amount",
+        "qty_invoiced",
+        "invoice_lines.move_id.state",
+        "price_subtotal",
+        "prepmt_allocation_ids.amount",
+        "prepmt_allocation_ids.kind",
+        "prepmt_allocation_ids.move_id.state",
+        "prepmt_allocation_ids.move_id.move_type",
     )
     def _compute_prepmt_invoiced(self):
         # saved lines: their allocations added up by the database in one query; lines of a
@@ -211,17 +202,11 @@ class PrepaymentLineMixin(models.AbstractModel):
         for (name, _currency, value), ids in values.items():
             self.browse(ids)[name] = value
 
-    @api.depends(
-        lambda self: (
-            [
-                "prepmt_amount",
-                "prepmt_amount_invoiced",
-                "prepmt_amount_outstanding",
-                self._prepmt_tax_field,
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "prepmt_amount",
+        "prepmt_amount_invoiced",
+        "prepmt_amount_outstanding",
+        lambda model: model._prepmt_tax_field,
     )
     def _compute_prepmt_amounts_incl(self):
         for line in self:
@@ -231,11 +216,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                 line.prepmt_amount_outstanding
             )
 
-    @api.depends(
-        lambda self: (
-            ["qty_to_invoice", "prepmt_amount_outstanding"] if self._prepmt_order_type else []
-        )
-    )
+    @adapter_depends("qty_to_invoice", "prepmt_amount_outstanding")
     def _compute_prepmt_amount_to_deduct(self):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
@@ -329,8 +310,6 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _prepmt_percent_depends(self):
-        if not self._prepmt_order_type:  # the abstract mixin itself
-            return []
         return ["product_id", "order_id.prepmt_percent", "order_id.partner_id"]
 
     @api.model

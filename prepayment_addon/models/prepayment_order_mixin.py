@@ -17,6 +17,23 @@ _logger = logging.getLogger(__name__)
 MASS_MESSAGE_LINES = 20
 
 
+def adapter_depends(*names):
+    """``api.depends`` of a mixin's compute on fields of the adapters (the concrete order and
+    line models); a name may be a function of the model giving a name or a list of names.
+    The abstract mixins have none of those fields: no dependencies there."""
+
+    def depends(model):
+        if not model._prepmt_order_type:  # the abstract mixin itself
+            return []
+        result = []
+        for name in names:
+            value = name(model) if callable(name) else name
+            result += [value] if isinstance(value, str) else list(value)
+        return result
+
+    return api.depends(depends)
+
+
 class PrepaymentOrderMixin(models.AbstractModel):
     """Prepayment behaviour of an order, shared by sales and purchase orders.
 
@@ -29,8 +46,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _name = "prepayment.order.mixin"
     _description = "Prepayment fields and actions of an order"
 
-    # Adapter attributes: set by the concrete order models.
-    _prepmt_order_type = None  # the order type of its prepayment rules (prepayment.rule)
+    # The adapter contract: every attribute an order model sets, with its default (as
+    # sequence.mixin declares its own). The sales and purchase adapters set all that have
+    # no default; the hooks they override are at the end of this class.
+    _prepmt_order_type = None  # 'sale' or 'purchase': its rules, journal type, report side
     _prepmt_invoice_type = None  # move type of its prepayment invoices
     _prepmt_refund_type = None  # move type of its prepayment credit memos
     _prepmt_partner_percent_field = None  # field of res.partner with the default %
@@ -39,13 +58,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     _prepmt_confirmed_states = ()  # states in which a prepayment may be invoiced
     _prepmt_cancelled_state = "cancel"  # state of a cancelled order: it requires nothing
     _prepmt_move_link_field = None  # field of account.move pointing to the order
-    _prepmt_account_field = None  # field of res.company: the prepayment account
-    _prepmt_category_account_field = None  # field of product.category: its prepayment account
+    _prepmt_account_field = None  # field of res.company and product.category: the account
     _prepmt_journal_field = None  # field of res.company: the prepayment journal
-    _prepmt_journal_type = None  # type of the default journal of its documents
     _prepmt_check_field = None  # field of res.company: hold until the prepayment is paid
     _prepmt_locked_header_fields = ("partner_id", "currency_id", "fiscal_position_id")
     _prepmt_manager_group = None  # xmlid of the group that may override the payment check
+    _prepmt_balance_sign = 1  # sign of its prepayment account's balance (-1: a liability)
     _prepmt_invoice_mail_template = None  # xmlid of the mail template of prepayment invoices
     _prepmt_credit_mail_template = None  # xmlid of the mail template of prepayment credit memos
     _prepmt_reminder_mail_template = None  # xmlid of the partner's overdue reminder
@@ -237,14 +255,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _prepmt_percent_depends(self):
-        return ["partner_id"] if self._prepmt_order_type else []
+        return ["partner_id"]
 
-    @api.depends(lambda self: self._prepmt_percent_depends())
+    @adapter_depends(lambda model: model._prepmt_percent_depends())
     def _compute_prepmt_percent(self):
         for order in self:
             order.prepmt_percent = order._prepmt_partner_percent()
 
-    @api.depends(lambda self: ["order_line.prepmt_amount"] if self._prepmt_order_type else [])
+    @adapter_depends("order_line.prepmt_amount")
     def _compute_prepmt_amount(self):
         for order in self:
             order.prepmt_amount = sum(order.order_line.mapped("prepmt_amount"))
@@ -253,17 +271,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for order in self:
             order._prepmt_spread_amount(order.prepmt_amount)
 
-    @api.depends(
-        lambda self: (
-            [
-                "order_line.prepmt_amount_invoiced",
-                "order_line.prepmt_amount_deducted",
-                "order_line.prepmt_amount_outstanding",
-                "order_line.prepmt_amount_to_invoice",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "order_line.prepmt_amount_invoiced",
+        "order_line.prepmt_amount_deducted",
+        "order_line.prepmt_amount_outstanding",
+        "order_line.prepmt_amount_to_invoice",
     )
     def _compute_prepmt_amounts(self):
         for order in self:
@@ -273,20 +285,14 @@ class PrepaymentOrderMixin(models.AbstractModel):
             order.prepmt_amount_outstanding = sum(lines.mapped("prepmt_amount_outstanding"))
             order.prepmt_amount_to_invoice = sum(lines.mapped("prepmt_amount_to_invoice"))
 
-    @api.depends(
-        lambda self: (
-            [
-                "order_line.prepmt_amount",
-                "order_line.prepmt_amount_to_invoice",
-                "prepmt_amount_outstanding",
-                "prepmt_move_ids.state",
-                "prepmt_move_ids.amount_total",
-                "prepmt_move_ids.amount_residual",
-                "prepmt_move_ids.payment_state",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "order_line.prepmt_amount",
+        "order_line.prepmt_amount_to_invoice",
+        "prepmt_amount_outstanding",
+        "prepmt_move_ids.state",
+        "prepmt_move_ids.amount_total",
+        "prepmt_move_ids.amount_residual",
+        "prepmt_move_ids.payment_state",
     )
     def _compute_prepmt_amounts_incl(self):
         for order in self:
@@ -418,23 +424,19 @@ class PrepaymentOrderMixin(models.AbstractModel):
             **values,
         )
 
-    @api.depends(
-        lambda self: (
-            ["prepmt_amount_invoiced", "prepmt_amount_paid"] if self._prepmt_order_type else []
-        )
-    )
+    @adapter_depends("prepmt_amount_invoiced", "prepmt_amount_paid")
     def _compute_prepmt_amount_to_pay(self):
         for order in self:
             order.prepmt_amount_to_pay = order.currency_id.round(
                 max(order.prepmt_amount_invoiced - order.prepmt_amount_paid, 0.0)
             )
 
-    @api.depends(lambda self: ["company_id"] if self._prepmt_order_type else [])
+    @adapter_depends("company_id")
     def _compute_prepmt_compress(self):
         for order in self:
             order.prepmt_compress = (order.company_id or self.env.company).prepmt_compress_default
 
-    @api.depends(lambda self: ["partner_id", "payment_term_id"] if self._prepmt_order_type else [])
+    @adapter_depends("partner_id", "payment_term_id")
     def _compute_prepmt_payment_term_id(self):
         for order in self:
             partner = order._prepmt_invoice_partner().commercial_partner_id.with_company(
@@ -444,17 +446,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 partner[self._prepmt_partner_payment_term_field] or order.payment_term_id
             )
 
-    @api.depends(
-        lambda self: (
-            [
-                "state",
-                "prepmt_payment_term_id",
-                "prepmt_move_ids.invoice_date_due",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
-    )
+    @adapter_depends("state", "prepmt_payment_term_id", "prepmt_move_ids.invoice_date_due")
     def _compute_prepmt_due_date(self):
         today = fields.Date.context_today(self)
         for order in self:
@@ -474,22 +466,16 @@ class PrepaymentOrderMixin(models.AbstractModel):
             else:
                 order.prepmt_due_date = False
 
-    @api.depends(
-        lambda self: (
-            [
-                "state",
-                "prepmt_amount",
-                "prepmt_amount_outstanding",
-                "prepmt_amount_to_invoice",
-                "prepmt_move_ids.state",
-                "prepmt_move_ids.payment_state",
-                "prepmt_move_ids.amount_residual",
-                "invoice_status",
-                "order_line.qty_invoiced",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "state",
+        "prepmt_amount",
+        "prepmt_amount_outstanding",
+        "prepmt_amount_to_invoice",
+        "prepmt_move_ids.state",
+        "prepmt_move_ids.payment_state",
+        "prepmt_move_ids.amount_residual",
+        "invoice_status",
+        "order_line.qty_invoiced",
     )
     def _compute_prepmt_state(self):
         for order in self:
@@ -526,7 +512,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         return self.state == self._prepmt_cancelled_state
 
-    @api.depends(lambda self: ["prepmt_move_ids"] if self._prepmt_order_type else [])
+    @adapter_depends("prepmt_move_ids")
     def _compute_prepmt_move_count(self):
         for order in self:
             order.prepmt_move_count = len(order.prepmt_move_ids)
@@ -1234,9 +1220,9 @@ class PrepaymentOrderMixin(models.AbstractModel):
         position's account mapping applied."""
         self.ensure_one()
         account = self.env["account.account"]
-        if category and self._prepmt_category_account_field:
+        if category:
             account = category.with_company(self.company_id)._prepmt_category_account(
-                self._prepmt_category_account_field
+                self._prepmt_account_field
             )
         if not account:
             account = self._prepmt_company_account(self.company_id)
@@ -1260,7 +1246,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             journal = Journal.search(
                 [
                     *Journal._check_company_domain(company),
-                    ("type", "=", self._prepmt_journal_type),
+                    ("type", "=", self._prepmt_order_type),
                 ],
                 limit=1,
             )
@@ -1271,17 +1257,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Reading the status
     # ------------------------------------------------------------------
-    @api.depends(
-        lambda self: (
-            [
-                "prepmt_amount",
-                "prepmt_percent",
-                "order_line.prepmt_percent",
-                "order_line.price_subtotal",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "prepmt_amount",
+        "prepmt_percent",
+        "order_line.prepmt_percent",
+        "order_line.price_subtotal",
     )
     def _compute_prepmt_percent_effective(self):
         for order in self:
@@ -1352,17 +1332,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         self.ensure_one()
         return sum(self._prepmt_open_invoices().mapped("amount_residual"))
 
-    @api.depends(
-        lambda self: (
-            [
-                "state",
-                "prepmt_move_ids.payment_state",
-                "prepmt_move_ids.invoice_date_due",
-                "prepmt_move_ids.state",
-            ]
-            if self._prepmt_order_type
-            else []
-        )
+    @adapter_depends(
+        "state",
+        "prepmt_move_ids.payment_state",
+        "prepmt_move_ids.invoice_date_due",
+        "prepmt_move_ids.state",
     )
     def _compute_prepmt_overdue(self):
         for order in self:
@@ -1521,10 +1495,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _cron_prepmt_remind(self):
         """Daily: remind the overdue prepayments of the orders of every model that carries
         prepayments (sales and purchase orders)."""
-        for name in self.env.registry.descendants(["prepayment.order.mixin"], "_inherit"):
+        for name in self._prepmt_order_models():
             Model = self.env[name]
-            if Model._abstract or not Model._prepmt_order_type:
-                continue
             for company, orders in (
                 Model.search(Model._prepmt_overdue_domain()).grouped("company_id").items()
             ):
@@ -1690,8 +1662,10 @@ class PrepaymentOrderMixin(models.AbstractModel):
 
     @api.model
     def _prepmt_adapter_values(self, attribute):
-        """The value of adapter attribute ``attribute`` of each order model."""
-        return [getattr(self.env[model], attribute) for model in self._prepmt_order_models()]
+        """The values of adapter attribute ``attribute`` of the order models, each once (two
+        order models may share one: another customer order type the sales account)."""
+        values = [getattr(self.env[model], attribute) for model in self._prepmt_order_models()]
+        return list(dict.fromkeys(values))
 
     def _prepmt_invoice_partner(self):
         return self.partner_id

@@ -42,9 +42,7 @@ class ProductCategory(models.Model):
     def _prepmt_make_reconcilable(self, field_names):
         # like the company accounts: the open items of a prepayment account are the
         # outstanding prepayments, so it is reconcilable
-        fields_ = self.env["prepayment.order.mixin"]._prepmt_adapter_values(
-            "_prepmt_category_account_field"
-        )
+        fields_ = self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_account_field")
         for field in set(fields_) & set(field_names):
             self.mapped(field).sudo().filtered(lambda a: not a.reconcile).reconcile = True
 

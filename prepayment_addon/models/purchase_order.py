@@ -18,14 +18,11 @@ class PurchaseOrder(models.Model):
     _prepmt_confirmed_states = ("purchase", "done")
     _prepmt_move_link_field = "prepmt_purchase_order_id"
     _prepmt_account_field = "prepmt_purchase_account_id"
-    _prepmt_category_account_field = "prepmt_purchase_account_id"
     _prepmt_journal_field = "prepmt_purchase_journal_id"
-    _prepmt_journal_type = "purchase"
     _prepmt_check_field = "prepmt_purchase_check"
     _prepmt_manager_group = "purchase.group_purchase_manager"
     # the prepayment account of prepayments to vendors has a debit balance
     _prepmt_balance_sign = 1
-    _prepmt_analysis_field = "purchase_order_id"
     _prepmt_lines_view = "prepayment_addon.purchase_order_line_view_list_prepayment"
 
     prepmt_move_ids = fields.One2many(

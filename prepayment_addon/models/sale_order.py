@@ -16,9 +16,7 @@ class SaleOrder(models.Model):
     _prepmt_confirmed_states = ("sale", "done")
     _prepmt_move_link_field = "prepmt_sale_order_id"
     _prepmt_account_field = "prepmt_sale_account_id"
-    _prepmt_category_account_field = "prepmt_sale_account_id"
     _prepmt_journal_field = "prepmt_sale_journal_id"
-    _prepmt_journal_type = "sale"
     _prepmt_check_field = "prepmt_sale_check"
     _prepmt_manager_group = "sales_team.group_sale_manager"
     _prepmt_lines_view = "prepayment_addon.sale_order_line_view_list_prepayment"
@@ -31,7 +29,6 @@ class SaleOrder(models.Model):
     )
     # the prepayment account of customer prepayments has a credit balance
     _prepmt_balance_sign = -1
-    _prepmt_analysis_field = "sale_order_id"
     _prepmt_invoice_mail_template = "prepayment_addon.email_template_prepayment_invoice"
     _prepmt_credit_mail_template = "prepayment_addon.email_template_prepayment_credit_memo"
     _prepmt_reminder_mail_template = "prepayment_addon.email_template_prepayment_reminder"

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools.misc import format_date
 
 from ..helpers import PREPMT_STATES
@@ -37,8 +38,14 @@ class PrepaymentAnalysis(models.Model):
 
     order_type = fields.Selection([("sale", "Sales"), ("purchase", "Purchase")], readonly=True)
     order_name = fields.Char("Order", readonly=True)
-    sale_order_id = fields.Many2one("sale.order", readonly=True)
-    purchase_order_id = fields.Many2one("purchase.order", readonly=True)
+    # the order, whatever its model (one per adapter, see prepayment.order.mixin)
+    order_model = fields.Char(readonly=True)
+    order_ref = fields.Many2oneReference("Order ID", model_field="order_model", readonly=True)
+    prepmt_overdue = fields.Boolean(
+        "Prepayment Overdue",
+        compute="_compute_prepmt_overdue",
+        search="_search_prepmt_overdue",
+    )
     date_order = fields.Datetime("Order Date", readonly=True)
     partner_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -85,7 +92,8 @@ class PrepaymentAnalysis(models.Model):
         branches = "\nUNION ALL\n".join(f"({self._select_order(model)})" for model in order_models)
         return f"""
             SELECT ROW_NUMBER() OVER (
-                       ORDER BY rows.order_type, rows.order_ref, rows.account_id NULLS FIRST
+                       ORDER BY rows.order_type, rows.order_model, rows.order_ref,
+                                rows.account_id NULLS FIRST
                    ) AS id, rows.*
             FROM ({branches}) rows
         """
@@ -135,10 +143,6 @@ class PrepaymentAnalysis(models.Model):
         else:
             line_created = order_created = "TRUE"
             state = "o.prepmt_state"
-        order_columns = ",\n".join(
-            f"{'o.id' if field == Order._prepmt_analysis_field else 'NULL::integer'} AS {field}"
-            for field in self._prepmt_order_fields()
-        )
         return f"""
             WITH items AS (
                 -- the order's allocations on posted documents of the date
@@ -267,8 +271,8 @@ class PrepaymentAnalysis(models.Model):
             SELECT
                 '{Order._prepmt_order_type}' AS order_type,
                 o.id AS order_ref,
+                '{model}' AS order_model,
                 o.name AS order_name,
-                {order_columns},
                 o.date_order AS date_order,
                 COALESCE(p.commercial_partner_id, p.id) AS partner_id,
                 o.company_id AS company_id,
@@ -302,10 +306,27 @@ class PrepaymentAnalysis(models.Model):
             action[key] = ast.literal_eval(action.get(key) or default)
         return action
 
-    @api.model
-    def _prepmt_order_fields(self):
-        """The fields of this report that point to an order, one per order model."""
-        return self.env["prepayment.order.mixin"]._prepmt_adapter_values("_prepmt_analysis_field")
+    def _compute_prepmt_overdue(self):
+        for row in self:
+            row.prepmt_overdue = bool(
+                row.order_ref and self.env[row.order_model].browse(row.order_ref).prepmt_overdue
+            )
+
+    def _search_prepmt_overdue(self, operator, value):
+        """The rows of the orders whose prepayment is overdue (``prepmt_overdue`` of each
+        order model)."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Operation not supported"))
+        domain = expression.OR(
+            [
+                [
+                    ("order_model", "=", model),
+                    ("order_ref", "in", self.env[model]._search([("prepmt_overdue", "=", True)])),
+                ]
+                for model in self.env["prepayment.order.mixin"]._prepmt_order_models()
+            ]
+        )
+        return domain if (operator == "=") == value else ["!", *domain]
 
 
 class PrepaymentAnalysisDate(models.TransientModel):

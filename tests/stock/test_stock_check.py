@@ -185,6 +185,30 @@ class StockCheckScenarios:
             self.validate(picking)
         self.assertNotEqual(picking.state, "done")
 
+    def test_over_delivery_reaches_settled(self):
+        """Issue 22: twelve delivered (received) of ten ordered with the prepayment paid,
+        then invoiced: the invoice deducts all 300.00 and the order is Settled."""
+        field = "prepmt_sale_check" if self.side.inbound else "prepmt_purchase_check"
+        self.company[field] = True
+        self.stock_up()
+        order = self.new_order(percent=30)
+        self.side.confirm(order)
+        self.pay(self.env["account.move"].browse(order.action_create_prepmt_invoice()["res_id"]))
+        picking = self.picking(order)
+        picking.move_ids.quantity = 12
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        line = order.order_line
+        self.assertEqual(line.qty_delivered if self.side.inbound else line.qty_received, 12)
+        self.assertEqual(order.prepmt_state, "paid")
+        final = self.side.final_invoice(order)
+        self.assertEqual(final.prepmt_deduction_amount, 300.0)
+        self.assertEqual(final.amount_untaxed, 1200.0 - 300.0)
+        self.assertEqual(order.invoice_status, "invoiced")
+        self.assertEqual(order.prepmt_state, "settled")
+        self.assertLedger(order)
+
 
 class TestSaleStockCheck(StockCheckScenarios, SalePrepaymentCase):
     def test_salesperson_validates_delivery_of_another_salespersons_order(self):
