@@ -221,6 +221,22 @@ class AccountMove(models.Model):
         allocs = self.line_ids.prepmt_allocation_ids
         return {line for lines in allocs._order_lines() for line in lines}
 
+    def _prepmt_billed_lines(self):
+        """``{order line: [quantity, untaxed amount]}`` that this final document bills, in
+        each line's direction: an invoice or bill, all the lines it invoices; a credit note,
+        the lines it bills as their final document (a line ordered -6, on the credit note
+        that Odoo makes of a negative invoice), quantities and amounts negated. The lines a
+        credit note credits back (against their direction) are not billed by it."""
+        self.ensure_one()
+        invoiced = self._prepmt_final_order_lines()
+        if self.move_type in INVOICE_TYPES:
+            return invoiced
+        return {
+            line: [-qty, -amount]
+            for line, (qty, amount) in invoiced.items()
+            if -qty * line._prepmt_ordered_qty() > 0
+        }
+
     def _prepmt_deducted_by_line(self):
         """``{order line: amount}`` that this document's deduction lines carry."""
         return self._prepmt_allocated_by_line("deduction")
@@ -411,18 +427,22 @@ class AccountMove(models.Model):
             if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
             held = None  # a deduction takes from the accounts that hold the prepayment
-            if move.move_type in INVOICE_TYPES:
-                by_order = self._prepmt_deductions_by_order(
-                    move._prepmt_final_order_lines(), exclude_moves=move
-                )
-            elif move.reversed_entry_id:
+            # a credit note billing negative lines deducts as the invoice Odoo switched it
+            # from did: its lines' quantities, and so their allocations, negated
+            flip = 1
+            if move.reversed_entry_id and move.move_type not in INVOICE_TYPES:
                 by_order = move._prepmt_given_back_by_order()
                 # given back to the accounts the reversed invoice deducted from
                 held = move.reversed_entry_id._prepmt_deducted_by_account()
             else:
-                continue
+                flip = 1 if move.move_type in INVOICE_TYPES else -1
+                by_order = self._prepmt_deductions_by_order(
+                    move._prepmt_billed_lines(), exclude_moves=move
+                )
             wanted = {
-                line: amount for amounts in by_order.values() for line, amount in amounts.items()
+                line: flip * amount
+                for amounts in by_order.values()
+                for line, amount in amounts.items()
             }
             existing = move.line_ids.filtered(
                 lambda ln: any(a.kind == "deduction" for a in ln.prepmt_allocation_ids)
@@ -434,9 +454,23 @@ class AccountMove(models.Model):
                 continue
             commands = [Command.unlink(ln.id) for ln in existing]
             for order, amounts in by_order.items():
-                commands += order._prepmt_line_commands(amounts, "deduction", held=held)
+                created = order._prepmt_line_commands(amounts, "deduction", held=held)
+                if flip < 0:
+                    created = [self._prepmt_flipped_line(command) for command in created]
+                commands += created
             move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
+
+    @api.model
+    def _prepmt_flipped_line(self, command):
+        """The create ``command`` of a deduction line as ``action_switch_move_type`` leaves it
+        on a credit note: quantity and allocations negated, the same amounts meant."""
+        vals = dict(command[2], quantity=-command[2]["quantity"])
+        vals["prepmt_allocation_ids"] = [
+            Command.create(dict(alloc[2], amount=-alloc[2]["amount"]))
+            for alloc in vals["prepmt_allocation_ids"]
+        ]
+        return Command.create(vals)
 
     def _prepmt_given_back_by_order(self):
         """``{order: {order line: amount}}`` that this credit note of a final invoice gives
@@ -564,7 +598,11 @@ class AccountMove(models.Model):
             invoiced = move._prepmt_final_order_lines()
             move._prepmt_check_deductions_billed(deducted, invoiced)
             if move.move_type not in INVOICE_TYPES:
-                continue
+                if move.reversed_entry_id:
+                    continue  # gives back what the reversed document deducted
+                # a credit note that bills negative lines (Odoo switched a negative invoice)
+                invoiced = move._prepmt_billed_lines()
+                deducted = {line: -deducted.get(line, 0.0) for line in invoiced}
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
