@@ -184,7 +184,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             return 0.0
         AccountTax = self.env["account.tax"]
         base_lines = []
-        for command in self._prepmt_line_commands(amounts, "prepayment"):
+        builder = self.env["prepayment.document.builder"]
+        for command in builder._line_commands(self, amounts, "prepayment"):
             vals = command[2]
             base_lines.append(
                 AccountTax._prepare_base_line_for_taxes_computation(
