@@ -523,8 +523,10 @@ class Bench:
             vals_list = []
             for order in orders:
                 vals = order._prepare_prepmt_invoice("out_invoice")
-                vals["invoice_line_ids"] = order._prepmt_line_commands(
-                    {ln: ln.prepmt_amount_to_invoice for ln in order._prepmt_lines()}, "prepayment"
+                vals["invoice_line_ids"] = env["prepayment.document.builder"]._line_commands(
+                    order,
+                    {ln: ln.prepmt_amount_to_invoice for ln in order._prepmt_lines()},
+                    "prepayment",
                 )
                 vals_list.append(vals)
             moves = Move.create(vals_list)

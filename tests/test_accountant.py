@@ -180,7 +180,7 @@ class AccountantScenarios:
             .create({"journal_id": final.journal_id.id, "date": fields.Date.today()})
         )
         refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
-        refund._prepmt_sync_deductions()
+        self.env["prepayment.document.builder"]._sync_deductions(refund)
         self.assertEqual(
             self.by_account(self.prepmt_lines(refund)),
             {self.account_goods: -400.0, self.account_services: -400.0},

@@ -340,6 +340,53 @@ class AccountingTruthScenarios:
         self.assertLedger(order)
         self.assertEqual(self.billed_total(order), 1150.0)
 
+    def test_prepayment_draft_then_the_credit_note_of_a_negative_line(self):
+        """Issue 22, found by the long generated profile: a line ordered -6 (goods taken
+        back) is billed by a credit note, the one Odoo makes of a negative invoice. Made while
+        the prepayment draft was open, it deducts nothing; once the draft is posted, posting
+        it is refused until its deductions are updated, and then it deducts all of the
+        line's prepayment (-120.00): nothing stays outstanding, and the documents bill the
+        order's total."""
+        order = self.new_order(
+            [
+                {"product": self.product_a, "qty": 5, "price": 100.0},
+                {"product": self.product_b, "qty": -6, "price": 50.0},
+            ],
+            percent=40,
+        )
+        self.side.confirm(order)
+        self.assertEqual(order.amount_total, 230.0)
+        line_a, line_b = order.order_line
+        draft = self.draft_prepayment(order)
+        self.assertEqual(draft.amount_total, 92.0)
+        self.side.deliver(line_b, -6)
+        credit = self.side.final_invoice(order, post=False)
+        self.assertEqual(credit.move_type, "out_refund" if self.side.inbound else "in_refund")
+        self.assertEqual(credit.amount_total, 345.0)
+        with self.assertRefused(UserError, "Post or delete prepayment draft"):
+            credit.action_post()
+        draft.action_post()
+        self.assertEqual(line_b.prepmt_amount_outstanding, -120.0)
+        self.assertLedger(order)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "Update Prepayment Deductions") as cm:
+            credit.action_post()
+        self.assertIn("last quantity", str(cm.exception))
+        self.assertUnchanged(order, before)
+        credit.action_prepmt_update_deductions()
+        self.assertEqual(credit.amount_untaxed, 180.0)
+        self.assertEqual(credit.amount_total, 207.0)
+        credit.action_post()
+        self.assertEqual(line_b.prepmt_amount_deducted, -120.0)
+        self.assertEqual(line_b.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.side.deliver(line_a, 5)
+        final = self.side.final_invoice(order)
+        self.assertEqual(final.amount_total, 345.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 230.0)
+
     def test_prepayment_draft_blocks_the_final_invoice_then_deleted(self):
         """Issue 22, defect 1: the prepayment draft is deleted instead; the final invoice
         bills the whole order."""

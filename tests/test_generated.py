@@ -862,9 +862,9 @@ class DraftScenarios:
                 invoiced = move._prepmt_final_order_lines()
                 wanted = {
                     line: round(amount, 2)
-                    for amounts in move._prepmt_deductions_by_order(
-                        invoiced, exclude_moves=move
-                    ).values()
+                    for amounts in self.env["prepayment.document.builder"]
+                    ._deductions(invoiced, exclude_moves=move)
+                    .values()
                     for line, amount in amounts.items()
                 }
                 current = {

@@ -2,6 +2,7 @@ from . import prepayment_rule
 from . import prepayment_allocation
 from . import prepayment_line_mixin
 from . import prepayment_order_mixin
+from . import prepayment_document_builder
 from . import res_partner
 from . import product_category
 from . import res_company

@@ -54,7 +54,7 @@ class AccountMove(models.Model):
         # made (Create Invoice, Create Bill, a bill matched to a purchase order by hand).
         if not self.env.context.get("prepmt_no_deduction"):
             for vals in vals_list:
-                self._prepmt_add_deduction_vals(vals)
+                self.env["prepayment.document.builder"]._add_deductions(vals)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -64,7 +64,7 @@ class AccountMove(models.Model):
         if not self.env.context.get("prepmt_no_deduction") and self._prepmt_lines_changed(
             vals, before
         ):
-            self._prepmt_sync_deductions()
+            self.env["prepayment.document.builder"]._sync_deductions(self)
         return res
 
     # ------------------------------------------------------------------
@@ -72,9 +72,9 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def action_prepmt_update_deductions(self):
         """Button of draft final documents: deduct again what their quantities call for."""
-        self._prepmt_sync_deductions()
-        self._prepmt_fix_included_tax_rounding()
-        self._prepmt_true_up_taxes()
+        builder = self.env["prepayment.document.builder"]
+        builder._sync_deductions(self)
+        builder._finish(self)
         return True
 
     def action_switch_move_type(self):
@@ -109,7 +109,8 @@ class AccountMove(models.Model):
         to_post._prepmt_true_up_taxes()
         with_allocs = to_post.filtered(lambda m: m.line_ids.prepmt_allocation_ids)
         # a document the engine has just built from the order's own amounts, under the
-        # order's lock, and posts untouched holds by construction (see _prepmt_create_move)
+        # order's lock, and posts untouched holds by construction (see
+        # prepayment.document.builder._create_document)
         if not self.env.context.get("prepmt_engine_built"):
             with_allocs._prepmt_check_ledger(posting=True)
             with_allocs.filtered(
@@ -221,6 +222,22 @@ class AccountMove(models.Model):
         allocs = self.line_ids.prepmt_allocation_ids
         return {line for lines in allocs._order_lines() for line in lines}
 
+    def _prepmt_billed_lines(self):
+        """``{order line: [quantity, untaxed amount]}`` that this final document bills, in
+        each line's direction: an invoice or bill, all the lines it invoices; a credit note,
+        the lines it bills as their final document (a line ordered -6, on the credit note
+        that Odoo makes of a negative invoice), quantities and amounts negated. The lines a
+        credit note credits back (against their direction) are not billed by it."""
+        self.ensure_one()
+        invoiced = self._prepmt_final_order_lines()
+        if self.move_type in INVOICE_TYPES:
+            return invoiced
+        return {
+            line: [-qty, -amount]
+            for line, (qty, amount) in invoiced.items()
+            if -qty * line._prepmt_ordered_qty() > 0
+        }
+
     def _prepmt_deducted_by_line(self):
         """``{order line: amount}`` that this document's deduction lines carry."""
         return self._prepmt_allocated_by_line("deduction")
@@ -311,158 +328,6 @@ class AccountMove(models.Model):
             ):
                 touched = True
         return touched
-
-    @api.model
-    def _prepmt_add_deduction_vals(self, vals):
-        """Add the deduction lines to the values of a final invoice or bill before it is
-        created (``_create_invoices`` / ``action_create_invoice``), so that Odoo computes its
-        taxes and terms once, not once more when ``_prepmt_sync_deductions`` writes them.
-
-        The cap uses ``quantity x price_unit x (1 - discount)``; ``_prepmt_sync_deductions``
-        (called after the creation and again on posting) corrects the rare case where the
-        real subtotal (price-included taxes) gives another amount.
-        """
-        move_type = vals.get("move_type") or self.env.context.get("default_move_type")
-        if (
-            move_type not in INVOICE_TYPES
-            or vals.get("reversed_entry_id")
-            or any(vals.get(field) for field in self._prepmt_link_fields())
-        ):
-            return
-        commands = [
-            c
-            for c in vals.get("invoice_line_ids") or ()
-            if isinstance(c, (list, tuple)) and c[0] == Command.CREATE
-        ]
-        if any(c[2].get("prepmt_allocation_ids") for c in commands):
-            return  # a copy: it brings its own deductions
-        line_models = self.env["prepayment.line.mixin"]._prepmt_line_models()
-        items = []  # (model, order line id, qty, uom id, untaxed cap)
-        for command in vals.get("invoice_line_ids") or ():
-            if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
-                continue
-            line_vals = command[2]
-            if (line_vals.get("display_type") or "product") != "product" or line_vals.get(
-                "prepmt_allocation_ids"
-            ):
-                continue
-            ids = [
-                (model, line_id)
-                for model in line_models
-                for line_id in self.env[model]._prepmt_line_ids_of_vals(line_vals)
-            ]
-            if len(ids) != 1:
-                continue
-            qty = line_vals.get("quantity", 1.0)
-            cap = (
-                qty
-                * line_vals.get("price_unit", 0.0)
-                * (1 - (line_vals.get("discount") or 0.0) / 100.0)
-            )
-            items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
-        # browse each model's lines together, so that their fields are read in batch
-        records = {}
-        for model in line_models:
-            for line in self.env[model].browse([i[1] for i in items if i[0] == model]):
-                records[model, line.id] = line
-        invoiced = {}  # order line: [qty (line UoM), untaxed cap]
-        for model, line_id, qty, uom, cap in items:
-            line = records[model, line_id]
-            if uom and uom != line.product_uom.id:
-                qty = self.env["uom.uom"].browse(uom)._compute_quantity(qty, line.product_uom)
-            entry = invoiced.setdefault(line, [0.0, 0.0])
-            entry[0] += qty
-            entry[1] += cap
-        by_order = self._prepmt_deductions_by_order(invoiced)
-        if by_order:
-            # the form's tax totals were computed without the deduction: Odoo computes them
-            # again (the inverse of tax_totals would force the old tax amounts)
-            vals.pop("tax_totals", None)
-            vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
-            for order, amounts in by_order.items():
-                vals["invoice_line_ids"] += order._prepmt_line_commands(amounts, "deduction")
-
-    @api.model
-    def _prepmt_deductions_by_order(self, invoiced, exclude_moves=None):
-        """``{order: {order line: amount}}`` that a final document invoicing ``invoiced``
-        (``{order line: [quantity, untaxed amount]}``) deducts (see
-        ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
-        by_order = defaultdict(dict)
-        for line, (qty, cap) in invoiced.items():
-            if not line._prepmt_has_outstanding():
-                continue
-            if exclude_moves is None:  # a new document: the line's own Prepayment to Deduct
-                amount = line._prepmt_deduction_on_create(qty, cap)
-            else:
-                amount = line._prepmt_deduction_for_qty(qty, exclude_moves=exclude_moves, cap=cap)
-            if not line.currency_id.is_zero(amount):
-                by_order[line.order_id][line] = amount
-        return by_order
-
-    def _prepmt_complete_final_documents(self):
-        """After the standard flows created final invoices / bills: taxes of price-included
-        lines and of the last deduction to the cent."""
-        self._prepmt_fix_included_tax_rounding()
-        self._prepmt_true_up_taxes()
-
-    def _prepmt_sync_deductions(self):
-        """(Re)build the deduction lines of draft final documents from their quantities.
-
-        Final invoices and bills deduct per ``prepayment.line.mixin._prepmt_deduction_for_qty``;
-        a credit note of a final invoice gives back the share of what that invoice deducted
-        that its quantities credit (all of it for a full reversal).
-        """
-        for move in self:
-            if move.state != "draft" or move.is_prepayment or not move.is_invoice():
-                continue
-            held = None  # a deduction takes from the accounts that hold the prepayment
-            if move.move_type in INVOICE_TYPES:
-                by_order = self._prepmt_deductions_by_order(
-                    move._prepmt_final_order_lines(), exclude_moves=move
-                )
-            elif move.reversed_entry_id:
-                by_order = move._prepmt_given_back_by_order()
-                # given back to the accounts the reversed invoice deducted from
-                held = move.reversed_entry_id._prepmt_deducted_by_account()
-            else:
-                continue
-            wanted = {
-                line: amount for amounts in by_order.values() for line, amount in amounts.items()
-            }
-            existing = move.line_ids.filtered(
-                lambda ln: any(a.kind == "deduction" for a in ln.prepmt_allocation_ids)
-            )
-            current = move._prepmt_deducted_by_line()
-            if {ln: round(a, 6) for ln, a in wanted.items()} == {
-                ln: round(a, 6) for ln, a in current.items()
-            }:
-                continue
-            commands = [Command.unlink(ln.id) for ln in existing]
-            for order, amounts in by_order.items():
-                commands += order._prepmt_line_commands(amounts, "deduction", held=held)
-            move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
-            move._prepmt_fix_included_tax_rounding()
-
-    def _prepmt_given_back_by_order(self):
-        """``{order: {order line: amount}}`` that this credit note of a final invoice gives
-        back: what the reversed invoice deducted, in proportion to the quantity credited."""
-        self.ensure_one()
-        original = self.reversed_entry_id
-        deducted = original._prepmt_deducted_by_line()
-        invoiced = original._prepmt_final_order_lines()
-        credited = self._prepmt_final_order_lines()
-        by_order = defaultdict(dict)
-        for line, amount in deducted.items():
-            qty = invoiced.get(line, [0.0])[0]
-            back = credited.get(line, [0.0])[0]
-            currency = line.currency_id
-            if not qty or back / qty >= 1 - 1e-9:
-                share = amount
-            else:
-                share = currency.round(amount * max(back / qty, 0.0))
-            if not currency.is_zero(share):
-                by_order[line.order_id][line] = share
-        return by_order
 
     def _prepmt_check_no_prepayment_draft(self, doc_orders=None):
         """Before final documents (invoices, bills and their credit notes) are posted: no
@@ -566,7 +431,11 @@ class AccountMove(models.Model):
             invoiced = move._prepmt_final_order_lines()
             move._prepmt_check_deductions_billed(deducted, invoiced)
             if move.move_type not in INVOICE_TYPES:
-                continue
+                if move.reversed_entry_id:
+                    continue  # gives back what the reversed document deducted
+                # a credit note that bills negative lines (Odoo switched a negative invoice)
+                invoiced = move._prepmt_billed_lines()
+                deducted = {line: -deducted.get(line, 0.0) for line in invoiced}
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
                 qty = invoiced.get(line, [0.0])[0]
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)

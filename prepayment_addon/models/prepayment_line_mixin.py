@@ -2,7 +2,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Command
 from odoo.tools import float_compare, float_is_zero
 
 from ..helpers import check_percent, distribute, refuse_if_engaged
@@ -438,7 +437,7 @@ class PrepaymentLineMixin(models.AbstractModel):
     def _prepmt_group_keys(self):
         """``{line: key}``: lines of the same key share one prepayment (or deduction) line of
         a document when their order groups prepayment lines: same taxes and analytic
-        distribution (and same account, see ``prepayment.order.mixin._prepmt_line_commands``).
+        distribution (and same account, see ``prepayment.document.builder._line_commands``).
         Lines of the same taxes share their work (hundreds of lines, a handful of taxes)."""
         keys = {}
         taxes_keys = {}
@@ -510,40 +509,6 @@ class PrepaymentLineMixin(models.AbstractModel):
             if not currency.is_zero(share)
         ]
 
-    def _prepare_prepmt_invoice_line(self, amounts, kind, account):
-        """Values of the journal item that carries ``amounts`` (``{order line: untaxed
-        amount}``) for these order lines (one, or several of one group key) on the
-        prepayment ``account``: a prepayment line (``kind`` 'prepayment') or a deduction line
-        of a final document ('deduction', negative), with one allocation per order line."""
-        order = self.order_id
-        order.ensure_one()
-        first = self[0]
-        taxes = first._prepmt_taxes()
-        total = order.currency_id.round(sum(amounts[line] for line in self))
-        sign = -1 if kind == "deduction" else 1
-        return {
-            "name": self._prepmt_line_label(kind),
-            "account_id": account.id,
-            "quantity": 1.0,
-            "price_unit": sign * first._prepmt_price_unit(total, taxes),
-            "tax_ids": [Command.set(taxes.ids)],
-            "analytic_distribution": first.analytic_distribution,
-            # (the document's currency and company, given so that hundreds of allocations
-            # need not work them out from a journal item not created yet)
-            "prepmt_allocation_ids": [
-                Command.create(
-                    {
-                        "kind": kind,
-                        self._prepmt_alloc_field: line.id,
-                        "amount": amounts[line],
-                        "currency_id": order.currency_id.id,
-                        "company_id": order.company_id.id,
-                    }
-                )
-                for line in self
-            ],
-        }
-
     def _prepmt_with_tax(self, untaxed):
         """Total with tax of the journal item that carries ``untaxed`` for these order lines
         (one, or several of one group key): their taxes computed as the document does."""
@@ -601,20 +566,6 @@ class PrepaymentLineMixin(models.AbstractModel):
             )
             qty += move._prepmt_sign() * line_qty
         return qty
-
-    def _prepmt_deduction_on_create(self, qty, cap):
-        """What a new final document that invoices ``qty`` deducts: the line's *Prepayment to
-        Deduct* when it invoices the quantity to invoice now and the user changed what the
-        line proposed, else the proposal for ``qty`` (at most ``cap``)."""
-        self.ensure_one()
-        currency = self.currency_id or self.order_id.currency_id
-        rounding = self.product_uom.rounding or 0.001
-        proposal = self._prepmt_deduction_for_qty(qty)
-        if not float_compare(
-            qty, self.qty_to_invoice, precision_rounding=rounding
-        ) and not currency.is_zero(self.prepmt_amount_to_deduct - proposal):
-            return self.prepmt_amount_to_deduct
-        return self._prepmt_capped(proposal, cap)
 
     def _prepmt_is_last_qty(self, qty, exclude_moves=None):
         """Whether a final document invoicing ``qty`` invoices the line's last quantity."""

@@ -1,11 +1,7 @@
 import logging
-from collections import defaultdict
-
-from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -850,24 +846,17 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # Business: prepayment documents
     # ------------------------------------------------------------------
     def _prepmt_issue_invoice(self, amount=None, total=None):
-        """Issue a prepayment invoice for what is still to invoice, or for the lower untaxed
-        ``amount`` of it (spread over the lines), or for a lower ``total`` with tax (see
-        ``_prepmt_amounts_for_total``); posted when the company says so."""
-        self.ensure_one()
-        self._prepmt_begin_document()
-        if total is not None:
-            amounts = self._prepmt_amounts_for_total(total)
-        else:
-            amounts = self._prepmt_amounts_to_invoice(amount)
-        return self._prepmt_create_move(self._prepmt_invoice_type, amounts, total=total)
+        """Issue a prepayment invoice (bill) of this order: see
+        ``prepayment.document.builder._issue_invoice``, whatever asks for it (the button, the
+        wizard, the mass action, the online payment)."""
+        return self.env["prepayment.document.builder"]._issue_invoice(
+            self, amount=amount, total=total
+        )
 
     def _prepmt_issue_credit_memo(self):
-        """Issue a prepayment credit memo for all that is outstanding."""
-        self.ensure_one()
-        self._prepmt_begin_document()
-        amounts = self._prepmt_amounts_to_credit()
-        held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
-        return self._prepmt_create_move(self._prepmt_refund_type, amounts, held=held)
+        """Issue a prepayment credit memo of this order: see
+        ``prepayment.document.builder._issue_credit_memo``."""
+        return self.env["prepayment.document.builder"]._issue_credit_memo(self)
 
     def _prepmt_begin_document(self):
         """Lock the order and read it afresh before computing a document's amounts."""
@@ -987,65 +976,6 @@ class PrepaymentOrderMixin(models.AbstractModel):
             )
         return amounts
 
-    def _prepmt_create_move(self, move_type, amounts, held=None, total=None):
-        """Create the prepayment document of ``move_type`` for ``amounts`` (``{order line:
-        untaxed amount}``, on the accounts ``held`` says, see ``_prepmt_line_commands``), and
-        post it unless the company reviews drafts first. With ``total``, the document's total
-        with tax is made exactly ``total``: the cent that no untaxed amount reaches goes on
-        its tax, as Odoo does on a down payment of a fixed amount."""
-        self.ensure_one()
-        currency = self.currency_id
-        vals = self._prepare_prepmt_invoice(move_type)
-        vals["invoice_line_ids"] = self._prepmt_line_commands(amounts, "prepayment", held=held)
-        Move = self.env["account.move"]
-        if not Move.has_access("create"):
-            # Like Odoo's down payments: a salesperson without billing rights may invoice
-            # what the order requires; the document is created as superuser.
-            self.check_access("write")
-            Move = Move.sudo()
-        move = Move.with_company(self.company_id).create(vals)
-        move._prepmt_fix_included_tax_rounding()
-        move._prepmt_true_up_taxes()
-        if total is not None:
-            move._prepmt_force_total(total)
-        if currency.compare_amounts(move.amount_total, 0) < 0:
-            # negative lines (discounts, returns) that carry more tax than the others
-            raise UserError(
-                self.env._(
-                    "The prepayment document of %(order)s would have a negative total with taxes (%(total)s): "  # noqa: E501
-                    "its negative lines carry more tax than the others. "
-                    "Change the amount or the lines' prepayment %%.",
-                    order=self.name,
-                    total=currency.format(move.amount_total),
-                )
-            )
-        can_post = self.env.su or self.env.user.has_group("account.group_account_invoice")
-        if self.company_id.prepmt_auto_post and can_post:
-            # its amounts are what the lines still have to invoice or credit, worked out
-            # under the lock: posting need not check the order's ledger again (a flag, not
-            # the document's id: one environment for all the documents of a mass action)
-            move.with_context(prepmt_engine_built=True).action_post()
-        elif self.company_id.prepmt_auto_post:
-            # Like Odoo's down payments: users without billing rights leave a draft that
-            # the accounting team posts.
-            self.message_post(
-                body=Markup(
-                    self.env._(
-                        "Draft prepayment document %(doc)s created: you may not post invoices, "
-                        "so an accountant will review and post it."
-                    )
-                )
-                % {"doc": move._get_html_link()}
-            )
-        else:
-            self.message_post(
-                body=Markup(
-                    self.env._("Draft prepayment document %(doc)s created: review and post it.")
-                )
-                % {"doc": move._get_html_link()}
-            )
-        return move.sudo(False)
-
     def _prepare_prepmt_invoice(self, move_type):
         """Header values of a prepayment document of ``move_type`` (completed by the
         adapters), without lines."""
@@ -1065,46 +995,6 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "invoice_line_ids": [],
         }
 
-    def _prepmt_line_commands(self, amounts, kind, held=None):
-        """Invoice line commands for ``{order line: untaxed amount}``: the prepayment lines
-        of a prepayment document (``kind`` 'prepayment') or the deduction lines of a final
-        document ('deduction'). Lines are grouped by account, taxes and analytic distribution
-        when the order groups them (see ``prepayment.line.mixin._prepmt_group_keys``), one
-        per account and order line otherwise.
-
-        ``held`` (``{order line: {account: amount}}``) says on which accounts the amounts
-        are taken back: a prepayment credit memo and a deduction take back what the accounts
-        credited for the line still hold (the default for deductions), a credit note of a
-        final invoice gives back to the accounts that invoice deducted from. Without it, a
-        prepayment goes to each line's prepayment account (``_prepmt_new_accounts``)."""
-        self.ensure_one()
-        if held is None and kind == "deduction":
-            held = self.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
-        return [
-            Command.create(lines._prepare_prepmt_invoice_line(group, kind, account))
-            for account, lines, group in self._prepmt_groups(amounts, held)
-        ]
-
-    def _prepmt_groups(self, amounts, held=None):
-        """``[(account, order lines, {order line: amount})]``: the journal items that
-        ``_prepmt_line_commands`` makes of ``amounts``, one per account and group key."""
-        groups = defaultdict(dict)
-        accounts = {}
-        lines = self.order_line.browse([line.id for line in amounts])
-        group_keys = lines._prepmt_group_keys()
-        new_accounts = lines._prepmt_new_accounts()
-        for line, amount in amounts.items():
-            for account, share in line._prepmt_split_by_account(
-                amount, (held or {}).get(line), new_accounts[line]
-            ):
-                key = (account.id, *group_keys[line])
-                accounts[key] = account
-                groups[key][line] = share
-        return [
-            (accounts[key], self.order_line.browse([line.id for line in group]), group)
-            for key, group in groups.items()
-        ]
-
     def _prepmt_total_with_tax(self, amounts):
         """Total with taxes of a prepayment document that would invoice ``amounts``
         (``{order line: untaxed amount}``): its lines are built as the document's are (grouped
@@ -1117,7 +1007,8 @@ class PrepaymentOrderMixin(models.AbstractModel):
             return 0.0
         AccountTax = self.env["account.tax"]
         base_lines = []
-        for command in self._prepmt_line_commands(amounts, "prepayment"):
+        builder = self.env["prepayment.document.builder"]
+        for command in builder._line_commands(self, amounts, "prepayment"):
             vals = command[2]
             base_lines.append(
                 AccountTax._prepare_base_line_for_taxes_computation(
@@ -1143,12 +1034,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
         total with tax is nearest its share, chosen so that the totals add up to ``total`` to
         the cent (a total that one group's tax cannot reach, another group makes up), spread
         over the group's lines in proportion to what each still has to invoice. When no
-        choice adds up (one tax group, a total its tax rounding skips), ``_prepmt_create_move``
+        choice adds up (one tax group, a total its tax rounding skips), the builder
         puts the missing cent on the tax."""
         self.ensure_one()
         currency = self.currency_id
         due = self._prepmt_amounts_to_invoice()
-        groups = self._prepmt_groups(due)
+        groups = self.env["prepayment.document.builder"]._groups(self, due)
         totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
         # the bound is the document's total, as the wizard shows it (a company that rounds
         # taxes globally: the journal items' totals may miss its cent)

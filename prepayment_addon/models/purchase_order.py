@@ -39,10 +39,10 @@ class PurchaseOrder(models.Model):
 
     def action_create_invoice(self):
         before = self.invoice_ids
-        # the deduction lines went into the creation (account.move._prepmt_add_deduction_vals)
+        # the deduction lines went into the creation (prepayment.document.builder._add_deductions)
         action = super().action_create_invoice()
         moves = self.invoice_ids - before
-        moves._prepmt_complete_final_documents()
+        self.env["prepayment.document.builder"]._finish(moves)
         return action
 
     # ------------------------------------------------------------------

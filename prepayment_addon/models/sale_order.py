@@ -51,9 +51,9 @@ class SaleOrder(models.Model):
         return super()._action_cancel()
 
     def _create_invoices(self, grouped=False, final=False, date=None):
-        # the deduction lines went into the creation (account.move._prepmt_add_deduction_vals)
+        # the deduction lines went into the creation (prepayment.document.builder._add_deductions)
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
-        moves._prepmt_complete_final_documents()
+        self.env["prepayment.document.builder"]._finish(moves)
         return moves
 
     # ------------------------------------------------------------------

@@ -137,7 +137,7 @@ class PrepaymentTestOrder(models.Model):
                     "invoice_line_ids": commands,
                 }
             )
-        moves._prepmt_complete_final_documents()
+        self.env["prepayment.document.builder"]._finish(moves)
         return moves
 
     # ------------------------------------------------------------------
