@@ -607,10 +607,31 @@ class PrepaymentLineMixin(models.AbstractModel):
         elif qty / remaining <= 0:
             return 0.0
         else:
+            # in proportion, and never less than the quantity left after it lets the
+            # documents to come deduct (see _prepmt_deduction_minimum)
+            minimum = self._prepmt_deduction_minimum(qty, exclude_moves)
             amount = sign * min(
-                sign * currency.round(outstanding * qty / remaining), sign * outstanding
+                max(sign * currency.round(outstanding * qty / remaining), sign * minimum),
+                sign * outstanding,
             )
         return self._prepmt_capped(amount, cap)
+
+    def _prepmt_deduction_minimum(self, qty, exclude_moves=None):
+        """The least a final document that invoices ``qty`` (line UoM) must deduct: what is
+        outstanding beyond what the quantity left to invoice after it can still deduct (its
+        share of the line's subtotal), so that the documents to come can always deduct the
+        rest, all of it with the last quantity (as Business Central's least *Prepmt Amt to
+        Deduct*). A document that deducted less would leave a last invoice that cannot deduct
+        what is outstanding without billing less than nothing. In the line's direction."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
+        ordered = self._prepmt_ordered_qty()
+        after = ordered - self._prepmt_posted_invoiced_qty(exclude_moves) - qty
+        room = 0.0
+        if ordered and after * ordered > 0:
+            room = sign * self.price_subtotal * after / ordered
+        return sign * max(currency.round(sign * self.prepmt_amount_outstanding - room), 0.0)
 
     def _prepmt_capped(self, amount, cap):
         """``amount`` bounded by ``cap``, the untaxed amount a document invoices for the line
@@ -621,11 +642,14 @@ class PrepaymentLineMixin(models.AbstractModel):
         sign = self._prepmt_sign()
         return sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
 
-    def _prepmt_deduction_error(self, amount, outstanding=None, last=False, move=None):
+    def _prepmt_deduction_error(
+        self, amount, outstanding=None, last=False, move=None, minimum=None
+    ):
         """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
         0 and what is outstanding (in the line's direction); the final document that invoices
-        the line's last quantity deducts all that is outstanding. With ``move``, the message
-        says how to correct that draft document."""
+        the line's last quantity deducts all that is outstanding, another at least
+        ``minimum`` (see ``_prepmt_deduction_minimum``). With ``move``, the message says how
+        to correct that draft document."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
@@ -635,7 +659,12 @@ class PrepaymentLineMixin(models.AbstractModel):
             or currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0
         )
         not_all = last and currency.compare_amounts(amount, outstanding) != 0
-        if not (out_of_range or not_all):
+        too_little = (
+            not last
+            and minimum is not None
+            and currency.compare_amounts(sign * amount, sign * minimum) < 0
+        )
+        if not (out_of_range or not_all or too_little):
             return False
         values = {
             "line": self.name,
@@ -655,6 +684,16 @@ class PrepaymentLineMixin(models.AbstractModel):
             return self.env._(
                 "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and the %(outstanding)s still outstanding, "  # noqa: E501
                 "not %(amount)s.",
+                **values,
+            )
+        if too_little:
+            return self.env._(
+                "%(move)s must deduct at least %(minimum)s of the %(outstanding)s of "
+                "prepayment still outstanding for line %(line)s of %(order)s, not %(amount)s: "
+                "the quantity left to invoice after it can deduct no more than the rest. "
+                "Correct its deduction line, or click 'Update Prepayment Deductions' to deduct "
+                "what its quantities call for.",
+                minimum=currency.format(minimum),
                 **values,
             )
         return self.env._(
