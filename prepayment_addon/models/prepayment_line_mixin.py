@@ -688,11 +688,10 @@ class PrepaymentLineMixin(models.AbstractModel):
             )
         if too_little:
             return self.env._(
-                "%(move)s must deduct at least %(minimum)s of the %(outstanding)s of "
-                "prepayment still outstanding for line %(line)s of %(order)s, not %(amount)s: "
+                "%(move)s must deduct at least %(minimum)s of the %(outstanding)s of prepayment still outstanding for line %(line)s of %(order)s, not %(amount)s: "  # noqa: E501
                 "the quantity left to invoice after it can deduct no more than the rest. "
-                "Correct its deduction line, or click 'Update Prepayment Deductions' to deduct "
-                "what its quantities call for.",
+                "Correct its deduction line, "
+                "or click 'Update Prepayment Deductions' to deduct what its quantities call for.",
                 minimum=currency.format(minimum),
                 **values,
             )
