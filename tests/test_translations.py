@@ -150,7 +150,8 @@ class TestTranslatedOrder(SalePrepaymentCase):
                     order.order_line[0].with_context(lang=lang).unlink()
         with self.assertRefused(
             UserError,
-            r"post a prepayment credit memo first \(the Prepayment Credit Memo button\), then "
+            r"post a prepayment credit memo first \(the Prepayment Credit Memo button, with only "
+            r"this line chosen to credit it alone\), then "
             r"delete the line",
         ):
             order.order_line[0].with_context(lang="en_US").unlink()
