@@ -204,6 +204,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     )
     prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
     prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
+    prepmt_rule_reason = fields.Char(
+        "Prepayment % Set By",
+        compute="_compute_prepmt_rule_reason",
+        help="The prepayment rule on the customer's risk that set the lines' %, and why (read "
+        "from the accounting when the quotation was made and again at its confirmation).",
+    )
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -610,15 +616,91 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_rule_percents(self, products):
         """``{product id: %}`` of the prepayment rules valid on the order date."""
         self.ensure_one()
-        date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
         return self.env["prepayment.rule"]._get_percents(
+            *self._prepmt_rule_args(), products, order=self
+        )
+
+    def _prepmt_rule_args(self):
+        """The arguments of ``prepayment.rule._get_rules`` for this order, but the products."""
+        self.ensure_one()
+        date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
+        return (
             self._prepmt_order_type,
             self.company_id,
             date,
             self._prepmt_invoice_partner(),
             self._prepmt_pricelist(),
-            products,
         )
+
+    @adapter_depends(
+        "partner_id", "date_order", "order_line.product_id", "order_line.prepmt_percent"
+    )
+    def _compute_prepmt_rule_reason(self):
+        for order in self:
+            order.prepmt_rule_reason = order._prepmt_risk_reason_text()
+
+    def _prepmt_risk_reason_text(self):
+        """Which rule on the customer's risk gave the lines their %, and why ("All products /
+        Invoices Overdue: 50% (overdue invoices: 2, 4,350.00)"), or False."""
+        self.ensure_one()
+        lines = self._prepmt_lines()
+        if not lines or not self._prepmt_has_risk_rules():
+            return False
+        found = self.env["prepayment.rule"]._get_rules(
+            *self._prepmt_rule_args(), lines.product_id, order=self
+        )
+        texts = []
+        for line in lines:
+            rule, reason = found.get(line.product_id.id) or (None, False)
+            if not reason or line.prepmt_percent != rule.percent:
+                continue
+            text = self.env._(
+                "%(rule)s (%(reason)s)", rule=rule.sudo().display_name, reason=reason
+            )
+            if text not in texts:
+                texts.append(text)
+        return "; ".join(texts) or False
+
+    def _prepmt_has_risk_rules(self):
+        """Whether rules on the customer's risk exist for this order's type and company."""
+        self.ensure_one()
+        return bool(
+            self.env["prepayment.rule"]
+            .sudo()
+            .search_count(
+                [
+                    ("risk", "!=", False),
+                    ("order_type", "=", self._prepmt_order_type),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ],
+                limit=1,
+            )
+        )
+
+    def _prepmt_reapply_rules(self):
+        """At confirmation: the rules again, the customer's risk read as it is now, on the
+        lines whose % the rules or the order's % gave; a % the user typed on a line (one
+        that no rule matching the line, nor the order, gives) stays, as do the lines whose
+        prepayment is invoiced."""
+        for order in self:
+            lines = order._prepmt_lines().filtered(
+                lambda ln: not any(
+                    a.kind == "prepayment" and a.move_id.state == "posted"
+                    for a in ln.prepmt_allocation_ids
+                )
+            )
+            if not lines or not order._prepmt_has_risk_rules():
+                continue
+            candidates = self.env["prepayment.rule"]._get_candidate_percents(
+                *order._prepmt_rule_args(), lines.product_id
+            )
+            wanted = lines._prepmt_default_percents()
+            for line in lines:
+                plain, risky = candidates[line.product_id.id]
+                given = order.prepmt_percent if plain is None else plain
+                from_rules = line.prepmt_percent == given or line.prepmt_percent in risky
+                if from_rules and line.prepmt_percent != wanted[line]:
+                    line.prepmt_percent = wanted[line]
 
     def _prepmt_spread_amount(self, total):
         """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts
