@@ -118,7 +118,10 @@ class PrepaymentCreditMemoWizardLine(models.TransientModel):
     _description = "Order Line of a Prepayment Credit Memo"
 
     wizard_id = fields.Many2one(
-        "prepayment.credit.memo.wizard", required=True, ondelete="cascade"
+        "prepayment.credit.memo.wizard",
+        string="Credit Memo Window",
+        required=True,
+        ondelete="cascade",
     )
     line_ref = fields.Integer("Order Line ID", required=True)
     selected = fields.Boolean("Credit", default=True)
