@@ -242,8 +242,7 @@ class FirstImpressionScenarios:
         with self.assertRefused(
             UserError,
             r"post a prepayment credit memo first \(the %s button, with only this line chosen "
-            r"to credit it alone\), then delete the line\.$"
-            % button,
+            r"to credit it alone\), then delete the line\.$" % button,
         ):
             order.order_line[0].unlink()
         order.action_create_prepmt_credit_memo()

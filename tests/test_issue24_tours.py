@@ -75,9 +75,7 @@ class TestIssue24Tours(HttpCase):
                 "invoice_date": date,
                 "invoice_date_due": date,
                 "invoice_line_ids": [
-                    Command.create(
-                        {"product_id": self.desk.id, "price_unit": 800.0, "tax_ids": []}
-                    )
+                    Command.create({"product_id": self.desk.id, "price_unit": 800.0, "tax_ids": []})
                 ],
             }
         )

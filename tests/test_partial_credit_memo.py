@@ -66,9 +66,7 @@ class PartialCreditMemoScenarios:
             for row in wizard.line_ids
         ]
         line_a, line_b = self.lines(order)
-        self.assertEqual(
-            rows, [(True, line_a.name, 300.0, 345.0), (True, line_b.name, 30.0, 34.5)]
-        )
+        self.assertEqual(rows, [(True, line_a.name, 300.0, 345.0), (True, line_b.name, 30.0, 34.5)])
         # all of it: what the Prepayment Credit Memo button gave before
         move = self.create_credit(wizard)
         self.assertEqual((move.amount_untaxed, move.amount_total), (330.0, 379.5))

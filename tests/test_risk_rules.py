@@ -192,7 +192,12 @@ class TestRiskRules(SalePrepaymentCase):
             )
         with self.assertRaisesRegex(ValidationError, "clear its customer and pricelist"):
             self.env["prepayment.rule"].create(
-                {"order_type": "sale", "percent": 50, "risk": "overdue", "partner_id": self.partner_a.id}
+                {
+                    "order_type": "sale",
+                    "percent": 50,
+                    "risk": "overdue",
+                    "partner_id": self.partner_a.id,
+                }
             )
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.env["prepayment.rule"].create(

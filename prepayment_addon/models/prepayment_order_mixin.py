@@ -654,9 +654,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
             rule, reason = found.get(line.product_id.id) or (None, False)
             if not reason or line.prepmt_percent != rule.percent:
                 continue
-            text = self.env._(
-                "%(rule)s (%(reason)s)", rule=rule.sudo().display_name, reason=reason
-            )
+            text = self.env._("%(rule)s (%(reason)s)", rule=rule.sudo().display_name, reason=reason)
             if text not in texts:
                 texts.append(text)
         return "; ".join(texts) or False
@@ -684,9 +682,11 @@ class PrepaymentOrderMixin(models.AbstractModel):
         prepayment is invoiced."""
         for order in self:
             lines = order._prepmt_lines().filtered(
-                lambda ln: not any(
-                    a.kind == "prepayment" and a.move_id.state == "posted"
-                    for a in ln.prepmt_allocation_ids
+                lambda ln: (
+                    not any(
+                        a.kind == "prepayment" and a.move_id.state == "posted"
+                        for a in ln.prepmt_allocation_ids
+                    )
                 )
             )
             if not lines or not order._prepmt_has_risk_rules():

@@ -472,9 +472,7 @@ class PrepaymentRule(models.Model):
                 amount=currency.format(sum(overdue.mapped("amount_residual_signed"))),
             )
         if risk == "new_customer":
-            if Move.search_count(
-                [*base, ("payment_state", "in", ("paid", "in_payment"))], limit=1
-            ):
+            if Move.search_count([*base, ("payment_state", "in", ("paid", "in_payment"))], limit=1):
                 return False
             return self.env._("no paid invoice yet")
         return False

@@ -64,13 +64,14 @@ class PrepaymentCreditMemoWizard(models.TransientModel):
         """The order lines chosen to be credited."""
         self.ensure_one()
         order = self._get_order()
-        return order.order_line.browse(
-            self.line_ids.filtered("selected").mapped("line_ref")
-        ).exists() & order.order_line
+        return (
+            order.order_line.browse(self.line_ids.filtered("selected").mapped("line_ref")).exists()
+            & order.order_line
+        )
 
     @api.depends("res_model", "res_id", "line_ids.selected")
     def _compute_order(self):
-        super()._compute_order()
+        res = super()._compute_order()
         for wizard in self:
             order = wizard._get_order()
             if not order:
@@ -83,6 +84,7 @@ class PrepaymentCreditMemoWizard(models.TransientModel):
             }
             wizard.amount_to_invoice = currency.round(sum(base.values()))
             wizard.total_to_invoice = order._prepmt_total_with_tax(base) if base else 0.0
+        return res
 
     def _prepmt_amounts_of_amount(self, order, amount):
         return order._prepmt_amounts_to_credit_part(self._prepmt_chosen_lines(), amount=amount)
@@ -145,6 +147,4 @@ class PrepaymentCreditMemoWizardLine(models.TransientModel):
             line = order.order_line.browse(wline.line_ref).exists() if order else None
             wline.name = line.name if line else False
             wline.amount_outstanding = line.prepmt_amount_outstanding if line else 0.0
-            wline.amount_outstanding_incl = (
-                line.prepmt_amount_outstanding_incl if line else 0.0
-            )
+            wline.amount_outstanding_incl = line.prepmt_amount_outstanding_incl if line else 0.0
