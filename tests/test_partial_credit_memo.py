@@ -53,6 +53,15 @@ class PartialCreditMemoScenarios:
     def lines(self, order):
         return order.order_line.sorted("id")
 
+    def assertAnalysis(self, order, required, invoiced, outstanding):
+        """*Open Prepayments* says what the order says."""
+        self.env["prepayment.analysis"].invalidate_model()  # its ids are row numbers
+        rows = self.env["prepayment.analysis"].search([("order_name", "=", order.name)])
+        self.assertEqual(
+            tuple(round(sum(rows.mapped(f)), 2) for f in ("required", "invoiced", "outstanding")),
+            (required, invoiced, outstanding),
+        )
+
     # ------------------------------------------------------------------ tests
     def test_window_lists_the_lines_all_chosen(self):
         order = self.invoiced_order()
@@ -93,6 +102,7 @@ class PartialCreditMemoScenarios:
         self.assertEqual(order.prepmt_amount_invoiced_incl, 345.0)
         self.assertEqual(order.prepmt_amount_to_invoice, 30.0)
         self.assertEqual(order.prepmt_state, "to_invoice")
+        self.assertAnalysis(order, 330.0, 300.0, 300.0)
         # matched with the invoice it cancels: the invoice asks 345.00, the credit memo is settled
         self.assertEqual(invoice.amount_residual, 345.0)
         self.assertTrue(move.currency_id.is_zero(move.amount_residual))
@@ -123,6 +133,7 @@ class PartialCreditMemoScenarios:
         self.assertEqual(order.prepmt_amount_invoiced, 230.0)
         self.assertEqual(order.prepmt_amount_invoiced_incl, 264.5)
         self.assertEqual(order.prepmt_amount_to_invoice, 100.0)
+        self.assertAnalysis(order, 330.0, 230.0, 230.0)
         self.assertLedger(order)
         # the rest is deducted by the final invoice
         self.deliver_all(order)
