@@ -213,7 +213,8 @@ class FirstImpressionScenarios:
         with self.assertRefused(
             UserError,
             r"^Line .* of %s has an invoiced prepayment of .*300\.00 that was not deducted: "
-            r"post a prepayment credit memo first \(the %s button\), then set the line's "
+            r"post a prepayment credit memo first \(the %s button, with only this line chosen "
+            r"to credit it alone\), then set the line's "
             r"quantity to 0 \(a confirmed order keeps its lines\)\.$" % (order.name, button),
         ):
             with Form(order) as form:
@@ -240,8 +241,8 @@ class FirstImpressionScenarios:
         button = "Prepayment Credit Memo" if self.side.inbound else "Prepayment Refund"
         with self.assertRefused(
             UserError,
-            r"post a prepayment credit memo first \(the %s button\), then delete the line\.$"
-            % button,
+            r"post a prepayment credit memo first \(the %s button, with only this line chosen "
+            r"to credit it alone\), then delete the line\.$" % button,
         ):
             order.order_line[0].unlink()
         order.action_create_prepmt_credit_memo()

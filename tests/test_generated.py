@@ -896,6 +896,83 @@ class DraftScenarios:
             self.assertLedger(order)
 
 
+# ------------------------------------------------------------ issue 24 (partial credit memo)
+ACTIONS += ("partial_credit_memo",)
+
+
+class PartialCreditScenarios:
+    """Issue 24, point 2: the prepayment credit memo window with drawn lines and a drawn
+    lower amount, untaxed or with tax."""
+
+    def act_partial_credit_memo(self, data, order):
+        """Credit drawn lines (all they hold, or a drawn lower amount, untaxed or with tax):
+        the lines not chosen keep what they hold, the chosen ones keep the rest, the
+        document is what was typed."""
+        currency = order.currency_id
+        if currency.compare_amounts(order.prepmt_amount_outstanding, 0) <= 0:
+            with self.refused(order):
+                order.action_open_prepmt_credit_memo_wizard()
+            return
+        action = order.action_open_prepmt_credit_memo_wizard()
+        form = Form(self.env[action["res_model"]].with_context(action["context"]))
+        count = len(form.line_ids)
+        chosen = data.draw(st.lists(st.booleans(), min_size=count, max_size=count), label="chosen")
+        for index, keep in enumerate(chosen):
+            if not keep:
+                with form.line_ids.edit(index) as row:
+                    row.selected = False
+        held = form.amount_to_invoice
+        if currency.compare_amounts(held, 0) <= 0:
+            # nothing chosen, or only lines holding a negative prepayment (discounts)
+            wizard = form.save()
+            with self.refused(order):
+                wizard.action_create_credit_memo()
+            return
+        with_tax = data.draw(st.booleans(), label="credit with tax")
+        if with_tax:
+            form.with_tax = True
+            due = form.total_to_invoice
+            if currency.compare_amounts(due, 0) <= 0:
+                wizard = form.save()
+                with self.refused(order):
+                    wizard.action_create_credit_memo()
+                return
+        else:
+            due = held
+        typed = data.draw(st.integers(1, round(due * 100)), label="credit cents") / 100.0
+        form["amount_total" if with_tax else "amount"] = typed
+        wizard = form.save()
+        chosen_lines = wizard._prepmt_chosen_lines()
+        before = {line: line.prepmt_amount_outstanding for line in order._prepmt_lines()}
+        moves = order.prepmt_move_ids
+        before_all = self.snapshot(order)
+        try:
+            with self.env.cr.savepoint():
+                if self.refused_if_negative_total(order, wizard.action_create_credit_memo):
+                    return
+        except UserError as error:
+            # a total with tax so small that no untaxed amount of the lines carries it
+            self.assertIn("too small to credit", str(error))
+            self.env.invalidate_all()
+            self.assertEqual(self.snapshot(order), before_all)
+            event("refused: too small")
+            return
+        move = order.prepmt_move_ids - moves
+        self.assertEqual(len(move), 1)
+        if with_tax:
+            self.assertEqual(currency.round(move.amount_total), typed)
+        else:
+            self.assertEqual(currency.round(move.amount_untaxed), typed)
+        for line, outstanding in before.items():
+            now = line.prepmt_amount_outstanding
+            if line not in chosen_lines:
+                self.assertEqual(now, outstanding, f"{line.name} was not chosen")
+                continue
+            sign = -1 if outstanding < 0 else 1
+            self.assertGreaterEqual(currency.compare_amounts(sign * now, 0), 0)
+            self.assertLessEqual(currency.compare_amounts(sign * now, sign * outstanding), 0)
+
+
 class GeneratedRegressions:
     """Failing examples found by the generated scenarios, kept with concrete numbers."""
 
@@ -1063,12 +1140,20 @@ class GeneratedRegressions:
 
 
 class TestSaleGenerated(
-    GeneratedScenarios, DraftScenarios, GeneratedRegressions, SalePrepaymentCase
+    GeneratedScenarios,
+    DraftScenarios,
+    PartialCreditScenarios,
+    GeneratedRegressions,
+    SalePrepaymentCase,
 ):
     pass
 
 
 class TestPurchaseGenerated(
-    GeneratedScenarios, DraftScenarios, GeneratedRegressions, PurchasePrepaymentCase
+    GeneratedScenarios,
+    DraftScenarios,
+    PartialCreditScenarios,
+    GeneratedRegressions,
+    PurchasePrepaymentCase,
 ):
     pass

@@ -56,7 +56,8 @@ class GuardScenarios:
             UserError,
             r"^Line .* of %s has an invoiced prepayment of .*300\.00 that was not "
             r"deducted: post a prepayment credit memo first \(the Prepayment (Credit Memo|Refund) "
-            r"button\), then delete the line\.$" % order.name,
+            r"button, with only this line chosen to credit it alone\), then delete the line\.$"
+            % order.name,
         ):
             order.unlink()
         self.assertUnchanged(order, before)

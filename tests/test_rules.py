@@ -150,7 +150,12 @@ class TestRuleEngineIsShared(PrepaymentCase):
     def test_same_engine(self):
         from odoo.addons.prepayment_addon.models import prepayment_rule
 
-        self.assertEqual(len(prepayment_rule.RULE_LEVELS), 9)
+        # the customer's risk first (issue 24: product, category, all products), then the nine
+        self.assertEqual(len(prepayment_rule.RULE_LEVELS), 12)
+        self.assertEqual(
+            [level for level in prepayment_rule.RULE_LEVELS if level[1] == "risk"],
+            prepayment_rule.RULE_LEVELS[:3],
+        )
         sale = type(self.env["sale.order"])._prepmt_rule_percents
         purchase = type(self.env["purchase.order"])._prepmt_rule_percents
         self.assertIs(sale, purchase)

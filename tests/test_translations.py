@@ -94,10 +94,11 @@ class TestTranslatedOrder(SalePrepaymentCase):
         "de_DE": r"^Zeile .* von {order} hat eine abgerechnete Vorauszahlung von "
         r".*300[.,]00.* die nicht "
         r"abgezogen wurde: buchen Sie zuerst eine Vorauszahlungsgutschrift \(Schaltfläche "
-        r"Vorauszahlungsgutschrift\) und löschen Sie dann die Zeile\.$",
+        r"Vorauszahlungsgutschrift, nur diese Zeile ausgewählt, um sie allein gutzuschreiben\) "
+        r"und löschen Sie dann die Zeile\.$",
         "fr_FR": r"^La ligne .* de {order} a un acompte facturé de .*300[.,]00.* qui n'a pas été "
-        r"déduit : comptabilisez d'abord un avoir d'acompte \(bouton Avoir d'acompte\), puis "
-        r"supprimez la ligne\.$",
+        r"déduit : comptabilisez d'abord un avoir d'acompte \(bouton Avoir d'acompte, avec "
+        r"cette seule ligne choisie pour la créditer seule\), puis supprimez la ligne\.$",
     }
 
     @classmethod
@@ -150,7 +151,8 @@ class TestTranslatedOrder(SalePrepaymentCase):
                     order.order_line[0].with_context(lang=lang).unlink()
         with self.assertRefused(
             UserError,
-            r"post a prepayment credit memo first \(the Prepayment Credit Memo button\), then "
+            r"post a prepayment credit memo first \(the Prepayment Credit Memo button, with only "
+            r"this line chosen to credit it alone\), then "
             r"delete the line",
         ):
             order.order_line[0].with_context(lang="en_US").unlink()

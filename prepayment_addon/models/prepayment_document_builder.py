@@ -45,14 +45,22 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         return self._create_document(order, order._prepmt_invoice_type, amounts, total=total)
 
     @api.model
-    def _issue_credit_memo(self, order):
-        """Issue a prepayment credit memo of ``order`` for all that is outstanding, taken
-        back from the accounts that hold it."""
+    def _issue_credit_memo(self, order, amounts=None, total=None):
+        """Issue a prepayment credit memo of ``order`` for all that is outstanding, or for
+        ``amounts`` (``{order line: untaxed amount}``, each checked against what its line
+        holds once the order is locked: ``_prepmt_check_amounts_to_credit``; the rest stays
+        invoiced), taken back from the accounts that hold it. With ``total``, the document's
+        total with tax is exactly that (a lowered amount typed with tax)."""
         order.ensure_one()
         order._prepmt_begin_document()
-        amounts = order._prepmt_amounts_to_credit()
+        if amounts is None:
+            amounts = order._prepmt_amounts_to_credit()
+        else:
+            amounts = order._prepmt_check_amounts_to_credit(amounts)
         held = order.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
-        return self._create_document(order, order._prepmt_refund_type, amounts, held=held)
+        return self._create_document(
+            order, order._prepmt_refund_type, amounts, held=held, total=total
+        )
 
     @api.model
     def _create_document(self, order, move_type, amounts, held=None, total=None):

@@ -265,15 +265,24 @@ class PrepaymentLineMixin(models.AbstractModel):
         if self._prepmt_deletable():
             return self.env._(
                 "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not deducted: "  # noqa: E501
-                "post a prepayment credit memo first (the %(button)s button), then delete the line.",  # noqa: E501
+                "post a prepayment credit memo first (the %(button)s button, with only this line chosen to credit it alone), "  # noqa: E501
+                "then delete the line.",
                 **values,
             )
         return self.env._(
             "Line %(line)s of %(order)s has an invoiced prepayment of %(amount)s that was not deducted: "  # noqa: E501
-            "post a prepayment credit memo first (the %(button)s button), "
+            "post a prepayment credit memo first (the %(button)s button, with only this line chosen to credit it alone), "  # noqa: E501
             "then set the line's quantity to 0 (a confirmed order keeps its lines).",
             **values,
         )
+
+    def action_open_prepmt_credit_memo_wizard(self):
+        """The order's prepayment credit memo window with only this line chosen (the way out
+        that the deletion guard names)."""
+        self.ensure_one()
+        return self.order_id.with_context(
+            prepmt_credit_line_ids=self.ids
+        ).action_open_prepmt_credit_memo_wizard()
 
     def _prepmt_on_draft_message(self, docs):
         return self.env._(

@@ -218,6 +218,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     )
     prepmt_move_count = fields.Integer(compute="_compute_prepmt_move_count")
     prepmt_allow_quotation = fields.Boolean(related="company_id.prepmt_allow_quotation")
+    prepmt_rule_reason = fields.Char(
+        "Prepayment % Set By",
+        compute="_compute_prepmt_rule_reason",
+        help="The prepayment rule on the customer's risk that set the lines' %, and why (read "
+        "from the accounting when the quotation was made and again at its confirmation).",
+    )
 
     prepmt_percent_effective = fields.Float(
         "Overall Prepayment %",
@@ -585,6 +591,26 @@ class PrepaymentOrderMixin(models.AbstractModel):
             moves |= order._prepmt_issue_credit_memo()
         return self._prepmt_action_view_moves(moves)
 
+    def action_open_prepmt_credit_memo_wizard(self):
+        """The prepayment credit memo window: the lines with what each holds not yet
+        deducted, all chosen (only those of context key ``prepmt_credit_line_ids`` when
+        given: the line a user wants to delete)."""
+        self.ensure_one()
+        self._prepmt_check_can_invoice()
+        self._prepmt_amounts_to_credit()  # nothing outstanding: said at once
+        return {
+            "name": self._prepmt_credit_memo_button(),
+            "type": "ir.actions.act_window",
+            "res_model": "prepayment.credit.memo.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_res_model": self._name,
+                "default_res_id": self.id,
+                "prepmt_credit_line_ids": self.env.context.get("prepmt_credit_line_ids"),
+            },
+        }
+
     def action_open_prepmt_invoice_wizard(self):
         self.ensure_one()
         self._prepmt_check_can_invoice()
@@ -658,15 +684,91 @@ class PrepaymentOrderMixin(models.AbstractModel):
     def _prepmt_rule_percents(self, products):
         """``{product id: %}`` of the prepayment rules valid on the order date."""
         self.ensure_one()
-        date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
         return self.env["prepayment.rule"]._get_percents(
+            *self._prepmt_rule_args(), products, order=self
+        )
+
+    def _prepmt_rule_args(self):
+        """The arguments of ``prepayment.rule._get_rules`` for this order, but the products."""
+        self.ensure_one()
+        date = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.today()
+        return (
             self._prepmt_order_type,
             self.company_id,
             date,
             self._prepmt_invoice_partner(),
             self._prepmt_pricelist(),
-            products,
         )
+
+    @adapter_depends(
+        "partner_id", "date_order", "order_line.product_id", "order_line.prepmt_percent"
+    )
+    def _compute_prepmt_rule_reason(self):
+        for order in self:
+            order.prepmt_rule_reason = order._prepmt_risk_reason_text()
+
+    def _prepmt_risk_reason_text(self):
+        """Which rule on the customer's risk gave the lines their %, and why ("All products /
+        Invoices Overdue: 50% (overdue invoices: 2, 4,350.00)"), or False."""
+        self.ensure_one()
+        lines = self._prepmt_lines()
+        if not lines or not self._prepmt_has_risk_rules():
+            return False
+        found = self.env["prepayment.rule"]._get_rules(
+            *self._prepmt_rule_args(), lines.product_id, order=self
+        )
+        texts = []
+        for line in lines:
+            rule, reason = found.get(line.product_id.id) or (None, False)
+            if not reason or line.prepmt_percent != rule.percent:
+                continue
+            text = self.env._("%(rule)s (%(reason)s)", rule=rule.sudo().display_name, reason=reason)
+            if text not in texts:
+                texts.append(text)
+        return "; ".join(texts) or False
+
+    def _prepmt_has_risk_rules(self):
+        """Whether rules on the customer's risk exist for this order's type and company."""
+        self.ensure_one()
+        return bool(
+            self.env["prepayment.rule"]
+            .sudo()
+            .search_count(
+                [
+                    ("risk", "!=", False),
+                    ("order_type", "=", self._prepmt_order_type),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ],
+                limit=1,
+            )
+        )
+
+    def _prepmt_reapply_rules(self):
+        """At confirmation: the rules again, the customer's risk read as it is now, on the
+        lines whose % the rules or the order's % gave; a % the user typed on a line (one
+        that no rule matching the line, nor the order, gives) stays, as do the lines whose
+        prepayment is invoiced."""
+        for order in self:
+            lines = order._prepmt_lines().filtered(
+                lambda ln: (
+                    not any(
+                        a.kind == "prepayment" and a.move_id.state == "posted"
+                        for a in ln.prepmt_allocation_ids
+                    )
+                )
+            )
+            if not lines or not order._prepmt_has_risk_rules():
+                continue
+            candidates = self.env["prepayment.rule"]._get_candidate_percents(
+                *order._prepmt_rule_args(), lines.product_id
+            )
+            wanted = lines._prepmt_default_percents()
+            for line in lines:
+                plain, risky = candidates[line.product_id.id]
+                given = order.prepmt_percent if plain is None else plain
+                from_rules = line.prepmt_percent == given or line.prepmt_percent in risky
+                if from_rules and line.prepmt_percent != wanted[line]:
+                    line.prepmt_percent = wanted[line]
 
     def _prepmt_spread_amount(self, total):
         """Spread ``total`` over the lines that have a % > 0, in proportion to their amounts
@@ -853,10 +955,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
             self, amount=amount, total=total
         )
 
-    def _prepmt_issue_credit_memo(self):
-        """Issue a prepayment credit memo of this order: see
-        ``prepayment.document.builder._issue_credit_memo``."""
-        return self.env["prepayment.document.builder"]._issue_credit_memo(self)
+    def _prepmt_issue_credit_memo(self, amounts=None, total=None):
+        """Issue a prepayment credit memo of this order (of all that is outstanding, or of
+        ``amounts``, ``{order line: untaxed amount}``, its total with tax ``total`` when
+        typed so): see ``prepayment.document.builder._issue_credit_memo``."""
+        return self.env["prepayment.document.builder"]._issue_credit_memo(
+            self, amounts=amounts, total=total
+        )
 
     def _prepmt_begin_document(self):
         """Lock the order and read it afresh before computing a document's amounts."""
@@ -946,14 +1051,23 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     order=self.name,
                 )
             )
+        return self._prepmt_spread(amount, amounts)
+
+    def _prepmt_spread(self, amount, base):
+        """``amount`` spread over ``base`` (``{order line: amount}``) in proportion (largest
+        remainder: the shares add up to ``amount`` exactly and none goes past its line's):
+        the one rule of a lowered amount, for a prepayment invoice (``base``: what each line
+        still has to invoice) and for a credit memo (what each chosen line holds)."""
+        self.ensure_one()
+        currency = self.currency_id
         amount = currency.round(amount)
-        if currency.compare_amounts(amount, due) == 0:
-            return amounts
-        dues = list(amounts.values())
+        if currency.compare_amounts(amount, sum(base.values())) == 0:
+            return dict(base)
+        dues = list(base.values())
         shares = distribute(amount, dues, currency.rounding, caps=dues)
         return {
             line: share
-            for line, share in zip(amounts, shares, strict=True)
+            for line, share in zip(base, shares, strict=True)
             if not currency.is_zero(share)
         }
 
@@ -975,6 +1089,98 @@ class PrepaymentOrderMixin(models.AbstractModel):
                 )
             )
         return amounts
+
+    def _prepmt_amounts_to_credit_part(self, lines, amount=None, total=None):
+        """``{order line: untaxed amount}`` of a prepayment credit memo of the chosen
+        ``lines``: all they hold not yet deducted, or the lower untaxed ``amount`` of it, or
+        the lower ``total`` with tax, spread over them as a lowered prepayment invoice is
+        (``_prepmt_spread``, ``_prepmt_amounts_for_total``)."""
+        self.ensure_one()
+        currency = self.currency_id
+        base = {
+            line: line.prepmt_amount_outstanding
+            for line in lines
+            if not currency.is_zero(line.prepmt_amount_outstanding)
+        }
+        if not base:
+            raise UserError(
+                self.env._(
+                    "The chosen lines of %(order)s hold no prepayment that is not yet "
+                    "deducted: choose lines that do.",
+                    order=self.name,
+                )
+            )
+        held = currency.round(sum(base.values()))
+        if currency.compare_amounts(held, 0) <= 0:
+            raise ValidationError(
+                self.env._(
+                    "The chosen lines of %(order)s hold %(amount)s not yet deducted: a credit "
+                    "memo of them alone would be negative. Choose other lines as well.",
+                    order=self.name,
+                    amount=currency.format(held),
+                )
+            )
+        if total is not None:
+            return self._prepmt_amounts_for_total(total, due=base)
+        if amount is None:
+            return base
+        if currency.compare_amounts(amount, 0) <= 0 or currency.compare_amounts(amount, held) > 0:
+            raise ValidationError(
+                self.env._(
+                    "The amount to credit must be more than 0 and at most %(held)s (what the "
+                    "chosen lines of %(order)s hold not yet deducted).",
+                    held=currency.format(held),
+                    order=self.name,
+                )
+            )
+        return self._prepmt_spread(amount, base)
+
+    def _prepmt_check_amounts_to_credit(self, amounts):
+        """``amounts`` (``{order line: untaxed amount}``) of a prepayment credit memo, checked
+        against what each line holds now: lines of this order, each amount of the sign of its
+        line's outstanding prepayment and no more than it; zero amounts left out."""
+        self.ensure_one()
+        currency = self.currency_id
+        result = {}
+        for line, amount in amounts.items():
+            if currency.is_zero(amount):
+                continue
+            outstanding = line.prepmt_amount_outstanding
+            sign = -1 if outstanding < 0 else 1
+            if line.order_id != self:
+                raise ValidationError(
+                    self.env._(
+                        "Line %(line)s is not a line of %(order)s: a prepayment credit memo "
+                        "credits the lines of its own order.",
+                        line=line.display_name,
+                        order=self.name,
+                    )
+                )
+            if (
+                currency.is_zero(outstanding)
+                or currency.compare_amounts(sign * amount, 0) < 0
+                or currency.compare_amounts(sign * amount, sign * outstanding) > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Line %(line)s of %(order)s holds %(outstanding)s of prepayment not yet "
+                        "deducted: it can be credited up to that, not %(amount)s.",
+                        line=line.name,
+                        order=self.name,
+                        outstanding=currency.format(outstanding),
+                        amount=currency.format(amount),
+                    )
+                )
+            result[line] = amount
+        if currency.compare_amounts(sum(result.values()), 0) <= 0:
+            raise UserError(
+                self.env._(
+                    "Nothing to credit on %(order)s: choose lines that hold a prepayment not yet "
+                    "deducted, and an amount above 0.",
+                    order=self.name,
+                )
+            )
+        return result
 
     def _prepare_prepmt_invoice(self, move_type):
         """Header values of a prepayment document of ``move_type`` (completed by the
@@ -1027,27 +1233,41 @@ class PrepaymentOrderMixin(models.AbstractModel):
         )
         return totals["total_amount_currency"]
 
-    def _prepmt_amounts_for_total(self, total):
+    def _prepmt_amounts_for_total(self, total, due=None):
         """``{order line: untaxed amount}`` of a prepayment invoice whose total with tax is
         ``total``: ``total`` is shared over the tax groups (journal items) of what is still to
-        invoice in proportion to their totals with tax; per group, the untaxed amount whose
-        total with tax is nearest its share, chosen so that the totals add up to ``total`` to
+        invoice (or of ``due``, ``{order line: amount}``: what the lines chosen for a
+        credit memo hold) in proportion to their totals with tax; per group, the untaxed
+        amount whose total with tax is nearest its share, chosen so that the totals add up to
+        ``total`` to
         the cent (a total that one group's tax cannot reach, another group makes up), spread
         over the group's lines in proportion to what each still has to invoice. When no
         choice adds up (one tax group, a total its tax rounding skips), the builder
         puts the missing cent on the tax."""
         self.ensure_one()
         currency = self.currency_id
-        due = self._prepmt_amounts_to_invoice()
+        crediting = due is not None
+        if due is None:
+            due = self._prepmt_amounts_to_invoice()
         groups = self.env["prepayment.document.builder"]._groups(self, due)
         totals = [lines._prepmt_with_tax(sum(group.values())) for _a, lines, group in groups]
         # the bound is the document's total, as the wizard shows it (a company that rounds
         # taxes globally: the journal items' totals may miss its cent)
         due_total = self._prepmt_total_with_tax(due)
-        if (
+        out_of_bounds = (
             currency.compare_amounts(total, 0) <= 0
             or currency.compare_amounts(total, due_total) > 0
-        ):
+        )
+        if out_of_bounds and crediting:
+            raise ValidationError(
+                self.env._(
+                    "The amount with tax to credit must be more than 0 and at most %(due)s "
+                    "(what the chosen lines of %(order)s hold not yet deducted, with tax).",
+                    due=currency.format(due_total),
+                    order=self.name,
+                )
+            )
+        if out_of_bounds:
             raise ValidationError(
                 self.env._(
                     "The prepayment amount with tax to invoice must be more than 0 and at most %(due)s (what is still to invoice on %(order)s, "  # noqa: E501
@@ -1091,10 +1311,16 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for (_account, _lines, group), untaxed in zip(groups, picked, strict=False):
             if currency.is_zero(untaxed):
                 continue
-            dues = list(group.values())
-            shares = distribute(untaxed, dues, unit, caps=dues)
-            result.update(zip(group, shares, strict=False))
+            result.update(self._prepmt_spread(untaxed, group))
         result = {line: share for line, share in result.items() if not currency.is_zero(share)}
+        if not result and crediting:
+            raise ValidationError(
+                self.env._(
+                    "%(total)s with tax is too small to credit a prepayment of %(order)s.",
+                    total=currency.format(total),
+                    order=self.name,
+                )
+            )
         if not result:
             raise ValidationError(
                 self.env._(

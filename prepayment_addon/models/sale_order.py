@@ -46,6 +46,11 @@ class SaleOrder(models.Model):
     def _prepmt_percent_depends(self):
         return super()._prepmt_percent_depends() + ["partner_invoice_id"]
 
+    def action_confirm(self):
+        # the customer's risk is read again at confirmation (prepayment rules on it)
+        self.filtered(lambda o: o.state in ("draft", "sent"))._prepmt_reapply_rules()
+        return super().action_confirm()
+
     def _action_cancel(self):
         self._prepmt_check_cancel()
         return super()._action_cancel()

@@ -129,14 +129,23 @@ class PrepaymentInvoiceWizard(models.TransientModel):
             else:
                 try:
                     if wizard.with_tax:
-                        amounts = order._prepmt_amounts_to_invoice(typed)
+                        amounts = wizard._prepmt_amounts_of_amount(order, typed)
                         other = order._prepmt_total_with_tax(amounts)
                     else:
-                        amounts = order._prepmt_amounts_for_total(typed)
+                        amounts = wizard._prepmt_amounts_of_total(order, typed)
                         other = currency.round(sum(amounts.values()))
                 except (UserError, ValidationError):
                     continue
             wizard["amount_total" if wizard.with_tax else "amount"] = other
+
+    def _prepmt_amounts_of_amount(self, order, amount):
+        """``{order line: untaxed amount}`` of the document for the untaxed ``amount``."""
+        return order._prepmt_amounts_to_invoice(amount)
+
+    def _prepmt_amounts_of_total(self, order, total):
+        """``{order line: untaxed amount}`` of the document whose total with tax is
+        ``total``."""
+        return order._prepmt_amounts_for_total(total)
 
     def action_create_invoice(self):
         order, move = self._create_invoice()
