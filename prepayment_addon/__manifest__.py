@@ -1,6 +1,6 @@
 {
     "name": "Order Prepayments",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "summary": "Prepayment invoices, credit memos and deductions on sales and purchase orders "
     "(Dynamics NAV / Business Central style)",
     "description": """

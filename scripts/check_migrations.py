@@ -28,6 +28,10 @@ The migrations:
   code's, the ledger of SPEC section 8 (``check_ledger.py``) holds, Open Prepayments'
   company-currency total is the accounts' balance, and the engine goes on (the rest deducted
   after the upgrade, everything matched).
+* ``18.0.1.5.0`` (post-migrate: the rules' levels and priorities computed again, the
+  customer's risk levels first), from version 18.0.1.4.0: sales rules at four levels, one
+  archived, and an order they set. Checked: each priority is its level's place (three more),
+  the order keeps its %, a new order gets the same % from the same rules.
 * ``18.0.1.2.0`` (pre-migrate: the partner's Prepayment Payment Terms becomes customer and
   vendor terms), from version 18.0.1.1.0: partners with terms in two companies (one company
   only, none, a contact of a company, a company's default). Checked: both new fields carry the
@@ -61,7 +65,10 @@ ADDON = "prepayment_addon"
 MIGRATIONS = {
     "18.0.1.1.0": ("c138b81ee46888b8ec05e64e354d7f5a87831b27", "18.0.1.0."),
     "18.0.1.2.0": ("68bfa8e7161ea0659ec0c34cff9d9c338c6ec214", "18.0.1.1."),
+    "18.0.1.5.0": ("9d6178385cee6bac4812fb5498a0d4d70f4d44ab", "18.0.1.4."),
 }
+# the script each migration runs, as Odoo logs it ("[18.0.1.1.0>] post-migrate")
+SCRIPTS = {"18.0.1.1.0": "post-migrate", "18.0.1.2.0": "pre-migrate", "18.0.1.5.0": "post-migrate"}
 
 SIDES = {
     # order model, quantity / taxes / delivered fields of a line, sign of the prepayment
@@ -229,7 +236,7 @@ def check_migration(args, version, tmp):
     if ok:
         with open(os.path.join(tmp, f"{dbname}-upgrade.log")) as fh:
             upgrade_log = fh.read()
-        script = "post-migrate" if version == "18.0.1.1.0" else "pre-migrate"
+        script = SCRIPTS[version]
         # Odoo logs "[18.0.1.1.0>] post-migrate" and "[>18.0.1.2.0] pre-migrate"
         ran = re.search(
             rf"module {ADDON}: Running migration \[>?{re.escape(version)}>?\] {script}",
@@ -866,9 +873,107 @@ def verify_1_2_0(env, state, checks):
         )
 
 
+# ------------------------------------------------------------------ 18.0.1.5.0
+def make_1_5_0(env, state, checks):
+    """Rules of an 18.0.1.4.0 database at each level, and the % they give an order."""
+    Rule = env["prepayment.rule"]
+    partner = env["res.partner"].create({"name": "Rule customer", "is_company": True})
+    category = env["product.category"].create({"name": "Rule category"})
+    product = env["product.product"].create(
+        {"name": "Rule product", "categ_id": category.id, "list_price": 100.0}
+    )
+    other = env["product.product"].create(
+        {"name": "Other product", "categ_id": category.id, "list_price": 50.0}
+    )
+    pricelist = env["product.pricelist"].create({"name": "Rule pricelist"})
+    rules = {
+        "product/partner": Rule.create(
+            {
+                "order_type": "sale",
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "partner_id": partner.id,
+                "percent": 40.0,
+            }
+        ),
+        "category/pricelist": Rule.create(
+            {
+                "order_type": "sale",
+                "product_categ_id": category.id,
+                "pricelist_id": pricelist.id,
+                "percent": 25.0,
+            }
+        ),
+        "all/all": Rule.create({"order_type": "sale", "percent": 10.0}),
+        "archived category/all": Rule.create(
+            {
+                "order_type": "sale",
+                "product_categ_id": category.id,
+                "percent": 15.0,
+                "active": False,
+            }
+        ),
+    }
+    state["rules"] = {name: [rule.id, rule.priority] for name, rule in rules.items()}
+    checks(
+        "18.0.1.4.0 priorities 1, 5, 9 and 6",
+        [r.priority for r in rules.values()] == [1, 5, 9, 6],
+        f"{[r.priority for r in rules.values()]}",
+    )
+    order = env["sale.order"].create(
+        {
+            "partner_id": partner.id,
+            "pricelist_id": pricelist.id,
+            "order_line": [
+                (0, 0, {"product_id": product.id, "product_uom_qty": 1}),
+                (0, 0, {"product_id": other.id, "product_uom_qty": 1}),
+            ],
+        }
+    )
+    state["order"] = [order.id, order.order_line.mapped("prepmt_percent")]
+    state["partner"] = partner.id
+    state["products"] = [product.id, other.id]
+    state["pricelist"] = pricelist.id
+
+
+def verify_1_5_0(env, state, checks):
+    from odoo.addons.prepayment_addon.models.prepayment_rule import RULE_LEVELS
+
+    Rule = env["prepayment.rule"].with_context(active_test=False)
+    for name, (rule_id, old) in state["rules"].items():
+        rule = Rule.browse(rule_id)
+        wanted = RULE_LEVELS.index((rule.product_level, rule.partner_level)) + 1
+        checks(
+            f"rule {name}: priority {old} became {rule.priority} (its level's place)",
+            rule.priority == wanted and rule.priority == old + 3,
+            f"{rule.priority} != {wanted}",
+        )
+    order_id, percents = state["order"]
+    order = env["sale.order"].browse(order_id)
+    checks(
+        "the order's lines keep their %",
+        order.order_line.mapped("prepmt_percent") == percents,
+        f"{order.order_line.mapped('prepmt_percent')} != {percents}",
+    )
+    new = env["sale.order"].create(
+        {
+            "partner_id": state["partner"],
+            "pricelist_id": state["pricelist"],
+            "order_line": [
+                (0, 0, {"product_id": pid, "product_uom_qty": 1}) for pid in state["products"]
+            ],
+        }
+    )
+    checks(
+        "a new order gets the same % from the same rules (40 and 25)",
+        new.order_line.mapped("prepmt_percent") == [40.0, 25.0] == percents,
+        f"{new.order_line.mapped('prepmt_percent')}, before {percents}",
+    )
+
+
 PHASES = {
     "18.0.1.1.0": (make_1_1_0, verify_1_1_0),
     "18.0.1.2.0": (make_1_2_0, verify_1_2_0),
+    "18.0.1.5.0": (make_1_5_0, verify_1_5_0),
 }
 
 
