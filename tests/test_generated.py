@@ -470,7 +470,14 @@ class GeneratedScenarios:
         move = data.draw(st.sampled_from(finals), label="final to reverse")
         today = fields.Date.today()
         move._reverse_moves([{"invoice_date": today, "date": today}], cancel=True)
-        self.assertEqual(move.payment_state, "reversed")
+        self.assertEqual(move.reversal_move_ids.mapped("state"), ["posted"])
+        if move.currency_id.is_zero(move.amount_total):
+            # a final document whose deductions take all it bills has nothing to pay, and
+            # Odoo leaves it "paid": its reversal has no receivable or payable to match
+            self.assertEqual(move.payment_state, "paid")
+            event("zero final document reversed")
+        else:
+            self.assertEqual(move.payment_state, "reversed")
 
     def act_draft(self, data, order):
         finals = self._posted_finals(order)
