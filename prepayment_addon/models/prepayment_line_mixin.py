@@ -594,7 +594,9 @@ class PrepaymentLineMixin(models.AbstractModel):
         'proportional' (Business Central's way): ``outstanding x qty / qty not yet
         invoiced``, rounded; 'first': all that is outstanding; 'last': nothing. Whatever the
         plan, the invoice that invoices the last quantity deducts all that is left, so no
-        cent is lost to rounding.  Never more than outstanding, nor than ``cap`` (the
+        cent is lost to rounding; so that it can, 'last' deducts before it what the
+        quantity left after a document could not bill (nothing, unless the last documents
+        are smaller than the prepayment).  Never more than outstanding, nor than ``cap`` (the
         untaxed amount invoiced for the line: with 'first', a first invoice smaller than
         the prepayment deducts what it bills and the next ones the rest); all in the line's
         direction (negative for a negative line).
@@ -615,7 +617,10 @@ class PrepaymentLineMixin(models.AbstractModel):
         elif qty / remaining <= 0:
             return 0.0
         elif self.order_id.prepmt_deduction_plan == "last":
-            return 0.0
+            # as late as possible: only what the quantity left after this document could not
+            # bill any more (nothing, unless the last documents are too small to carry it)
+            after = currency.round(self.price_subtotal * (remaining - qty) / ordered)
+            amount = sign * max(sign * outstanding - sign * after, 0.0)
         elif self.order_id.prepmt_deduction_plan == "first":
             amount = outstanding
         else:
