@@ -49,10 +49,10 @@ LANGS = {
 }
 # msgids whose translation is the source itself, per language (their msgstr may be empty)
 SAME_AS_SOURCE = {
-    "de": {"ID", "Journal", "SO123", "Transfer"},
-    "fr": {"Contact", "Documents", "ID", "Journal", "Messages", "SO123", "Total"},
+    "de": {"ID", "Journal", "SO123", "Status", "Transfer"},
+    "fr": {"Contact", "Documents", "ID", "Journal", "Messages", "SO123", "Total", "Type"},
     "es": {"Error", "ID", "SO123", "Total"},
-    "nl": {"Batch", "Contact", "ID", "Order", "Orders", "Product", "SO123"},
+    "nl": {"Batch", "Contact", "ID", "Order", "Orders", "Product", "SO123", "Status"},
 }
 # a message made only of placeholders reads the same in every language
 for _same in SAME_AS_SOURCE.values():
