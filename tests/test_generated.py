@@ -1115,12 +1115,20 @@ class GeneratedRegressions:
 
 
 class TestSaleGenerated(
-    GeneratedScenarios, DraftScenarios, PaymentFirstScenarios, GeneratedRegressions, SalePrepaymentCase
+    GeneratedScenarios,
+    DraftScenarios,
+    PaymentFirstScenarios,
+    GeneratedRegressions,
+    SalePrepaymentCase,
 ):
     pass
 
 
 class TestPurchaseGenerated(
-    GeneratedScenarios, DraftScenarios, PaymentFirstScenarios, GeneratedRegressions, PurchasePrepaymentCase
+    GeneratedScenarios,
+    DraftScenarios,
+    PaymentFirstScenarios,
+    GeneratedRegressions,
+    PurchasePrepaymentCase,
 ):
     pass

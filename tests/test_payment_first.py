@@ -93,9 +93,7 @@ class PaymentFirstScenarios:
         self.assertTrue(self.register_button_visible(order))
         with self.payment_form(order) as form:
             form.amount_received = 115.0
-        move = self.env["account.move"].browse(
-            form.record.action_register_prepayment()["res_id"]
-        )
+        move = self.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
         self.assertPaidAtOnce(order, move, 115.0, fields.Date.today())
         self.assertEqual(move.amount_untaxed, 100.0)
         self.assertEqual(order.prepmt_amount_invoiced, 100.0)
@@ -105,9 +103,7 @@ class PaymentFirstScenarios:
         # the rest, received later: 230.00
         with self.payment_form(order) as form:
             self.assertEqual(form.amount_received, 230.0)
-        move2 = self.env["account.move"].browse(
-            form.record.action_register_prepayment()["res_id"]
-        )
+        move2 = self.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
         self.assertPaidAtOnce(order, move2, 230.0, fields.Date.today())
         self.assertEqual(order.prepmt_state, "paid")
         self.assertEqual(order.prepmt_amount_paid, 300.0)
@@ -181,9 +177,7 @@ class PaymentFirstScenarios:
             self.assertEqual(form.amount_received, 230.0)
             self.assertEqual(form.payment_date, day)
         self.assertEqual(form.record.available_payment_ids, payment | other)
-        move = self.env["account.move"].browse(
-            form.record.action_register_prepayment()["res_id"]
-        )
+        move = self.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
         self.assertPaidAtOnce(order, move, 230.0, day)
         self.assertEqual(move.amount_untaxed, 200.0)
         self.assertEqual(self.order_payments(order), payment | other)  # no second payment
@@ -198,9 +192,7 @@ class PaymentFirstScenarios:
             form.mode = "existing"
             form.payment_id = other
             self.assertEqual(form.amount_received, 50.0)
-        move2 = self.env["account.move"].browse(
-            form.record.action_register_prepayment()["res_id"]
-        )
+        move2 = self.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
         self.assertPaidAtOnce(order, move2, 50.0, day)
         self.assertTrue(other.is_reconciled)
         self.assertLedger(order)
@@ -236,9 +228,7 @@ class PaymentFirstScenarios:
 
     def register_button_visible(self, order):
         form = Form(order)
-        buttons = form._view["tree"].xpath(
-            "//button[@name='action_open_prepmt_payment_wizard']"
-        )
+        buttons = form._view["tree"].xpath("//button[@name='action_open_prepmt_payment_wizard']")
         if not buttons:  # its group hides it
             return False
         context = form._get_eval_context()

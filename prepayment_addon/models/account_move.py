@@ -57,7 +57,7 @@ class AccountMove(models.Model):
             move.prepmt_deduction_plan_note = move._prepmt_deduction_plan_text()
 
     def _prepmt_deduction_plan_text(self):
-        """"Prepayment deduction plan of S00012: All on the Last Final Invoice": what the
+        """ "Prepayment deduction plan of S00012: All on the Last Final Invoice": what the
         draft final document ``self`` shows of the deduction plan of the orders it invoices
         that hold a prepayment (nothing for other documents)."""
         self.ensure_one()
@@ -67,9 +67,7 @@ class AccountMove(models.Model):
         for order in dict.fromkeys(self._prepmt_final_orders()):
             if not order.prepmt_amount_invoiced and not order.prepmt_amount:
                 continue
-            labels = dict(
-                order._fields["prepmt_deduction_plan"]._description_selection(self.env)
-            )
+            labels = dict(order._fields["prepmt_deduction_plan"]._description_selection(self.env))
             texts.append(
                 self.env._(
                     "Prepayment deduction plan of %(order)s: %(plan)s.",

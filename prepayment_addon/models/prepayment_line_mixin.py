@@ -218,7 +218,9 @@ class PrepaymentLineMixin(models.AbstractModel):
                 line.prepmt_amount_outstanding
             )
 
-    @adapter_depends("qty_to_invoice", "prepmt_amount_outstanding", "order_id.prepmt_deduction_plan")
+    @adapter_depends(
+        "qty_to_invoice", "prepmt_amount_outstanding", "order_id.prepmt_deduction_plan"
+    )
     def _compute_prepmt_amount_to_deduct(self):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)

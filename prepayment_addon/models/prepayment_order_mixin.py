@@ -2,8 +2,8 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from .res_company import DEDUCTION_PLANS
 from ..tools import PREPMT_STATES, REFUND_TYPES, check_percent, distribute, refuse_if_engaged
+from .res_company import DEDUCTION_PLANS
 
 
 def adapter_depends(*names):

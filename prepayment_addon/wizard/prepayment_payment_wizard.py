@@ -54,7 +54,6 @@ class PrepaymentPaymentWizard(models.TransientModel):
         "requires with tax).",
     )
     payment_date = fields.Date(
-        "Payment Date",
         compute="_compute_payment_date",
         store=True,
         readonly=False,
@@ -62,7 +61,6 @@ class PrepaymentPaymentWizard(models.TransientModel):
     )
     journal_id = fields.Many2one(
         "account.journal",
-        "Journal",
         compute="_compute_journal_id",
         store=True,
         readonly=False,
@@ -71,7 +69,6 @@ class PrepaymentPaymentWizard(models.TransientModel):
     )
     company_id = fields.Many2one("res.company", compute="_compute_company_id")
     memo = fields.Char(
-        "Memo",
         compute="_compute_memo",
         store=True,
         readonly=False,
