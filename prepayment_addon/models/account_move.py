@@ -455,7 +455,10 @@ class AccountMove(models.Model):
         invoices and bills deduct, per order line, between 0 and what is outstanding, and
         all of it with the line's last quantity. A deduction the user edited is kept when it
         is within these bounds; otherwise posting is refused (nothing is rewritten behind
-        the user's back)."""
+        the user's back). Those bounds hold under every deduction plan of the order
+        (``prepmt_deduction_plan``): 'first' deducts up to all that is outstanding, 'last'
+        nothing before the last quantity; the plan only proposes (see
+        ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
         for move in self:
             deducted = move._prepmt_deducted_by_line()
             invoiced = move._prepmt_final_order_lines()
