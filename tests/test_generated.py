@@ -1,9 +1,9 @@
 """Generated scenarios (hypothesis) that check the ledger (see ``assertLedger``) after every action.
 
 Random orders on both sides (1-20 lines, quantities, prices with cents, discounts, header %
-or rule-based %, four tax set-ups, company or foreign currency), then a random sequence of
-actions: prepayment invoice (full or lowered with the wizard, untaxed or with tax), quantity
-increase, extra line,
+or rule-based %, four tax set-ups, company or foreign currency, a deduction plan), then a
+random sequence of actions: prepayment invoice (full or lowered with the wizard, untaxed or
+with tax), a prepayment received first (Register Prepayment), quantity increase, extra line,
 credit memo, partial / full payment, partial and final invoices, reversal / reset to draft /
 re-posting of a final invoice, deletion attempts, a new prepayment account on a product
 category, delivered / received quantities above the ordered ones, orders cancelled

@@ -6,7 +6,7 @@ Accounting is turned into the prepayment invoice the same way (no second payment
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 from odoo.tools.safe_eval import safe_eval
@@ -32,7 +32,7 @@ class PaymentFirstScenarios:
         """The Register Prepayment window, as the order's button opens it."""
         action = order.action_open_prepmt_payment_wizard()
         self.assertEqual(action["res_model"], "prepayment.payment.wizard")
-        return Form(self.env[action["res_model"]].with_context(action["context"]))
+        return Form(order.env[action["res_model"]].with_context(action["context"]))
 
     def order_payments(self, order):
         return self.env["account.payment"].search(
@@ -225,6 +225,39 @@ class PaymentFirstScenarios:
         self.assertFalse(self.register_button_visible(order.with_user(user)))
         with self.assertRefused(AccessError, "Accounting: Billing"):
             order.with_user(user).action_open_prepmt_payment_wizard()
+
+    def test_multi_company_the_journal_of_the_order_company(self):
+        """A user working in two companies registers the prepayment of an order of the
+        second one: the bank journal, the document and the payment are that company's."""
+        company_b = self.setup_other_company(name="Money First B")["company"]
+        env = self.env(
+            context=dict(self.env.context, allowed_company_ids=[self.company.id, company_b.id])
+        )
+        no_tax = env["account.tax"]
+        order = env[self.side.order_model].create(
+            {
+                "partner_id": self.partner_a.id,
+                "company_id": company_b.id,
+                "order_line": [
+                    Command.create(self.side.line_vals(self.product_a, 10, 100.0, taxes=no_tax))
+                ],
+            }
+        )
+        order.prepmt_percent = 30
+        self.side.confirm(order)
+        self.assertEqual(order.prepmt_amount_to_invoice, 300.0)
+        with self.payment_form(order) as form:
+            self.assertEqual(form.journal_id.company_id, company_b)
+            self.assertEqual(form.journal_id.type, "bank")
+            self.assertEqual(form.amount_received, 300.0)
+        journal = form.record.journal_id
+        move = order.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
+        self.assertPaidAtOnce(order, move, 300.0, fields.Date.today())
+        self.assertEqual(move.company_id, company_b)
+        payment = env["account.payment"].search([("company_id", "=", company_b.id)])
+        self.assertEqual((payment.journal_id, payment.amount), (journal, 300.0))
+        self.assertEqual(order.prepmt_state, "paid")
+        self.assertFalse(self.order_payments(order))  # nothing in the first company
 
     def register_button_visible(self, order):
         form = Form(order)
