@@ -387,6 +387,70 @@ class AccountingTruthScenarios:
         self.assertLedger(order)
         self.assertEqual(self.billed_total(order), 230.0)
 
+    def test_a_final_invoice_deducts_what_the_rest_cannot(self):
+        """Issue 22, found by the long generated profile: with 80 % prepaid, an invoice of
+        half the quantity that deducts nothing (made while the prepayment was a draft, or
+        the user's lower Prepayment to Deduct) would leave 800.00 for the last half, which
+        bills only 500.00: that last invoice could never be posted. So each final document
+        deducts at least what the quantity left after it cannot (800 - 500 = 300), and
+        posting one that deducts less is refused, saying how much."""
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}], percent=80)
+        self.side.confirm(order)
+        line = order.order_line
+        draft = self.draft_prepayment(order)
+        self.side.deliver(line, 5)
+        first = self.side.final_invoice(order, post=False)
+        self.assertEqual(first.prepmt_deduction_amount, 0.0)
+        draft.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 800.0)
+        before = self.snapshot(order)
+        with self.assertRefused(UserError, "must deduct at least") as cm:
+            first.action_post()
+        self.assertIn("300.00", str(cm.exception))
+        self.assertIn("Update Prepayment Deductions", str(cm.exception))
+        self.assertUnchanged(order, before)
+        first.action_prepmt_update_deductions()
+        self.assertEqual(first.amount_untaxed, 100.0)  # 500 - 400, in proportion
+        first.action_post()
+        self.assertLedger(order)
+        # the user's own lower Prepayment to Deduct: kept above the least, refused below
+        self.side.deliver(line, 10)
+        self.assertEqual(line.prepmt_amount_to_deduct, 400.0)
+        line.prepmt_amount_to_deduct = 250.0
+        last = self.side.final_invoice(order, post=False)
+        with self.assertRefused(UserError, "invoices the last quantity"):
+            last.action_post()
+        last.action_prepmt_update_deductions()
+        last.action_post()
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        self.assertEqual(self.billed_total(order), 1150.0)
+
+    def test_a_lower_deduction_is_refused_below_what_the_rest_cannot(self):
+        """The same bound on the user's Prepayment to Deduct: 80 % prepaid, half the
+        quantity invoiced may deduct 300.00 to 800.00, not 100.00."""
+        order = self.new_order([{"product": self.product_a, "qty": 10, "price": 100.0}], percent=80)
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        line = order.order_line
+        self.side.deliver(line, 5)
+        line.prepmt_amount_to_deduct = 100.0
+        final = self.side.final_invoice(order, post=False)
+        self.assertEqual(final.amount_untaxed, 400.0)
+        with self.assertRefused(UserError, "must deduct at least") as cm:
+            final.action_post()
+        self.assertIn("300.00", str(cm.exception))
+        final.action_prepmt_update_deductions()
+        self.assertEqual(final.amount_untaxed, 100.0)
+        final.action_post()
+        self.assertLedger(order)
+        line.prepmt_amount_to_deduct = 0.0  # nothing left to invoice: nothing to deduct now
+        self.side.deliver(line, 10)
+        last = self.side.final_invoice(order)
+        self.assertEqual(last.amount_untaxed, 100.0)
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+
     def test_prepayment_draft_blocks_the_final_invoice_then_deleted(self):
         """Issue 22, defect 1: the prepayment draft is deleted instead; the final invoice
         bills the whole order."""

@@ -21,6 +21,7 @@ A failing example that hypothesis finds is kept as a plain regression test at th
 this file (``GeneratedRegressions``).
 """
 
+import math
 import os
 from contextlib import contextmanager
 
@@ -353,9 +354,21 @@ class GeneratedScenarios:
         spec = data.draw(line_st, label="new line")
         if order.state == "cancel":
             return  # the form of a cancelled order adds no line
+        values = self.gen_line(spec)
+        if (
+            not self.is_sale
+            and order.state == "purchase"
+            and values["qty"] < 0
+            and "purchase_stock" in self.env.registry._init_modules
+        ):
+            # with Inventory, Odoo refuses a negative quantity on a confirmed purchase
+            # order ("Create a return first"): the order stays as it was
+            with self.refused(order), Form(order) as form, form.order_line.new() as line:
+                self.side.fill_line(line, **values)
+            return
         # in the form of the order, as a user adds a line
         with Form(order) as form, form.order_line.new() as line:
-            self.side.fill_line(line, **self.gen_line(spec))
+            self.side.fill_line(line, **values)
 
     def act_credit(self, data, order):
         if order.currency_id.compare_amounts(order.prepmt_amount_outstanding, 0) <= 0:
@@ -542,7 +555,12 @@ class GeneratedScenarios:
             return
         line = data.draw(st.sampled_from(lines), label="line to edit the deduction of")
         cents = round(abs(line.prepmt_amount_outstanding) * 100)
-        amount = data.draw(st.integers(0, cents), label="deduct cents") / 100.0
+        # at least what the quantity left after this invoice cannot deduct (its share of the
+        # subtotal): less would leave the last invoice unable to deduct the rest
+        ordered = line[line._prepmt_qty_field]
+        after = max((ordered - line.qty_invoiced - line.qty_to_invoice) / ordered, 0.0)
+        least = max(math.ceil(cents - abs(line.price_subtotal) * after * 100 - 1e-6), 0)
+        amount = data.draw(st.integers(min(least, cents), cents), label="deduct cents") / 100.0
         line.prepmt_amount_to_deduct = line._prepmt_sign() * amount
 
     def act_rate(self, data, order):

@@ -452,12 +452,14 @@ class AccountMove(models.Model):
     def _prepmt_check_deductions(self):
         """Before final documents are posted: each deducts (a credit note: gives back) only
         for the order lines it bills (see ``_prepmt_check_deductions_billed``); final
-        invoices and bills deduct, per order line, between 0 and what is outstanding, and
-        all of it with the line's last quantity. A deduction the user edited is kept when it
+        invoices and bills deduct, per order line, between 0 and what is outstanding, at
+        least what the quantity left after them cannot deduct
+        (``prepayment.line.mixin._prepmt_deduction_minimum``), and all of it with the line's
+        last quantity. A deduction the user edited is kept when it
         is within these bounds; otherwise posting is refused (nothing is rewritten behind
         the user's back). Those bounds hold under every deduction plan of the order
         (``prepmt_deduction_plan``): 'first' deducts up to all that is outstanding, 'last'
-        nothing before the last quantity; the plan only proposes (see
+        only that least amount before the last quantity; the plan only proposes (see
         ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
         for move in self:
             deducted = move._prepmt_deducted_by_line()
@@ -470,10 +472,16 @@ class AccountMove(models.Model):
                 invoiced = move._prepmt_billed_lines()
                 deducted = {line: -deducted.get(line, 0.0) for line in invoiced}
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
-                qty = invoiced.get(line, [0.0])[0]
+                qty, cap = invoiced.get(line, [0.0, 0.0])
                 last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
+                minimum = None
+                if line in invoiced and not last:
+                    # never more than the document bills for the line
+                    minimum = line._prepmt_capped(
+                        line._prepmt_deduction_minimum(qty, exclude_moves=move), cap
+                    )
                 message = line._prepmt_deduction_error(
-                    deducted.get(line, 0.0), last=last, move=move
+                    deducted.get(line, 0.0), last=last, move=move, minimum=minimum
                 )
                 if message:
                     raise UserError(message)

@@ -594,10 +594,12 @@ class PrepaymentLineMixin(models.AbstractModel):
         the order's deduction plan (``prepmt_deduction_plan``).
 
         'proportional' (Business Central's way): ``outstanding x qty / qty not yet
-        invoiced``, rounded; 'first': all that is outstanding; 'last': nothing. Whatever the
+        invoiced``, rounded; 'first': all that is outstanding; 'last': as little as
+        possible. Whatever the
         plan, the invoice that invoices the last quantity deducts all that is left, so no
-        cent is lost to rounding; so that it can, 'last' deducts before it what the
-        quantity left after a document could not bill (nothing, unless the last documents
+        cent is lost to rounding; so that it can, every plan deducts at least what the
+        quantity left after a document cannot (``_prepmt_deduction_minimum``), which is all
+        that 'last' deducts before the last quantity (nothing, unless the last documents
         are smaller than the prepayment).  Never more than outstanding, nor than ``cap`` (the
         untaxed amount invoiced for the line: with 'first', a first invoice smaller than
         the prepayment deducts what it bills and the next ones the rest); all in the line's
@@ -619,17 +621,37 @@ class PrepaymentLineMixin(models.AbstractModel):
         elif qty / remaining <= 0:
             return 0.0
         elif self.order_id.prepmt_deduction_plan == "last":
-            # as late as possible: only what the quantity left after this document could not
-            # bill any more (nothing, unless the last documents are too small to carry it)
-            after = currency.round(self.price_subtotal * (remaining - qty) / ordered)
-            amount = sign * max(sign * outstanding - sign * after, 0.0)
+            # as late as possible: only what the quantity left after this document cannot
+            # deduct (nothing, unless the last documents are too small to carry it)
+            amount = self._prepmt_deduction_minimum(qty, exclude_moves)
         elif self.order_id.prepmt_deduction_plan == "first":
             amount = outstanding
         else:
+            # in proportion, and never less than the quantity left after it lets the
+            # documents to come deduct (see _prepmt_deduction_minimum)
+            minimum = self._prepmt_deduction_minimum(qty, exclude_moves)
             amount = sign * min(
-                sign * currency.round(outstanding * qty / remaining), sign * outstanding
+                max(sign * currency.round(outstanding * qty / remaining), sign * minimum),
+                sign * outstanding,
             )
         return self._prepmt_capped(amount, cap)
+
+    def _prepmt_deduction_minimum(self, qty, exclude_moves=None):
+        """The least a final document that invoices ``qty`` (line UoM) must deduct: what is
+        outstanding beyond what the quantity left to invoice after it can still deduct (its
+        share of the line's subtotal), so that the documents to come can always deduct the
+        rest, all of it with the last quantity (as Business Central's least *Prepmt Amt to
+        Deduct*). A document that deducted less would leave a last invoice that cannot deduct
+        what is outstanding without billing less than nothing. In the line's direction."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        sign = self._prepmt_sign()
+        ordered = self._prepmt_ordered_qty()
+        after = ordered - self._prepmt_posted_invoiced_qty(exclude_moves) - qty
+        room = 0.0
+        if ordered and after * ordered > 0:
+            room = sign * self.price_subtotal * after / ordered
+        return sign * max(currency.round(sign * self.prepmt_amount_outstanding - room), 0.0)
 
     def _prepmt_capped(self, amount, cap):
         """``amount`` bounded by ``cap``, the untaxed amount a document invoices for the line
@@ -640,11 +662,14 @@ class PrepaymentLineMixin(models.AbstractModel):
         sign = self._prepmt_sign()
         return sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
 
-    def _prepmt_deduction_error(self, amount, outstanding=None, last=False, move=None):
+    def _prepmt_deduction_error(
+        self, amount, outstanding=None, last=False, move=None, minimum=None
+    ):
         """Why deducting ``amount`` on this line is wrong, or False: a deduction lies between
         0 and what is outstanding (in the line's direction); the final document that invoices
-        the line's last quantity deducts all that is outstanding. With ``move``, the message
-        says how to correct that draft document."""
+        the line's last quantity deducts all that is outstanding, another at least
+        ``minimum`` (see ``_prepmt_deduction_minimum``). With ``move``, the message says how
+        to correct that draft document."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
@@ -654,7 +679,12 @@ class PrepaymentLineMixin(models.AbstractModel):
             or currency.compare_amounts(sign * amount, max(sign * outstanding, 0.0)) > 0
         )
         not_all = last and currency.compare_amounts(amount, outstanding) != 0
-        if not (out_of_range or not_all):
+        too_little = (
+            not last
+            and minimum is not None
+            and currency.compare_amounts(sign * amount, sign * minimum) < 0
+        )
+        if not (out_of_range or not_all or too_little):
             return False
         values = {
             "line": self.name,
@@ -675,6 +705,16 @@ class PrepaymentLineMixin(models.AbstractModel):
             return self.env._(
                 "The prepayment to deduct for line %(line)s of %(order)s must be between 0 and "
                 "the %(outstanding)s still outstanding, not %(amount)s.",
+                **values,
+            )
+        if too_little:
+            return self.env._(
+                "%(move)s must deduct at least %(minimum)s of the %(outstanding)s of "
+                "prepayment still outstanding for line %(line)s of %(order)s, not %(amount)s: "
+                "the quantity left to invoice after it can deduct no more than the rest. "
+                "Correct its deduction line, or click 'Update Prepayment Deductions' to deduct "
+                "what its quantities call for.",
+                minimum=currency.format(minimum),
                 **values,
             )
         return self.env._(
