@@ -273,4 +273,21 @@ class TestSalePaymentFirst(PaymentFirstScenarios, SalePrepaymentCase):
 
 
 class TestPurchasePaymentFirst(PaymentFirstScenarios, PurchasePrepaymentCase):
-    pass
+    def test_vendor_reference_asked_as_for_a_prepayment_bill(self):
+        """A company that requires the vendor's reference on prepayment bills asks for it in
+        the Register Prepayment window too (the window of the Prepayment Bill is its model)."""
+        self.company.prepmt_purchase_require_ref = True
+        order = self.confirmed_order()
+        # (the window requires the field: made without the form, as an old client would)
+        action = order.action_open_prepmt_payment_wizard()
+        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        self.assertTrue(wizard.require_document_ref)
+        with self.assertRefused(UserError, "Enter the vendor's reference"):
+            wizard.action_register_prepayment()
+        self.assertFalse(order.prepmt_move_ids)
+        with self.payment_form(order) as form:
+            form.document_ref = "VB-2026-17"
+        move = self.env["account.move"].browse(form.record.action_register_prepayment()["res_id"])
+        self.assertPaidAtOnce(order, move, 345.0, fields.Date.today())
+        self.assertEqual(move.ref, "VB-2026-17")
+        self.assertLedger(order)

@@ -26,6 +26,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_mode",
         store=True,
         readonly=False,
+        precompute=True,
         required=True,
         help="New Payment: register the payment received now. Payment Already Registered: "
         "use a payment of the partner registered from Accounting that nothing is "
@@ -40,6 +41,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_payment_id",
         store=True,
         readonly=False,
+        precompute=True,
         domain="[('id', 'in', available_payment_ids)]",
         help="The prepayment invoice is issued for its amount, dated its date, and reconciled "
         "with it.",
@@ -49,6 +51,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_amount_received",
         store=True,
         readonly=False,
+        precompute=True,
         help="The amount of the payment, taxes included, as the bank statement shows it: the "
         "prepayment document's total is exactly this amount (at most what the order still "
         "requires with tax).",
@@ -57,6 +60,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_payment_date",
         store=True,
         readonly=False,
+        precompute=True,
         help="The day the money came in (went out): the date of the prepayment document too.",
     )
     journal_id = fields.Many2one(
@@ -64,6 +68,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_journal_id",
         store=True,
         readonly=False,
+        precompute=True,
         domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
         help="The bank or cash journal of the payment.",
     )
@@ -72,6 +77,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
         compute="_compute_memo",
         store=True,
         readonly=False,
+        precompute=True,
         help="The memo of the payment, as the bank statement shows it.",
     )
 
