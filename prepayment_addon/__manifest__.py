@@ -37,6 +37,7 @@ Prepayments on sales and purchase orders
         "views/crm_team_views.xml",
         "wizard/prepayment_invoice_wizard_views.xml",
         "wizard/prepayment_credit_memo_wizard_views.xml",
+        "wizard/prepayment_payment_wizard_views.xml",
         "views/prepayment_invoice_batch_views.xml",
         "report/report_invoice.xml",
         "report/report_order.xml",

@@ -1,9 +1,9 @@
 """Generated scenarios (hypothesis) that check the ledger (see ``assertLedger``) after every action.
 
 Random orders on both sides (1-20 lines, quantities, prices with cents, discounts, header %
-or rule-based %, four tax set-ups, company or foreign currency), then a random sequence of
-actions: prepayment invoice (full or lowered with the wizard, untaxed or with tax), quantity
-increase, extra line,
+or rule-based %, four tax set-ups, company or foreign currency, a deduction plan), then a
+random sequence of actions: prepayment invoice (full or lowered with the wizard, untaxed or
+with tax), a prepayment received first (Register Prepayment), quantity increase, extra line,
 credit memo, partial / full payment, partial and final invoices, reversal / reset to draft /
 re-posting of a final invoice, deletion attempts, a new prepayment account on a product
 category, delivered / received quantities above the ordered ones, orders cancelled
@@ -109,6 +109,8 @@ order_st = st.fixed_dictionaries(
         "compress": st.booleans(),
         # left a quotation, with prepayment invoices allowed on quotations (they may be deleted)
         "quotation": st.sampled_from([False, False, False, True]),
+        # issue 24: the order's deduction plan (every other action runs under each)
+        "plan": st.sampled_from(["proportional", "proportional", "first", "last"]),
     }
 )
 
@@ -215,7 +217,10 @@ class GeneratedScenarios:
                     "product_tmpl_id": self.product_a.product_tmpl_id.id,
                 }
             )
-        vals = {"prepmt_compress": spec["compress"]}
+        vals = {
+            "prepmt_compress": spec["compress"],
+            "prepmt_deduction_plan": spec.get("plan", "proportional"),
+        }
         if spec["foreign"]:
             vals["pricelist_id" if self.is_sale else "currency_id"] = (
                 self.eur_pricelist if self.is_sale else self.eur
@@ -224,6 +229,7 @@ class GeneratedScenarios:
         order = self.side.create_order(partner, [self.gen_line(ln) for ln in spec["lines"]], **vals)
         if spec["write_header"]:
             order.prepmt_percent = spec["header"]
+        self.assertEqual(order.prepmt_deduction_plan, spec.get("plan", "proportional"))
         expected = self.eur if spec["foreign"] else self.company.currency_id
         self.assertEqual(order.currency_id, expected)
         for line, lspec in zip(order.order_line, spec["lines"], strict=True):
@@ -765,6 +771,70 @@ class GeneratedScenarios:
             self.run_scenario(data)
 
 
+# ---------------------------------------------------------------------- issue 24
+# Money first: a payment received (made) before its prepayment invoice, or registered from
+# Accounting first and turned into the prepayment invoice.
+ACTIONS += ("register_prepayment",)
+
+
+class PaymentFirstScenarios:
+    """Issue 24, point 1, as an action of the generated scenarios."""
+
+    def act_register_prepayment(self, data, order):
+        """*Register Prepayment*: the prepayment invoice for exactly the amount received with
+        tax, posted and paid at once; refused above what the order still requires, and
+        where a prepayment invoice would be (a draft open, an order not confirmed)."""
+        try:
+            order._prepmt_check_can_invoice()
+        except UserError:
+            with self.refused(order):
+                order.action_open_prepmt_payment_wizard()
+            return
+        action = order.action_open_prepmt_payment_wizard()
+        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        total = Wizard.create({"mode": "new"}).total_to_invoice
+        currency = order.currency_id
+        if currency.compare_amounts(total, 0) <= 0:
+            with self.refused(order):
+                Wizard.create({"mode": "new", "amount_received": 1.0}).action_register_prepayment()
+            return
+        if data.draw(st.sampled_from([False] * 5 + [True]), label="more than required"):
+            with self.refused(order):
+                Wizard.create(
+                    {"mode": "new", "amount_received": total + 0.01}
+                ).action_register_prepayment()
+            return
+        typed = data.draw(st.integers(1, round(total * 100)), label="received cents") / 100.0
+        existing = data.draw(st.booleans(), label="registered from Accounting first")
+        moves = order.prepmt_move_ids
+
+        def register():
+            vals = {"mode": "new", "amount_received": typed}
+            if existing:
+                inbound = self.side.inbound
+                payment = self.env["account.payment"].create(
+                    {
+                        "payment_type": "inbound" if inbound else "outbound",
+                        "partner_type": "customer" if inbound else "supplier",
+                        "partner_id": order.partner_id.id,
+                        "amount": typed,
+                        "currency_id": currency.id,
+                        "memo": order.name,
+                        "journal_id": self.company_data["default_journal_bank"].id,
+                    }
+                )
+                payment.action_post()
+                vals = {"mode": "existing", "payment_id": payment.id}
+            Wizard.create(vals).action_register_prepayment()
+
+        if self.refused_if_negative_total(order, register):
+            return
+        move = order.prepmt_move_ids - moves
+        self.assertEqual(move.state, "posted")
+        self.assertEqual(move.currency_id.round(move.amount_total), typed)
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+
+
 # ---------------------------------------------------------------------- issue 22 (drafts)
 # Prepayment drafts left open while the order is invoiced, and lines removed from draft final
 # documents: separate actions, mixed into the test classes below.
@@ -1150,6 +1220,7 @@ class TestSaleGenerated(
     GeneratedScenarios,
     DraftScenarios,
     PartialCreditScenarios,
+    PaymentFirstScenarios,
     GeneratedRegressions,
     SalePrepaymentCase,
 ):
@@ -1160,6 +1231,7 @@ class TestPurchaseGenerated(
     GeneratedScenarios,
     DraftScenarios,
     PartialCreditScenarios,
+    PaymentFirstScenarios,
     GeneratedRegressions,
     PurchasePrepaymentCase,
 ):

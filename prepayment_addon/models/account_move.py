@@ -27,6 +27,12 @@ class AccountMove(models.Model):
         compute="_compute_prepmt_deduction_amount",
         currency_field="currency_id",
     )
+    prepmt_deduction_plan_note = fields.Char(
+        "Prepayment Deduction Plan",
+        compute="_compute_prepmt_deduction_plan_note",
+        help="How the orders this draft final document invoices deduct their prepayment (the "
+        "deduction plan on each order's Prepayment tab).",
+    )
 
     # ------------------------------------------------------------------
     # Compute methods
@@ -44,6 +50,32 @@ class AccountMove(models.Model):
             move.prepmt_deduction_amount = sum(
                 a.amount for a in move.line_ids.prepmt_allocation_ids if a.kind == "deduction"
             )
+
+    @api.depends("state", "is_prepayment", "move_type", "invoice_line_ids.quantity")
+    def _compute_prepmt_deduction_plan_note(self):
+        for move in self:
+            move.prepmt_deduction_plan_note = move._prepmt_deduction_plan_text()
+
+    def _prepmt_deduction_plan_text(self):
+        """ "Prepayment deduction plan of S00012: All on the Last Final Invoice": what the
+        draft final document ``self`` shows of the deduction plan of the orders it invoices
+        that hold a prepayment (nothing for other documents)."""
+        self.ensure_one()
+        if self.state != "draft" or self.is_prepayment or not self.is_invoice():
+            return False
+        texts = []
+        for order in dict.fromkeys(self._prepmt_final_orders()):
+            if not order.prepmt_amount_invoiced and not order.prepmt_amount:
+                continue
+            labels = dict(order._fields["prepmt_deduction_plan"]._description_selection(self.env))
+            texts.append(
+                self.env._(
+                    "Prepayment deduction plan of %(order)s: %(plan)s.",
+                    order=order.name,
+                    plan=labels.get(order.prepmt_deduction_plan, ""),
+                )
+            )
+        return " ".join(texts) or False
 
     # ------------------------------------------------------------------
     # CRUD
@@ -427,7 +459,10 @@ class AccountMove(models.Model):
         (``prepayment.line.mixin._prepmt_deduction_minimum``), and all of it with the line's
         last quantity. A deduction the user edited is kept when it
         is within these bounds; otherwise posting is refused (nothing is rewritten behind
-        the user's back)."""
+        the user's back). Those bounds hold under every deduction plan of the order
+        (``prepmt_deduction_plan``): 'first' deducts up to all that is outstanding, 'last'
+        only that least amount before the last quantity; the plan only proposes (see
+        ``prepayment.line.mixin._prepmt_deduction_for_qty``)."""
         for move in self:
             deducted = move._prepmt_deducted_by_line()
             invoiced = move._prepmt_final_order_lines()

@@ -31,18 +31,21 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
     # Intents: prepayment documents
     # ------------------------------------------------------------------
     @api.model
-    def _issue_invoice(self, order, amount=None, total=None):
+    def _issue_invoice(self, order, amount=None, total=None, date=None):
         """Issue a prepayment invoice (bill) of ``order`` for what is still to invoice, or
         for the lower untaxed ``amount`` of it (spread over the lines), or for a lower
         ``total`` with tax (see ``_prepmt_amounts_for_total``); posted when the company says
-        so."""
+        so. ``date``: its invoice and accounting date (a payment received first: the day the
+        money came in), else today's."""
         order.ensure_one()
         order._prepmt_begin_document()
         if total is not None:
             amounts = order._prepmt_amounts_for_total(total)
         else:
             amounts = order._prepmt_amounts_to_invoice(amount)
-        return self._create_document(order, order._prepmt_invoice_type, amounts, total=total)
+        return self._create_document(
+            order, order._prepmt_invoice_type, amounts, total=total, date=date
+        )
 
     @api.model
     def _issue_credit_memo(self, order, amounts=None, total=None):
@@ -63,7 +66,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         )
 
     @api.model
-    def _create_document(self, order, move_type, amounts, held=None, total=None):
+    def _create_document(self, order, move_type, amounts, held=None, total=None, date=None):
         """Create the prepayment document of ``move_type`` for ``amounts`` (``{order line:
         untaxed amount}``, on the accounts ``held`` says, see ``_line_commands``), and post
         it unless the company reviews drafts first. With ``total``, the document's total with
@@ -72,6 +75,8 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         currency = order.currency_id
         vals = order._prepare_prepmt_invoice(move_type)
         vals["invoice_line_ids"] = self._line_commands(order, amounts, "prepayment", held=held)
+        if date:
+            vals.update(invoice_date=date, date=date)
         Move = order.env["account.move"]
         if not Move.has_access("create"):
             # Like Odoo's down payments: a salesperson without billing rights may invoice

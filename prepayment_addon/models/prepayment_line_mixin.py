@@ -75,9 +75,10 @@ class PrepaymentLineMixin(models.AbstractModel):
         store=True,
         readonly=False,
         copy=False,
-        help="What the next final invoice deducts for this line. Proposed: the outstanding "
-        "prepayment in proportion to the quantity to invoice now (all of it with the last "
-        "quantity). You may change it, between 0 and the outstanding prepayment.",
+        help="What the next final invoice deducts for this line. Proposed by the order's "
+        "deduction plan: the outstanding prepayment in proportion to the quantity to invoice "
+        "now, all of it, or nothing (all of it with the last quantity, whatever the plan). "
+        "You may change it, between 0 and the outstanding prepayment.",
     )
     prepmt_amount_incl = fields.Monetary(
         "Prepayment Amount (with Tax)",
@@ -215,7 +216,9 @@ class PrepaymentLineMixin(models.AbstractModel):
                 line.prepmt_amount_outstanding
             )
 
-    @adapter_depends("qty_to_invoice", "prepmt_amount_outstanding")
+    @adapter_depends(
+        "qty_to_invoice", "prepmt_amount_outstanding", "order_id.prepmt_deduction_plan"
+    )
     def _compute_prepmt_amount_to_deduct(self):
         for line in self:
             line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
@@ -593,12 +596,20 @@ class PrepaymentLineMixin(models.AbstractModel):
         return float_compare(qty / remaining, 1.0, precision_digits=6) >= 0
 
     def _prepmt_deduction_for_qty(self, qty, exclude_moves=None, cap=None):
-        """What a final invoice that invoices ``qty`` (line UoM) must deduct.
+        """What a final invoice that invoices ``qty`` (line UoM) must deduct: the one place of
+        the order's deduction plan (``prepmt_deduction_plan``).
 
-        ``outstanding x qty / qty not yet invoiced``, rounded; the invoice that invoices the
-        last quantity deducts all that is left, so no cent is lost to rounding.  Never more
-        than outstanding, nor than ``cap`` (the untaxed amount invoiced for the line); all in
-        the line's direction (negative for a negative line).
+        'proportional' (Business Central's way): ``outstanding x qty / qty not yet
+        invoiced``, rounded; 'first': all that is outstanding; 'last': as little as
+        possible. Whatever the
+        plan, the invoice that invoices the last quantity deducts all that is left, so no
+        cent is lost to rounding; so that it can, every plan deducts at least what the
+        quantity left after a document cannot (``_prepmt_deduction_minimum``), which is all
+        that 'last' deducts before the last quantity (nothing, unless the last documents
+        are smaller than the prepayment).  Never more than outstanding, nor than ``cap`` (the
+        untaxed amount invoiced for the line: with 'first', a first invoice smaller than
+        the prepayment deducts what it bills and the next ones the rest); all in the line's
+        direction (negative for a negative line).
         """
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
@@ -615,6 +626,12 @@ class PrepaymentLineMixin(models.AbstractModel):
             amount = outstanding
         elif qty / remaining <= 0:
             return 0.0
+        elif self.order_id.prepmt_deduction_plan == "last":
+            # as late as possible: only what the quantity left after this document cannot
+            # deduct (nothing, unless the last documents are too small to carry it)
+            amount = self._prepmt_deduction_minimum(qty, exclude_moves)
+        elif self.order_id.prepmt_deduction_plan == "first":
+            amount = outstanding
         else:
             # in proportion, and never less than the quantity left after it lets the
             # documents to come deduct (see _prepmt_deduction_minimum)

@@ -6,6 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..helpers import PREPMT_STATES, check_percent, distribute, refuse_if_engaged
+from .res_company import DEDUCTION_PLANS
 
 _logger = logging.getLogger(__name__)
 
@@ -128,6 +129,18 @@ class PrepaymentOrderMixin(models.AbstractModel):
         precompute=True,
         help="One prepayment line per account, taxes and analytic distribution instead of "
         "one per order line.",
+    )
+    prepmt_deduction_plan = fields.Selection(
+        DEDUCTION_PLANS,
+        "Deduction Plan",
+        compute="_compute_prepmt_deduction_plan",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="How the final invoices (bills) deduct the prepayment: in proportion to the "
+        "quantity each invoices, all on the first one (as far as it bills: the rest on the "
+        "next ones), or nothing until the one that invoices the last quantity. The lines' "
+        "Prepayment to Deduct may still be changed by hand. Default: the company's.",
     )
     prepmt_payment_term_id = fields.Many2one(
         "account.payment.term",
@@ -438,6 +451,13 @@ class PrepaymentOrderMixin(models.AbstractModel):
         for order in self:
             order.prepmt_compress = (order.company_id or self.env.company).prepmt_compress_default
 
+    @adapter_depends("company_id")
+    def _compute_prepmt_deduction_plan(self):
+        for order in self:
+            order.prepmt_deduction_plan = (
+                order.company_id or self.env.company
+            ).prepmt_deduction_plan or "proportional"
+
     @adapter_depends("partner_id", "payment_term_id")
     def _compute_prepmt_payment_term_id(self):
         for order in self:
@@ -622,6 +642,47 @@ class PrepaymentOrderMixin(models.AbstractModel):
             "target": "new",
             "context": {"default_res_model": self._name, "default_res_id": self.id},
         }
+
+    def action_open_prepmt_payment_wizard(self):
+        """*Register Prepayment*: a payment received (made) before any prepayment document,
+        see ``prepayment.payment.wizard``."""
+        self.ensure_one()
+        self._prepmt_check_can_invoice()
+        self.env["prepayment.payment.wizard"]._check_payment_rights()
+        return {
+            "name": self.env._("Register Prepayment"),
+            "type": "ir.actions.act_window",
+            "res_model": "prepayment.payment.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    def _prepmt_open_payments(self):
+        """The partner's posted payments (of the order's company and currency, in the
+        direction of its prepayment invoices) that nothing is reconciled with yet: what a
+        payment received before the prepayment invoice was registered as from Accounting.
+        Those whose memo names the order come first."""
+        self.ensure_one()
+        inbound = self._prepmt_invoice_type.startswith("out_")
+        payments = self.env["account.payment"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                (
+                    "partner_id.commercial_partner_id",
+                    "=",
+                    self._prepmt_invoice_partner().commercial_partner_id.id,
+                ),
+                ("payment_type", "=", "inbound" if inbound else "outbound"),
+                ("partner_type", "=", "customer" if inbound else "supplier"),
+                ("state", "in", ("in_process", "paid")),
+                ("is_reconciled", "=", False),
+                ("currency_id", "=", self.currency_id.id),
+            ],
+            order="date, id",
+        )
+        name = (self.name or "").lower()
+        return payments.sorted(lambda p: name not in (p.memo or "").lower())
 
     def action_view_prepmt_moves(self):
         """The *Prepayments* smart button: the order's prepayment documents."""
@@ -947,12 +1008,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business: prepayment documents
     # ------------------------------------------------------------------
-    def _prepmt_issue_invoice(self, amount=None, total=None):
+    def _prepmt_issue_invoice(self, amount=None, total=None, date=None):
         """Issue a prepayment invoice (bill) of this order: see
         ``prepayment.document.builder._issue_invoice``, whatever asks for it (the button, the
-        wizard, the mass action, the online payment)."""
+        wizard, the mass action, the online payment, a payment received first)."""
         return self.env["prepayment.document.builder"]._issue_invoice(
-            self, amount=amount, total=total
+            self, amount=amount, total=total, date=date
         )
 
     def _prepmt_issue_credit_memo(self, amounts=None, total=None):

@@ -5,6 +5,15 @@ from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
 
+# When the final invoices (bills) of an order deduct its prepayment (issue 24): the company's
+# default and each order's choice (prepayment.order.mixin.prepmt_deduction_plan), applied by
+# prepayment.line.mixin._prepmt_deduction_for_qty
+DEDUCTION_PLANS = [
+    ("proportional", "In Proportion to the Quantity Invoiced"),
+    ("first", "All on the First Final Invoice"),
+    ("last", "All on the Last Final Invoice"),
+]
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -71,6 +80,16 @@ class ResCompany(models.Model):
     prepmt_allow_quotation = fields.Boolean(
         "Prepayment Invoices on Quotations",
         help="Allow prepayment invoices on quotations and RFQs, before confirmation.",
+    )
+    prepmt_deduction_plan = fields.Selection(
+        DEDUCTION_PLANS,
+        "Prepayment Deduction Plan",
+        default="proportional",
+        required=True,
+        help="Default for new orders (sales and purchase): how their final invoices and bills "
+        "deduct the prepayment. In proportion to the quantity invoiced (as Business Central "
+        "does), all of it on the first final document (as far as that document bills), or "
+        "nothing until the document that invoices the last quantity.",
     )
     prepmt_mass_invoice_threshold = fields.Integer(
         "Prepayment Invoices in the Background Above",

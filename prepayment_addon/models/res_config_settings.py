@@ -36,3 +36,6 @@ class ResConfigSettings(models.TransientModel):
     prepmt_mass_invoice_threshold = fields.Integer(
         related="company_id.prepmt_mass_invoice_threshold", readonly=False
     )
+    prepmt_deduction_plan = fields.Selection(
+        related="company_id.prepmt_deduction_plan", readonly=False
+    )
