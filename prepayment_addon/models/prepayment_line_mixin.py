@@ -601,15 +601,14 @@ class PrepaymentLineMixin(models.AbstractModel):
 
         'proportional' (Business Central's way): ``outstanding x qty / qty not yet
         invoiced``, rounded; 'first': all that is outstanding; 'last': as little as
-        possible. Whatever the
-        plan, the invoice that invoices the last quantity deducts all that is left, so no
-        cent is lost to rounding; so that it can, every plan deducts at least what the
-        quantity left after a document cannot (``_prepmt_deduction_minimum``), which is all
-        that 'last' deducts before the last quantity (nothing, unless the last documents
-        are smaller than the prepayment).  Never more than outstanding, nor than ``cap`` (the
-        untaxed amount invoiced for the line: with 'first', a first invoice smaller than
-        the prepayment deducts what it bills and the next ones the rest); all in the line's
-        direction (negative for a negative line).
+        possible. Whatever the plan, the invoice that invoices the last quantity deducts all
+        that is left, so no cent is lost to rounding; so that it can, every plan deducts at
+        least what the quantity left after a document cannot (``_prepmt_deduction_minimum``),
+        which is all that 'last' deducts before the last quantity (nothing, unless the last
+        documents are smaller than the prepayment). Never more than outstanding, nor than
+        ``cap`` (the untaxed amount invoiced for the line: with 'first', a first invoice
+        smaller than the prepayment deducts what it bills and the next ones the rest); all in
+        the line's direction (negative for a negative line).
         """
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
