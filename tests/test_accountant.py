@@ -460,10 +460,9 @@ class AccountantScenarios:
         self.side.final_invoice(order)
         self.assertLedger(order)
 
-    def test_global_tax_rounding_tab_wizard_and_document_agree(self):
-        # a company that rounds taxes on the document's total: three lines of 10.03 at 15%
-        # carry 4.51 of tax together (4.50 line by line); the Prepayment tab, the wizard's
-        # amount with tax and the prepayment invoice (one line per order line) all say 34.60
+    def global_rounding_order(self):
+        """A company that rounds taxes on the document's total, and a confirmed order of
+        three lines of 10.03 at 15 %, 100 % prepaid, one prepayment line per order line."""
         self.company.tax_calculation_rounding_method = "round_globally"
         order = self.new_order(
             [{"product": self.product_a, "qty": 1, "price": 10.03} for _i in range(3)],
@@ -471,6 +470,12 @@ class AccountantScenarios:
         )
         order.prepmt_compress = False
         self.side.confirm(order)
+        return order
+
+    def test_global_tax_rounding_tab_wizard_and_document_agree(self):
+        # the three lines carry 4.51 of tax together (4.50 line by line); the Prepayment
+        # tab, the wizard's amount with tax and the prepayment invoice all say 34.60
+        order = self.global_rounding_order()
         self.assertEqual(
             (order.prepmt_amount, order.prepmt_amount_incl, order.prepmt_amount_to_invoice_incl),
             (30.09, 34.6, 34.6),
@@ -500,13 +505,7 @@ class AccountantScenarios:
 
     def test_global_tax_rounding_part_with_tax(self):
         # a part typed with tax: the document's total is exactly that amount
-        self.company.tax_calculation_rounding_method = "round_globally"
-        order = self.new_order(
-            [{"product": self.product_a, "qty": 1, "price": 10.03} for _i in range(3)],
-            percent=100,
-        )
-        order.prepmt_compress = False
-        self.side.confirm(order)
+        order = self.global_rounding_order()
         wizard = self.open_prepmt_wizard(order)
         wizard.write({"with_tax": True, "amount_total": 20.0})
         move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])

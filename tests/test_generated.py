@@ -998,22 +998,22 @@ class PartialCreditScenarios:
             if not keep:
                 with form.line_ids.edit(index) as row:
                     row.selected = False
-        held = form.amount_to_invoice
-        if currency.compare_amounts(held, 0) <= 0:
-            # nothing chosen, or only lines holding a negative prepayment (discounts)
+
+        def refused():
             wizard = form.save()
             with self.refused(order):
                 wizard.action_create_credit_memo()
-            return
+
+        held = form.amount_to_invoice
+        if currency.compare_amounts(held, 0) <= 0:
+            # nothing chosen, or only lines holding a negative prepayment (discounts)
+            return refused()
         with_tax = data.draw(st.booleans(), label="credit with tax")
         if with_tax:
             form.with_tax = True
             due = form.total_to_invoice
             if currency.compare_amounts(due, 0) <= 0:
-                wizard = form.save()
-                with self.refused(order):
-                    wizard.action_create_credit_memo()
-                return
+                return refused()
         else:
             due = held
         typed = data.draw(st.integers(1, round(due * 100)), label="credit cents") / 100.0
