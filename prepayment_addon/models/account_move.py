@@ -474,14 +474,16 @@ class AccountMove(models.Model):
                 invoiced = move._prepmt_billed_lines()
                 deducted = {line: -deducted.get(line, 0.0) for line in invoiced}
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
-                qty, cap = invoiced.get(line, [0.0, 0.0])
-                last = line in invoiced and line._prepmt_is_last_qty(qty, exclude_moves=move)
-                minimum = None
-                if line in invoiced and not last:
-                    # never more than the document bills for the line
-                    minimum = line._prepmt_capped(
-                        line._prepmt_deduction_minimum(qty, exclude_moves=move), cap
-                    )
+                last, minimum = False, None
+                if line in invoiced:
+                    qty, cap = invoiced[line]
+                    remaining = line._prepmt_remaining_qty(exclude_moves=move)
+                    last = line._prepmt_is_last_qty(qty, remaining=remaining)
+                    if not last:
+                        # never more than the document bills for the line
+                        minimum = line._prepmt_capped(
+                            line._prepmt_deduction_minimum(qty, remaining=remaining), cap
+                        )
                 message = line._prepmt_deduction_error(
                     deducted.get(line, 0.0), last=last, move=move, minimum=minimum
                 )

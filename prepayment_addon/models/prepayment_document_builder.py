@@ -277,10 +277,9 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                 continue
             commands = [Command.unlink(ln.id) for ln in existing]
             for order, amounts in by_order.items():
-                created = self._line_commands(order, amounts, "deduction", held=held)
-                if flip < 0:
-                    created = [self._flipped(command) for command in created]
-                commands += created
+                commands += self._line_commands(
+                    order, amounts, "deduction", held=held, switched=flip < 0
+                )
             move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
 
@@ -305,22 +304,11 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                 by_order[line.order_id][line] = share
         return by_order
 
-    @api.model
-    def _flipped(self, command):
-        """The create ``command`` of a deduction line as ``action_switch_move_type`` leaves it
-        on a credit note: quantity and allocations negated, the same amounts meant."""
-        vals = dict(command[2], quantity=-command[2]["quantity"])
-        vals["prepmt_allocation_ids"] = [
-            Command.create(dict(alloc[2], amount=-alloc[2]["amount"]))
-            for alloc in vals["prepmt_allocation_ids"]
-        ]
-        return Command.create(vals)
-
     # ------------------------------------------------------------------
     # Journal items
     # ------------------------------------------------------------------
     @api.model
-    def _line_commands(self, order, amounts, kind, held=None):
+    def _line_commands(self, order, amounts, kind, held=None, switched=False):
         """Invoice line commands for ``{order line: untaxed amount}`` of ``order``: the
         prepayment lines of a prepayment document (``kind`` 'prepayment') or the deduction
         lines of a final document ('deduction'). Lines are grouped by account, taxes and
@@ -332,12 +320,16 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         are taken back: a prepayment credit memo and a deduction take back what the accounts
         credited for the line still hold (the default for deductions), a credit note of a
         final invoice gives back to the accounts that invoice deducted from. Without it, a
-        prepayment goes to each line's prepayment account (``_prepmt_new_accounts``)."""
+        prepayment goes to each line's prepayment account (``_prepmt_new_accounts``).
+
+        ``switched``: the lines as Odoo's ``action_switch_move_type`` leaves them on the
+        credit note it makes of a negative invoice (quantity -1, allocations negated: the
+        same amounts meant), for a credit note that bills negative lines."""
         order.ensure_one()
         if held is None and kind == "deduction":
             held = order.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
         return [
-            Command.create(self._line_vals(lines, group, kind, account))
+            Command.create(self._line_vals(lines, group, kind, account, switched=switched))
             for account, lines, group in self._groups(order, amounts, held)
         ]
 
@@ -363,7 +355,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         ]
 
     @api.model
-    def _line_vals(self, lines, amounts, kind, account):
+    def _line_vals(self, lines, amounts, kind, account, switched=False):
         """Values of the journal item that carries ``amounts`` (``{order line: untaxed
         amount}``) for ``lines`` (one, or several of one group key) on the prepayment
         ``account``: a prepayment line (``kind`` 'prepayment') or a deduction line of a final
@@ -374,10 +366,11 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         taxes = first._prepmt_taxes()
         total = order.currency_id.round(sum(amounts[line] for line in lines))
         sign = -1 if kind == "deduction" else 1
+        switch = -1 if switched else 1  # see _line_commands
         return {
             "name": lines._prepmt_line_label(kind),
             "account_id": account.id,
-            "quantity": 1.0,
+            "quantity": switch * 1.0,
             "price_unit": sign * first._prepmt_price_unit(total, taxes),
             "tax_ids": [Command.set(taxes.ids)],
             "analytic_distribution": first.analytic_distribution,
@@ -388,7 +381,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                     {
                         "kind": kind,
                         lines._prepmt_alloc_field: line.id,
-                        "amount": amounts[line],
+                        "amount": switch * amounts[line],
                         "currency_id": order.currency_id.id,
                         "company_id": order.company_id.id,
                     }

@@ -411,7 +411,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         ordered = self._prepmt_ordered_qty()
         if not self.qty_invoiced or not ordered:
             return missing
-        remaining_qty = ordered - self._prepmt_posted_invoiced_qty()
+        remaining_qty = self._prepmt_remaining_qty()
         room = currency.round(
             sign * self.price_subtotal * max(remaining_qty / ordered, 0.0) - sign * outstanding
         )
@@ -579,12 +579,21 @@ class PrepaymentLineMixin(models.AbstractModel):
             qty += move._prepmt_sign() * line_qty
         return qty
 
-    def _prepmt_is_last_qty(self, qty, exclude_moves=None):
-        """Whether a final document invoicing ``qty`` invoices the line's last quantity."""
+    def _prepmt_remaining_qty(self, exclude_moves=None):
+        """The ordered quantity that posted final documents (but ``exclude_moves``) have not
+        invoiced yet (negative once more was invoiced than ordered)."""
         self.ensure_one()
-        ordered = self._prepmt_ordered_qty()
-        remaining = ordered - self._prepmt_posted_invoiced_qty(exclude_moves)
-        return self._prepmt_last_qty(qty, ordered, remaining, self.product_uom.rounding)
+        return self._prepmt_ordered_qty() - self._prepmt_posted_invoiced_qty(exclude_moves)
+
+    def _prepmt_is_last_qty(self, qty, exclude_moves=None, remaining=None):
+        """Whether a final document invoicing ``qty`` invoices the line's last quantity
+        (``remaining``: ``_prepmt_remaining_qty``, when the caller has it already)."""
+        self.ensure_one()
+        if remaining is None:
+            remaining = self._prepmt_remaining_qty(exclude_moves)
+        return self._prepmt_last_qty(
+            qty, self._prepmt_ordered_qty(), remaining, self.product_uom.rounding
+        )
 
     @staticmethod
     def _prepmt_last_qty(qty, ordered, remaining, rounding):
@@ -620,7 +629,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         ):
             return 0.0
         ordered = self._prepmt_ordered_qty()
-        remaining = ordered - self._prepmt_posted_invoiced_qty(exclude_moves)
+        remaining = self._prepmt_remaining_qty(exclude_moves)
         if self._prepmt_last_qty(qty, ordered, remaining, rounding):
             amount = outstanding
         elif qty / remaining <= 0:
@@ -628,31 +637,35 @@ class PrepaymentLineMixin(models.AbstractModel):
         elif self.order_id.prepmt_deduction_plan == "last":
             # as late as possible: only what the quantity left after this document cannot
             # deduct (nothing, unless the last documents are too small to carry it)
-            amount = self._prepmt_deduction_minimum(qty, exclude_moves)
+            amount = self._prepmt_deduction_minimum(qty, remaining=remaining)
         elif self.order_id.prepmt_deduction_plan == "first":
             amount = outstanding
         else:
             # in proportion, and never less than the quantity left after it lets the
             # documents to come deduct (see _prepmt_deduction_minimum)
-            minimum = self._prepmt_deduction_minimum(qty, exclude_moves)
+            minimum = self._prepmt_deduction_minimum(qty, remaining=remaining)
             amount = sign * min(
                 max(sign * currency.round(outstanding * qty / remaining), sign * minimum),
                 sign * outstanding,
             )
         return self._prepmt_capped(amount, cap)
 
-    def _prepmt_deduction_minimum(self, qty, exclude_moves=None):
+    def _prepmt_deduction_minimum(self, qty, exclude_moves=None, remaining=None):
         """The least a final document that invoices ``qty`` (line UoM) must deduct: what is
         outstanding beyond what the quantity left to invoice after it can still deduct (its
         share of the line's subtotal), so that the documents to come can always deduct the
         rest, all of it with the last quantity (as Business Central's least *Prepmt Amt to
         Deduct*). A document that deducted less would leave a last invoice that cannot deduct
-        what is outstanding without billing less than nothing. In the line's direction."""
+        what is outstanding without billing less than nothing. In the line's direction.
+        ``remaining``: the quantity not invoiced yet by posted documents, when the caller
+        has it already."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
         ordered = self._prepmt_ordered_qty()
-        after = ordered - self._prepmt_posted_invoiced_qty(exclude_moves) - qty
+        if remaining is None:
+            remaining = self._prepmt_remaining_qty(exclude_moves)
+        after = remaining - qty
         room = 0.0
         if ordered and after * ordered > 0:
             room = sign * self.price_subtotal * after / ordered

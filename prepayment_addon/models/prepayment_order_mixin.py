@@ -681,8 +681,12 @@ class PrepaymentOrderMixin(models.AbstractModel):
             ],
             order="date, id",
         )
-        name = (self.name or "").lower()
-        return payments.sorted(lambda p: name not in (p.memo or "").lower())
+        return payments.sorted(lambda p: not self._prepmt_named_by(p))
+
+    def _prepmt_named_by(self, payment):
+        """Whether the memo of ``payment`` names this order (a transfer for it)."""
+        self.ensure_one()
+        return bool(self.name) and self.name.lower() in (payment.memo or "").lower()
 
     def action_view_prepmt_moves(self):
         """The *Prepayments* smart button: the order's prepayment documents."""
@@ -1132,16 +1136,26 @@ class PrepaymentOrderMixin(models.AbstractModel):
             if not currency.is_zero(share)
         }
 
-    def _prepmt_amounts_to_credit(self):
-        """``{order line: untaxed amount}`` of a prepayment credit memo: all outstanding."""
+    def _prepmt_credit_base(self, lines=None):
+        """``{order line: untaxed amount}`` that ``lines`` (all the order's) hold not yet
+        deducted: what a prepayment credit memo of them credits in full."""
         self.ensure_one()
         currency = self.currency_id
-        amounts = {
+        return {
             line: line.prepmt_amount_outstanding
-            for line in self._prepmt_lines()
+            for line in (self._prepmt_lines() if lines is None else lines)
             if not currency.is_zero(line.prepmt_amount_outstanding)
         }
-        if currency.compare_amounts(sum(amounts.values()), 0) <= 0:
+
+    def _prepmt_amounts_to_credit(self, lines=None, amount=None, total=None):
+        """``{order line: untaxed amount}`` of a prepayment credit memo of ``lines`` (all the
+        order's lines when not given): all they hold not yet deducted, or the lower untaxed
+        ``amount`` of it, or the lower ``total`` with tax, spread over them as a lowered
+        prepayment invoice is (``_prepmt_spread``, ``_prepmt_amounts_for_total``)."""
+        self.ensure_one()
+        currency = self.currency_id
+        base = self._prepmt_credit_base(lines)
+        if lines is None and currency.compare_amounts(sum(base.values()), 0) <= 0:
             raise UserError(
                 self.env._(
                     "There is no outstanding prepayment to credit on %(order)s: "
@@ -1149,20 +1163,6 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     order=self.name,
                 )
             )
-        return amounts
-
-    def _prepmt_amounts_to_credit_part(self, lines, amount=None, total=None):
-        """``{order line: untaxed amount}`` of a prepayment credit memo of the chosen
-        ``lines``: all they hold not yet deducted, or the lower untaxed ``amount`` of it, or
-        the lower ``total`` with tax, spread over them as a lowered prepayment invoice is
-        (``_prepmt_spread``, ``_prepmt_amounts_for_total``)."""
-        self.ensure_one()
-        currency = self.currency_id
-        base = {
-            line: line.prepmt_amount_outstanding
-            for line in lines
-            if not currency.is_zero(line.prepmt_amount_outstanding)
-        }
         if not base:
             raise UserError(
                 self.env._(

@@ -77,20 +77,16 @@ class PrepaymentCreditMemoWizard(models.TransientModel):
             if not order:
                 continue
             currency = order.currency_id
-            base = {
-                line: line.prepmt_amount_outstanding
-                for line in wizard._prepmt_chosen_lines()
-                if not currency.is_zero(line.prepmt_amount_outstanding)
-            }
+            base = order._prepmt_credit_base(wizard._prepmt_chosen_lines())
             wizard.amount_to_invoice = currency.round(sum(base.values()))
             wizard.total_to_invoice = order._prepmt_total_with_tax(base) if base else 0.0
         return res
 
     def _prepmt_amounts_of_amount(self, order, amount):
-        return order._prepmt_amounts_to_credit_part(self._prepmt_chosen_lines(), amount=amount)
+        return order._prepmt_amounts_to_credit(self._prepmt_chosen_lines(), amount=amount)
 
     def _prepmt_amounts_of_total(self, order, total):
-        return order._prepmt_amounts_to_credit_part(self._prepmt_chosen_lines(), total=total)
+        return order._prepmt_amounts_to_credit(self._prepmt_chosen_lines(), total=total)
 
     def action_create_credit_memo(self):
         return self.action_create_invoice()

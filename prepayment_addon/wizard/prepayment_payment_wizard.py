@@ -108,10 +108,7 @@ class PrepaymentPaymentWizard(models.TransientModel):
     def _compute_mode(self):
         for wizard in self:
             order = wizard._get_order()
-            name = ((order and order.name) or "").lower()
-            named = wizard.available_payment_ids.filtered(
-                lambda p, name=name: name and name in (p.memo or "").lower()
-            )
+            named = order and any(map(order._prepmt_named_by, wizard.available_payment_ids))
             wizard.mode = "existing" if named else "new"
 
     @api.depends("mode", "available_payment_ids")
