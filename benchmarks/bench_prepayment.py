@@ -11,9 +11,9 @@ Run it with the Python that imports Odoo 18.0, on a database that has the addon 
 Everything happens in ONE transaction that is rolled back at the end (and each measurement in
 a savepoint that is rolled back), so the database is left as it was.  Each operation is timed
 with ``time.perf_counter`` and counted with Odoo's SQL query counter (``cr.sql_log_count``),
-best of ``--repeat`` runs on fresh orders, after a warm-up run.  Before each measured call the
-ORM cache is flushed and invalidated (like at the start of a request); the pending writes are
-flushed inside the measurement, so deferred work is counted.
+the median of ``--repeat`` runs (at least 3) on fresh orders, after a warm-up run.  Before
+each measured call the ORM cache is flushed and invalidated (like at the start of a request);
+the pending writes are flushed inside the measurement, so deferred work is counted.
 
 Comparisons (ours vs the reference, on identical orders of N lines, distinct products, 15 % tax;
 each ``*_grouped`` key is the default mode where an order groups its prepayment lines by tax,
@@ -40,8 +40,8 @@ the plain key the mode with one prepayment line per order line; see ``COMPARISON
   confirmed orders: at once and in the background (the queued batch processed by the
   scheduled action's code in-process, without committing): seconds, orders/s, queries.
 
-Ours and the reference are measured in turns (reference, ours, reference, ...), best of
-``--repeat`` each, so that a busy moment of the machine weighs on both alike.
+Ours and the reference are measured in turns (reference, ours, reference, ...), the median
+of ``--repeat`` each, so that a busy moment of the machine weighs on both alike.
 """
 
 import argparse
@@ -52,6 +52,7 @@ import json
 import os
 import platform
 import pstats
+import statistics
 import sys
 import time
 from datetime import datetime, timezone
@@ -135,7 +136,12 @@ def parse_args(argv=None):
     p.add_argument("-c", "--config", required=True, help="Odoo configuration file")
     p.add_argument("-d", "--database", required=True, help="database with prepayment_addon")
     p.add_argument("--sizes", default="10,100,500", help="order sizes (lines), comma separated")
-    p.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per measurement, at least 3 for a figure to quote (the median is kept)",
+    )
     p.add_argument(
         "--state-orders",
         type=int,
@@ -483,8 +489,9 @@ class Bench:
         return result
 
     def measure_pair(self, ours, grouped, ref, n, profile_to=None):
-        """Best of --repeat runs of ours and of the reference, the runs interleaved (ours,
-        reference, ours, ...) so that a busy moment of the machine hits both alike."""
+        """Median of --repeat runs of ours and of the reference, the runs interleaved
+        (reference, ours, reference, ...) so that a busy moment of the machine hits both
+        alike; the best run is kept too."""
         runs = {"ours": [], "ref": []}
         for i in range(self.args.repeat):
             prof = profile_to if (profile_to and i == 0) else None
@@ -492,8 +499,9 @@ class Bench:
             runs["ours"].append(self.measure_one(ours, n, grouped, prof))
         return {
             side: {
-                "seconds": min(r)[0],
-                "queries": min(r)[1],
+                "seconds": statistics.median(x[0] for x in r),
+                "queries": statistics.median(x[1] for x in r),
+                "best_seconds": min(x[0] for x in r),
                 "all_seconds": [x[0] for x in r],
                 "all_queries": [x[1] for x in r],
             }
@@ -800,6 +808,23 @@ def growth(rows):
     return out
 
 
+def machine_description():
+    """The machine the figures come from: CPU model, cores, memory, load average now."""
+    cpu = platform.processor() or platform.machine()
+    mem = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            models = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
+        cpu = models[0] if models else cpu
+        with open("/proc/meminfo") as fh:
+            kib = int(next(ln for ln in fh if ln.startswith("MemTotal")).split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError, IndexError):
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores{mem}, load average {load}"
+
+
 def main(argv=None):
     args = parse_args(argv)
     import odoo
@@ -814,7 +839,11 @@ def main(argv=None):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
         assert "prepmt_percent" in env["sale.order"]._fields, "prepayment_addon is not installed"
         bench = Bench(env, args)
-        print(f"database {args.database}, sizes {args.sizes}, best of {args.repeat}", flush=True)
+        print(
+            f"database {args.database}, sizes {args.sizes}, median of {args.repeat}, "
+            f"on {machine_description()}",
+            flush=True,
+        )
         print(HEADER, flush=True)
         result = bench.run()
     finally:
@@ -828,6 +857,8 @@ def main(argv=None):
         "python": sys.version.split()[0],
         "odoo": odoo.release.version,
         "machine": platform.machine(),
+        "machine_description": machine_description(),
+        "load_average_at_end": os.getloadavg(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "total_seconds": time.perf_counter() - started,
