@@ -635,6 +635,7 @@ class AccountMove(models.Model):
                 ("date", "=", until_date),
                 ("move_id", "<=", until_id),
             ]
+        plan = []
         for order in self._prepmt_orders():
             items = Line.sudo().search(
                 [
@@ -645,11 +646,27 @@ class AccountMove(models.Model):
                     *until_domain,
                 ]
             )
-            for _key, group in items.grouped(lambda ln: (ln.account_id, ln.currency_id)).items():
-                if any(ln.amount_residual > 0 for ln in group) and any(
-                    ln.amount_residual < 0 for ln in group
+            alloc_field = order.order_line._prepmt_alloc_field
+            for group in items.grouped(lambda ln: (ln.account_id, ln.currency_id)).values():
+                if not (
+                    any(ln.amount_residual > 0 for ln in group)
+                    and any(ln.amount_residual < 0 for ln in group)
                 ):
-                    group.reconcile()
+                    continue
+                # each order line's items matched together first (one partial each rather
+                # than a cascade over the whole group), then what is left of the group (a
+                # nested plan: Odoo reconciles its union at the end)
+                by_line = group.grouped(
+                    lambda ln, field=alloc_field: ln.prepmt_allocation_ids[field][:1]
+                )
+                plan.append(list(by_line.values()))
+        if plan:
+            # one reconciliation for the whole document (Odoo's plan: each group apart). It
+            # only matches posted items on the prepayment accounts: the documents' tax,
+            # payment term and rounding lines cannot change, so Odoo's synchronisation of
+            # the invoices' dynamic lines around it (hundreds of lines compared before and
+            # after) is skipped, as Odoo does when it reconciles its own generated entries
+            Line.sudo().with_context(skip_invoice_sync=True)._reconcile_plan(plan)
         for credit in self.filtered(lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
             order = credit._prepmt_order()
             if not order:
@@ -698,23 +715,23 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Business: taxes (a prepayment adds no tax of its own, to the cent)
     # ------------------------------------------------------------------
-    @staticmethod
-    def _prepmt_line_taxes(line):
-        """``{tax id: amount}`` of one journal item, in the document's direction."""
-        if not line.tax_ids:
-            return {}
-        res = line.tax_ids.compute_all(
-            line.price_unit * (1 - (line.discount or 0.0) / 100.0),
-            currency=line.currency_id,
-            quantity=line.quantity,
-            product=line.product_id,
-            partner=line.partner_id,
-            is_refund=line.move_id.move_type in REFUND_TYPES,
-        )
-        taxes = defaultdict(float)
-        for tax in res["taxes"]:
-            taxes[tax["id"]] += tax["amount"]
-        return taxes
+    def _prepmt_taxes_by_line(self, lines):
+        """``{journal item: {tax id: amount}}`` of ``lines`` of this document, in its
+        direction: Odoo's own tax computation of the document (the one that makes its tax
+        lines), all the lines in one batch, each line rounded on its own (the true-up is for
+        companies that round per line)."""
+        self.ensure_one()
+        AccountTax = self.env["account.tax"]
+        lines = lines.filtered("tax_ids")
+        base_lines = [self._prepare_product_base_line_for_taxes_computation(ln) for ln in lines]
+        AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
+        AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
+        result = {}
+        for line, base_line in zip(lines, base_lines, strict=True):
+            taxes = result[line] = defaultdict(float)
+            for tax_data in base_line["tax_details"]["taxes_data"]:
+                taxes[tax_data["tax"].id] += tax_data["tax_amount_currency"]
+        return result
 
     def _prepmt_true_up_taxes(self):
         """When a draft document brings an order's outstanding prepayment to zero, make the
@@ -758,13 +775,14 @@ class AccountMove(models.Model):
             lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
         )
         computed_order, computed_all, tax_lines = (defaultdict(float) for _i in range(3))
+        taxes = self._prepmt_taxes_by_line(prepmt_lines | others)
         for line in prepmt_lines:
-            for tax_id, amount in self._prepmt_line_taxes(line).items():
+            for tax_id, amount in taxes.get(line, {}).items():
                 computed_all[tax_id] += amount
                 if line in of_order:
                     computed_order[tax_id] += amount
         for line in others:
-            for tax_id, amount in self._prepmt_line_taxes(line).items():
+            for tax_id, amount in taxes.get(line, {}).items():
                 tax_lines[tax_id] -= amount
         for line in self.line_ids.filtered(lambda ln: ln.display_type == "tax"):
             tax_lines[line.tax_line_id.id] += self.direction_sign * line.amount_currency

@@ -220,8 +220,15 @@ class PrepaymentLineMixin(models.AbstractModel):
         "qty_to_invoice", "prepmt_amount_outstanding", "order_id.prepmt_deduction_plan"
     )
     def _compute_prepmt_amount_to_deduct(self):
+        # one assignment per value and currency (hundreds of lines share one: nothing, or
+        # all that is outstanding), as in _compute_prepmt_invoiced
+        values = defaultdict(list)
         for line in self:
-            line.prepmt_amount_to_deduct = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+            currency = line.currency_id or line.order_id.currency_id
+            amount = line._prepmt_deduction_for_qty(line.qty_to_invoice)
+            values[currency, amount].append(line.id)
+        for (_currency, amount), ids in values.items():
+            self.browse(ids).prepmt_amount_to_deduct = amount
 
     # ------------------------------------------------------------------
     # Constraints
