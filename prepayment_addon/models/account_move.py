@@ -775,6 +775,12 @@ class AccountMove(models.Model):
             lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
         )
         computed_order, computed_all, tax_lines = (defaultdict(float) for _i in range(3))
+        for line in self.line_ids.filtered(lambda ln: ln.display_type == "tax"):
+            tax_lines[line.tax_line_id.id] += self.direction_sign * line.amount_currency
+        if not others and prepmt_lines == of_order:
+            # a document of this order's prepayment alone (its prepayment documents): its
+            # tax lines are what its prepayment lines carry, nothing to compute
+            return dict(tax_lines)
         taxes = self._prepmt_taxes_by_line(prepmt_lines | others)
         for line in prepmt_lines:
             for tax_id, amount in taxes.get(line, {}).items():
@@ -784,8 +790,6 @@ class AccountMove(models.Model):
         for line in others:
             for tax_id, amount in taxes.get(line, {}).items():
                 tax_lines[tax_id] -= amount
-        for line in self.line_ids.filtered(lambda ln: ln.display_type == "tax"):
-            tax_lines[line.tax_line_id.id] += self.direction_sign * line.amount_currency
         result = {}
         for tax_id, amount in computed_order.items():
             adjust = tax_lines[tax_id] - computed_all[tax_id]
