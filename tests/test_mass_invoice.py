@@ -272,6 +272,28 @@ class MassScenarios:
         # nothing left: the job reports nothing
         self.assertEqual(self.run_cron(), (0, 0))
 
+    def test_cron_claims_the_queue_in_order_across_batches(self):
+        """Each chunk claims the next pending lines in the order they were queued, batch
+        after batch, with ``FOR UPDATE SKIP LOCKED`` (two servers never take the same lines:
+        ``scripts/loadtest.sh --mass 100 --servers 2 --kill`` shows it with real
+        transactions); a batch queued after another waits its turn."""
+        self.set_threshold(1)
+        Batch = self.env["prepayment.invoice.batch"]
+        first, second = self.orders(3), self.orders(2)
+        batch1 = Batch.browse(self.run_list_action(first)["res_id"])
+        batch2 = Batch.browse(self.run_list_action(second)["res_id"])
+        Line = self.env["prepayment.invoice.batch.line"].sudo()
+        self.assertEqual(Line._prepmt_claim(4).ids, batch1.line_ids.ids + batch2.line_ids[:1].ids)
+        self.assertEqual(self.run_cron(chunk_size=4, max_chunks=1), (4, 1))
+        self.assertEqual((batch1.state, batch2.state), ("done", "running"))
+        self.assertEqual(Line._prepmt_claim(4).ids, batch2.line_ids[1:].ids)
+        self.assertEqual(self.run_cron(chunk_size=4), (1, 0))
+        self.assertEqual(batch2.state, "done")
+        self.assertFalse(Line._prepmt_claim(4))
+        for order in first | second:
+            self.assertEqual(order.prepmt_move_ids.state, "posted")
+            self.assertLedger(order)
+
     def test_scheduled_action_record_runs_the_queue(self):
         """The scheduled action itself (its *Run Manually*, as the cron runner calls it: as
         its user, OdooBot, with a progress record): the batch is processed as who asked."""
