@@ -1016,8 +1016,10 @@ def pg_outage(args, check):
 
 # ---------------------------------------------------------------------- mass action (issue 25)
 CRON_RE = re.compile(
-    r"^\S+ \S+ (\d+) INFO \S+ odoo\.addons\.base\.models\.ir_cron: Job 'Prepayment[^']*' "
-    r"\(\d+\) processed (\d+) records, (\d+) records remaining"
+    # (the job of prepayment_addon.ir_cron_prepayment_invoice_batch, by its name)
+    r"^\S+ \S+ (\d+) INFO \S+ odoo\.addons\.base\.models\.ir_cron: "
+    r"Job 'Prepayments: create queued[^']*' \(\d+\) "
+    r"processed (\d+) records, (\d+) records remaining"
 )
 
 
@@ -1352,6 +1354,10 @@ def mass(args):
     report["mass"] = {"queued_in_s": round(t_queued - t_queue, 1), "kill": kill}
     mass_rates(args, report, samples, t_queued, check)
     mass_servers(args, report, servers, kill, check)
+    # (read back through a server that is alive: the killed one may be the one used so far)
+    live = next(s for s in servers if not s.killed)
+    rpc = Rpc(live.url, args.db, args.login, args.password, Recorder())
+    rpc.authenticate()
     mass_documents(args, rpc, report, mass_ids, ids_sql, check)
     ledger = report["ledger"] = run_ledger(args, "mass")
     check(
