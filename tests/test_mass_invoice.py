@@ -7,6 +7,8 @@ reporting its progress, each failure on the order's chatter, with the access rig
 user who asked. Every scenario runs on both sides.
 """
 
+import os
+
 from lxml import etree
 
 from odoo import Command, http, sql_db
@@ -293,6 +295,23 @@ class MassScenarios:
         for order in first | second:
             self.assertEqual(order.prepmt_move_ids.state, "posted")
             self.assertLedger(order)
+
+    def test_cron_call_shorter_when_odoo_wakes_the_cron_workers(self):
+        """Under ODOO_NOTIFY_CRON_CHANGES (Odoo wakes every cron worker when a run of the job
+        ends with work left) a call of the job does one chunk, else four: shorter runs of
+        the job, whose open lock holds back PostgreSQL's cleanup (issue 25)."""
+        self.set_threshold(1)
+        self.run_list_action(self.orders(3))
+        before = os.environ.pop("ODOO_NOTIFY_CRON_CHANGES", None)
+        try:
+            os.environ["ODOO_NOTIFY_CRON_CHANGES"] = "1"
+            self.assertEqual(self.run_cron(chunk_size=1), (1, 2))
+            del os.environ["ODOO_NOTIFY_CRON_CHANGES"]
+            self.assertEqual(self.run_cron(chunk_size=1), (2, 0))
+        finally:
+            os.environ.pop("ODOO_NOTIFY_CRON_CHANGES", None)
+            if before is not None:
+                os.environ["ODOO_NOTIFY_CRON_CHANGES"] = before
 
     def test_scheduled_action_record_runs_the_queue(self):
         """The scheduled action itself (its *Run Manually*, as the cron runner calls it: as
