@@ -31,8 +31,9 @@
 # request sequence from 2 client threads: the part-3 comparison. --servers 2 starts a second Odoo
 # server (its own ports and log) on the same database; --kill SIGKILLs, half-way, the whole
 # process group of the server whose cron worker is working: the other must finish the queue.
-# --chunk-size / --chunks-per-call set the scheduled action's chunk (default 50 x 4 per call,
-# so that one job run of 10 calls handles 2,000 orders: smaller makes the servers take turns).
+# --chunk-size / --chunks-per-call set the scheduled action's chunk (default 50 x 1 per call
+# under ODOO_NOTIFY_CRON_CHANGES, so that one job run of 10 calls handles 500 orders; smaller
+# makes the servers take turns in a small run).
 # Odoo and the cluster are stopped on exit and on Ctrl-C. Extra arguments after -- go to
 # loadtest.py (python3 scripts/loadtest.py --help).
 set -euo pipefail
@@ -234,8 +235,8 @@ cd "$PREPMT_ROOT"
 rc=0
 if [ -n "$MASS" ]; then
     if [ -n "$CHUNK_SIZE$CHUNKS_PER_CALL" ]; then
-        prepmt_log "scheduled action: ${CHUNK_SIZE:-50} orders per chunk, ${CHUNKS_PER_CALL:-4} chunks per call"
-        psql -d "$DB" -qAtc "UPDATE ir_act_server SET code = 'model._cron_process(chunk_size=${CHUNK_SIZE:-50}, max_chunks=${CHUNKS_PER_CALL:-4})' WHERE id = (SELECT ir_actions_server_id FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id WHERE d.module = 'prepayment_addon' AND d.name = 'ir_cron_prepayment_invoice_batch')" >/dev/null
+        prepmt_log "scheduled action: ${CHUNK_SIZE:-50} orders per chunk, ${CHUNKS_PER_CALL:-1} chunks per call"
+        psql -d "$DB" -qAtc "UPDATE ir_act_server SET code = 'model._cron_process(chunk_size=${CHUNK_SIZE:-50}, max_chunks=${CHUNKS_PER_CALL:-1})' WHERE id = (SELECT ir_actions_server_id FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id WHERE d.module = 'prepayment_addon' AND d.name = 'ir_cron_prepayment_invoice_batch')" >/dev/null
     fi
     servers=()
     for i in "${!ODOO_PIDS[@]}"; do
