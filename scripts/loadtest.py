@@ -1014,6 +1014,363 @@ def pg_outage(args, check):
     return result
 
 
+# ---------------------------------------------------------------------- mass action (issue 25)
+CRON_RE = re.compile(
+    # (the job of prepayment_addon.ir_cron_prepayment_invoice_batch, by its name)
+    r"^\S+ \S+ (\d+) INFO \S+ odoo\.addons\.base\.models\.ir_cron: "
+    r"Job 'Prepayments: create queued[^']*' \(\d+\) "
+    r"processed (\d+) records, (\d+) records remaining"
+)
+
+
+class Server:
+    """One Odoo server of the run: ``name,url,master pid,log file`` (loadtest.sh)."""
+
+    def __init__(self, spec):
+        self.name, self.url, pid, self.log = spec.split(",", 3)
+        self.pid = int(pid)
+        self.killed = False
+
+    def cron_calls(self):
+        """[(worker pid, records processed)] of each call of our job in this server's log."""
+        calls = []
+        if not os.path.exists(self.log):
+            return calls
+        with open(self.log, errors="replace") as fh:
+            for line in fh:
+                m = CRON_RE.search(line)
+                if m:
+                    calls.append((int(m.group(1)), int(m.group(2))))
+        return calls
+
+
+def search_ids(rpc, model, domain):
+    return rpc.must("setup", model, "search", [domain], {"order": "id"})
+
+
+def one_by_one(args, ids, op, threads, run_one):
+    """Run ``run_one(rpc, order id)`` for each order from ``threads`` client threads (each
+    its own session), as that many users at once; returns (seconds, outcomes)."""
+    rec = Recorder()
+    todo = list(ids)
+    lock = threading.Lock()
+
+    def worker():
+        rpc = Rpc(args.url, args.db, args.login, args.password, rec)
+        rpc.authenticate()
+        while True:
+            with lock:
+                if not todo:
+                    return
+                oid = todo.pop(0)
+            try:
+                run_one(rpc, oid)
+            except FlowAborted as exc:
+                rec.finding(f"{op} of order {oid}: {exc}")
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - t0, rec
+
+
+def odoo_down_payment(rpc, oid):
+    """What a user does for one order in Odoo 18 (its wizard makes one order's down payment
+    at a time): *Create invoices*, 30 % down payment (percentage), then *Confirm*."""
+    ctx = {"active_model": "sale.order", "active_ids": [oid], "active_id": oid}
+    wizard = "sale.advance.payment.inv"
+    vals = {"advance_payment_method": "percentage", "amount": 30.0}
+    wid = rpc.must("odoo_dp_wizard", wizard, "create", [vals], context=ctx)
+    action = rpc.must("odoo_dp_create", wizard, "create_invoices", [[wid]], context=ctx)
+    move_id = action.get("res_id")
+    if not move_id:
+        raise FlowAborted(f"no single invoice in the wizard's answer: {action}")
+    rpc.must("odoo_dp_post", "account.move", "action_post", [[move_id]])
+
+
+def our_prepayment(rpc, oid):
+    """Ours for one order: *Prepayment Invoice* (posted: the company's auto-post)."""
+    action = rpc.must("ours_prepmt", "sale.order", "action_create_prepmt_invoice", [[oid]])
+    if not action.get("res_id"):
+        raise FlowAborted(f"no single document in the answer: {action}")
+
+
+def slices(samples, total, unit, t_start):
+    """Orders/s per ``unit`` orders processed, from the polls ``[(t, processed)]``: the time
+    each multiple of ``unit`` was reached, linearly between two polls."""
+    marks = [t_start]
+    k = 1
+    prev_t, prev_n = t_start, 0
+    for t, n in samples:
+        while k * unit <= min(n, total):
+            target = k * unit
+            frac = (target - prev_n) / (n - prev_n) if n > prev_n else 1.0
+            marks.append(prev_t + frac * (t - prev_t))
+            k += 1
+        prev_t, prev_n = t, n
+    return [
+        {
+            "orders": f"{i * unit + 1}-{(i + 1) * unit}",
+            "seconds": round(marks[i + 1] - marks[i], 1),
+            "orders_per_s": round(unit / (marks[i + 1] - marks[i]), 2),
+        }
+        for i in range(len(marks) - 1)
+    ]
+
+
+def cron_holder(args):
+    """The server whose connection holds the oldest open transaction (the cron worker
+    holds the job's row lock in one from the start to the end of its run), or None."""
+    row = psql(
+        args,
+        "SELECT application_name FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name LIKE 'odoo-s%' AND state <> 'idle' AND xact_start IS NOT NULL"
+        " ORDER BY xact_start LIMIT 1",
+    )
+    return row.split("-")[1] if row else None
+
+
+class Checks:
+    """The PASS / FAIL lines of a run, kept in its report."""
+
+    def __init__(self, report):
+        self.report = report
+        self.ok = True
+
+    def __call__(self, name, cond, detail=""):
+        print(
+            ("PASS " if cond else "FAIL ") + name + (f" ({detail})" if detail else ""), flush=True
+        )
+        self.report.setdefault("checks", []).append(
+            {"check": name, "ok": bool(cond), "detail": detail}
+        )
+        self.ok = self.ok and bool(cond)
+
+
+def mass_compare(args, rpc, ref, check):
+    """Part 3: Odoo's own *Create invoices* (30 % down payment) against ours, per order, from
+    ``--compare-threads`` client threads."""
+    odoo_ids = search_ids(rpc, "sale.order", [("client_order_ref", "=like", ref % "odoo")])
+    our_ids = search_ids(rpc, "sale.order", [("client_order_ref", "=like", ref % "ours")])
+    # one order of each, not measured: the down payment product, the workers' registries
+    for run_one, ids in ((odoo_down_payment, odoo_ids), (our_prepayment, our_ids)):
+        run_one(rpc, ids.pop(0))
+    compare = {"client_threads": args.compare_threads, "orders": len(odoo_ids)}
+    for key, run_one, ids in (
+        ("odoo_create_invoices", odoo_down_payment, odoo_ids),
+        ("ours_one_by_one", our_prepayment, our_ids),
+    ):
+        wall, crec = one_by_one(args, ids, key, args.compare_threads, run_one)
+        compare[key] = {
+            "seconds": round(wall, 1),
+            "orders_per_s": round(len(ids) / wall, 2),
+            "requests": len(crec.outcomes),
+            "findings": crec.findings[:5],
+        }
+        print(f"{key}: {len(ids)} orders in {wall:.1f} s = {len(ids) / wall:.2f} orders/s")
+        check(f"{key}: every order invoiced without error", not crec.findings)
+    return compare
+
+
+def mass_wait(args, count_sql, t_queued, by_name):
+    """Poll the processed lines until all are, or nothing moves for ``--stall`` seconds;
+    ``--kill``: SIGKILL the cron's server once ``--kill-at`` of them are. Returns the polls
+    ``[(t, processed)]`` and what the kill did."""
+    samples = []
+    kill = None
+    last_progress = time.time()
+    processed = 0
+    while True:
+        time.sleep(args.poll)
+        row = psql(args, count_sql)
+        now = time.time()
+        if row is None:
+            continue
+        n = int(row)
+        if n != processed:
+            last_progress = now
+            if kill is not None and "takeover_s" not in kill:
+                # the first chunk committed after the kill (by the other server)
+                kill["takeover_s"] = round(now - kill["t"], 1)
+        processed = n
+        samples.append((now, n))
+        if args.kill and kill is None and n >= args.mass * args.kill_at:
+            victim = by_name.get(cron_holder(args))
+            if victim:
+                os.killpg(victim.pid, signal.SIGKILL)
+                victim.killed = True
+                kill = {
+                    "server": victim.name,
+                    "processed_at_kill": n,
+                    "seconds_after_queueing": round(now - t_queued, 1),
+                    "t": now,
+                }
+                print(f"SIGKILL to server {victim.name} (pgid {victim.pid}) at {n} orders")
+        if processed >= args.mass:
+            break
+        if now - last_progress > args.stall:
+            print(f"no progress for {args.stall} s: stopped waiting", flush=True)
+            break
+    if kill:
+        del kill["t"]
+    return samples, kill
+
+
+def mass_rates(args, report, samples, t_queued, check):
+    processed = samples[-1][1] if samples else 0
+    wall = samples[-1][0] - t_queued if samples else 0.0
+    unit = 1000 if args.mass >= 5000 else max(args.mass // 5, 1)
+    per_slice = slices(samples, args.mass, unit, t_queued)
+    report["mass"].update(
+        seconds=round(wall, 1),
+        orders_per_s=round(processed / wall, 2) if wall else None,
+        slice_orders=unit,
+        per_slice=per_slice,
+    )
+    print(f"\nmass action: {processed} of {args.mass} orders in {wall:.1f} s")
+    for sl in per_slice:
+        rate = sl["orders_per_s"]
+        print(f"  orders {sl['orders']:>12}: {sl['seconds']:>7.1f} s  {rate:>6.2f} orders/s")
+    if args.compare:
+        ref_rate = report["compare"]["odoo_create_invoices"]["orders_per_s"]
+        one_rate = report["compare"]["ours_one_by_one"]["orders_per_s"]
+        ratios = report["ratios"] = {
+            "mass_vs_odoo": round(ref_rate / report["mass"]["orders_per_s"], 2),
+            "one_by_one_vs_odoo": round(ref_rate / one_rate, 2),
+        }
+        print(
+            "ratio (our time / Odoo's time, target <= 1.0): mass action "
+            f"{ratios['mass_vs_odoo']}, one by one {ratios['one_by_one_vs_odoo']}"
+        )
+    check("every order of the queue processed", processed == args.mass, f"{processed}")
+    if len(per_slice) >= 2 and not args.kill:
+        first, last = per_slice[0]["orders_per_s"], per_slice[-1]["orders_per_s"]
+        detail = f"first {first}, last {last} orders/s: {last / first:.2f}"
+        if args.mass >= 1000:
+            check(
+                "the rate stays flat (last slice >= 0.9 x the first)", last >= 0.9 * first, detail
+            )
+        else:
+            print(f"rate per slice (not checked below 1,000 orders): {detail}")
+
+
+def mass_servers(args, report, servers, kill, check):
+    """Which server ran which calls of our job (each server's log)."""
+    per_server = report["per_server"] = {}
+    for s in servers:
+        calls = s.cron_calls()
+        info = per_server[s.name] = {
+            "job_calls": len(calls),
+            "orders": sum(n for _pid, n in calls),
+            "cron_worker_pids": sorted({pid for pid, _n in calls}),
+            "killed": s.killed,
+        }
+        print(
+            f"server {s.name}: {len(calls)} calls of the job, {info['orders']} orders "
+            f"(cron worker pids {info['cron_worker_pids']})" + (" - killed" if s.killed else "")
+        )
+    if args.kill:
+        check("a server was killed in the middle", kill is not None, json.dumps(kill))
+        check(
+            "the other server took over",
+            any(per_server[s.name]["orders"] for s in servers if not s.killed),
+            str(per_server),
+        )
+
+
+def mass_documents(args, rpc, report, mass_ids, ids_sql, check):
+    """Nothing lost, nothing twice: every line and batch done, one posted document per
+    order."""
+    lines = psql(
+        args,
+        "SELECT state, count(*) FROM prepayment_invoice_batch_line"
+        f" WHERE batch_id IN ({ids_sql}) GROUP BY state ORDER BY state",
+    )
+    report["line_states"] = lines
+    check("every batch line done", lines == f"done|{args.mass}", (lines or "").replace("\n", ", "))
+    batches = psql(
+        args,
+        "SELECT string_agg(DISTINCT state, ',') FROM prepayment_invoice_batch"
+        f" WHERE id IN ({ids_sql})",
+    )
+    check("every batch done", batches == "done", batches or "")
+    docs = Counter()
+    for i in range(0, len(mass_ids), 500):
+        for order in rpc.must(
+            "check", "sale.order", "read", [mass_ids[i : i + 500], ["prepmt_move_ids"]]
+        ):
+            docs[len(order["prepmt_move_ids"])] += 1
+    posted = psql(
+        args,
+        "SELECT count(DISTINCT m.id) FROM account_move m JOIN prepayment_invoice_batch_line l"
+        f" ON l.move_id = m.id WHERE l.batch_id IN ({ids_sql}) AND m.state = 'posted'",
+    )
+    report["documents_per_order"] = {str(k): v for k, v in docs.items()}
+    check(
+        "each order exactly one prepayment document, posted",
+        docs == Counter({1: args.mass}) and posted == str(args.mass),
+        f"documents per order {dict(docs)}, posted {posted}",
+    )
+
+
+def mass(args):
+    servers = [Server(spec) for spec in args.server]
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "orders": args.mass,
+        "servers": len(servers),
+        "batches": args.batches,
+        "environment": environment(),
+    }
+    check = Checks(report)
+    rpc = Rpc(args.url, args.db, args.login, args.password, Recorder())
+    rpc.authenticate()
+    ref = f"{args.mass_tag}-%s-%%"
+    mass_ids = search_ids(rpc, "sale.order", [("client_order_ref", "=like", ref % "mass")])
+    if len(mass_ids) != args.mass:
+        raise SystemExit(f"{len(mass_ids)} orders of the mass set, expected {args.mass}")
+    if args.compare:
+        report["compare"] = mass_compare(args, rpc, ref, check)
+    # the mass action: queued in --batches batches, as several users would
+    t_queue = time.time()
+    before = set(search_ids(rpc, "prepayment.invoice.batch", []))
+    for i in range(args.batches):
+        part = sorted(mass_ids[i :: args.batches])
+        rpc.must("mass_action", "sale.order", "action_mass_create_prepmt_invoice", [part])
+    batch_ids = sorted(set(search_ids(rpc, "prepayment.invoice.batch", [])) - before)
+    t_queued = time.time()
+    print(f"{args.mass} orders queued in {len(batch_ids)} batches in {t_queued - t_queue:.1f} s")
+    ids_sql = ",".join(map(str, batch_ids)) or "0"
+    samples, kill = mass_wait(
+        args,
+        "SELECT count(*) FILTER (WHERE state <> 'pending') FROM prepayment_invoice_batch_line"
+        f" WHERE batch_id IN ({ids_sql})",
+        t_queued,
+        {s.name: s for s in servers},
+    )
+    report["mass"] = {"queued_in_s": round(t_queued - t_queue, 1), "kill": kill}
+    mass_rates(args, report, samples, t_queued, check)
+    mass_servers(args, report, servers, kill, check)
+    # (read back through a server that is alive: the killed one may be the one used so far)
+    live = next(s for s in servers if not s.killed)
+    rpc = Rpc(live.url, args.db, args.login, args.password, Recorder())
+    rpc.authenticate()
+    mass_documents(args, rpc, report, mass_ids, ids_sql, check)
+    ledger = report["ledger"] = run_ledger(args, "mass")
+    check(
+        "ledger check over every order",
+        ledger.get("ok"),
+        f"{len(ledger.get('findings', []))} finding(s)",
+    )
+    report["ok"] = check.ok
+    write_output(args, report)
+    print(f"\nMASS LOAD TEST {'PASSED' if check.ok else 'FAILED'}")
+    return 0 if check.ok else 1
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default="http://127.0.0.1:8079")
@@ -1051,7 +1408,33 @@ def main(argv=None):
     p.add_argument("--outage-after", type=float, default=4.0)
     p.add_argument("--outage-seconds", type=float, default=5.0)
     p.add_argument("--outage-recovery", type=float, default=10.0)
+    p.add_argument("--mass", type=int, help="the mass action on this many orders (loadtest.sh)")
+    p.add_argument("--mass-tag", help="customer reference prefix of the orders (TAG-mass-...)")
+    p.add_argument("--batches", type=int, default=4, help="batches the orders are queued in")
+    p.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        help="orders of the TAG-odoo- and TAG-ours- sets (Odoo's Create invoices against ours)",
+    )
+    p.add_argument("--compare-threads", type=int, default=2, help="client threads (part 3)")
+    p.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        help="name,url,master pid,log of each Odoo server (loadtest.sh)",
+    )
+    p.add_argument("--kill", action="store_true", help="SIGKILL the cron's server half-way")
+    p.add_argument("--kill-at", type=float, default=0.4, help="share processed at the kill")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between two polls")
+    p.add_argument(
+        "--stall", type=float, default=300.0, help="give up after this long without progress"
+    )
     args = p.parse_args(argv)
+    if args.mass:
+        if not (args.mass_tag and args.server):
+            p.error("--mass needs --mass-tag and --server")
+        return mass(args)
     if args.faults:
         if not (args.odoo_pid and args.pg_stop and args.pg_start):
             p.error("--faults needs --odoo-pid, --pg-stop and --pg-start")

@@ -3,6 +3,8 @@
 #
 #   bash scripts/loadtest.sh [--clients N[,N...]] [--orders M] [--output FILE]
 #   bash scripts/loadtest.sh --faults [--output FILE]
+#   bash scripts/loadtest.sh --mass N[,N...] [--servers 1|2] [--kill] [--batches B]
+#                            [--compare M] [--chunk-size C --chunks-per-call K] [--output FILE]
 #
 # Starts a throwaway PostgreSQL cluster (port PREPMT_PGPORT, default 54373), builds database
 # prepmt_load (the addon, no demo data, the generic chart of accounts, 20 products with a 15 %
@@ -14,6 +16,24 @@
 # the fault scenarios instead (kill -9 of the workers in the middle of a prepayment invoice and
 # of a final-invoice posting, PostgreSQL stopped for a few seconds under load). The JSON result
 # goes to benchmarks/results/loadtest-N<N>.json (loadtest-faults.json), gitignored.
+# --mass runs the mass action the way it really runs instead (issue 25): N confirmed one-line
+# sales orders of the 30 % customer made in setup, the company's mass threshold lowered so that
+# *Create Prepayment Invoices* queues them (in B batches, default 4, as several users would),
+# the action sent over JSON-RPC as the web client does, the scheduled action working through
+# the queue in Odoo's cron workers (2 HTTP workers and 1 cron worker per server,
+# ODOO_NOTIFY_CRON_CHANGES=1: a partially done job wakes the cron workers of every server at
+# once instead of after their 60 s poll); the client polls the batch lines, reports orders/s per
+# slice (per 1,000 from 5,000 orders on, else per fifth) and which server ran which job calls
+# (odoo.addons.base.models.ir_cron at INFO in each server's log), checks each order has exactly
+# one posted prepayment invoice, then the ledger check. Before that, on the same server, M
+# (default min(N, 1000); 0 with --servers 2) other identical orders invoiced with Odoo's own
+# *Create invoices* (30 % down payment, posted) and M with our prepayment invoice, one order per
+# request sequence from 2 client threads: the part-3 comparison. --servers 2 starts a second Odoo
+# server (its own ports and log) on the same database; --kill SIGKILLs, half-way, the whole
+# process group of the server whose cron worker is working: the other must finish the queue.
+# --chunk-size / --chunks-per-call set the scheduled action's chunk (default 50 x 1 per call
+# under ODOO_NOTIFY_CRON_CHANGES, so that one job run of 10 calls handles 500 orders; smaller
+# makes the servers take turns in a small run).
 # Odoo and the cluster are stopped on exit and on Ctrl-C. Extra arguments after -- go to
 # loadtest.py (python3 scripts/loadtest.py --help).
 set -euo pipefail
@@ -24,6 +44,13 @@ export PREPMT_PGPORT="${PREPMT_PGPORT:-54373}"
 CLIENTS=16
 ORDERS=8
 FAULTS=0
+MASS=""
+SERVERS=1
+KILL=0
+BATCHES=4
+COMPARE=""
+CHUNK_SIZE=""
+CHUNKS_PER_CALL=""
 OUTPUT=""
 EXTRA=()
 while [ $# -gt 0 ]; do
@@ -31,35 +58,70 @@ while [ $# -gt 0 ]; do
         --clients) CLIENTS="$2"; shift 2 ;;
         --orders) ORDERS="$2"; shift 2 ;;
         --faults) FAULTS=1; shift ;;
+        --mass) MASS="$2"; shift 2 ;;
+        --servers) SERVERS="$2"; shift 2 ;;
+        --kill) KILL=1; shift ;;
+        --batches) BATCHES="$2"; shift 2 ;;
+        --compare) COMPARE="$2"; shift 2 ;;
+        --chunk-size) CHUNK_SIZE="$2"; shift 2 ;;
+        --chunks-per-call) CHUNKS_PER_CALL="$2"; shift 2 ;;
         --output) OUTPUT="$2"; shift 2 ;;
         --) shift; EXTRA=("$@"); break ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
         *) prepmt_die "unknown option $1 (see --help)" ;;
     esac
 done
 IFS=',' read -r -a CLIENT_LIST <<< "$CLIENTS"
-[ -z "$OUTPUT" ] || [ "$FAULTS" = 1 ] || [ "${#CLIENT_LIST[@]}" = 1 ] \
+[ -z "$OUTPUT" ] || [ "$FAULTS" = 1 ] || [ -n "$MASS" ] || [ "${#CLIENT_LIST[@]}" = 1 ] \
     || prepmt_die "--output takes one --clients N (with a list: benchmarks/results/loadtest-N<N>.json)"
+MASS_LIST=()
+if [ -n "$MASS" ]; then
+    [ "$FAULTS" = 0 ] || prepmt_die "--mass and --faults are two runs"
+    IFS=',' read -r -a MASS_LIST <<< "$MASS"
+    [ -z "$OUTPUT" ] || [ "${#MASS_LIST[@]}" = 1 ] \
+        || prepmt_die "--output takes one --mass N (with a list: benchmarks/results/loadtest-mass-<N>.json)"
+fi
+case "$SERVERS" in 1|2) ;; *) prepmt_die "--servers is 1 or 2" ;; esac
+[ "$KILL" = 0 ] || [ "$SERVERS" = 2 ] || prepmt_die "--kill needs --servers 2 (the other server finishes the queue)"
 
 DB=prepmt_load
 PORT="${PREPMT_HTTP_PORT:-8079}"
 GEVENT_PORT="${PREPMT_GEVENT_PORT:-8078}"
-ODOO_PID=""
+# the second server of --servers 2
+PORT2="${PREPMT_HTTP_PORT2:-8077}"
+GEVENT_PORT2="${PREPMT_GEVENT_PORT2:-8076}"
+ODOO_PIDS=()
 T_START="$(prepmt_now)"
 
 prepmt_on_exit() {  # called by prepmt_cleanup (lib.sh) before the cluster stops
-    if prepmt_stop_server "$ODOO_PID"; then prepmt_log "Odoo stopped"; fi
-    ODOO_PID=""
+    local pid
+    for pid in ${ODOO_PIDS[@]+"${ODOO_PIDS[@]}"}; do
+        if prepmt_stop_server "$pid"; then prepmt_log "Odoo stopped (pid $pid)"; fi
+        # (a server started in its own session: its workers too, if the master is gone)
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+    ODOO_PIDS=()
 }
 
 prepmt_setup
-for p in "$PORT" "$GEVENT_PORT"; do
-    _prepmt_port_free "$p" || prepmt_die "port $p is busy on 127.0.0.1 (set PREPMT_HTTP_PORT / PREPMT_GEVENT_PORT)"
+ports=("$PORT" "$GEVENT_PORT")
+[ "$SERVERS" = 1 ] || ports+=("$PORT2" "$GEVENT_PORT2")
+for p in "${ports[@]}"; do
+    _prepmt_port_free "$p" || prepmt_die "port $p is busy on 127.0.0.1 (set PREPMT_HTTP_PORT / PREPMT_GEVENT_PORT[2])"
 done
 prepmt_start_cluster
-PREPMT_ODOO_WORKERS=4 PREPMT_ODOO_CONF_EXTRA="http_port = $PORT
+if [ -n "$MASS" ]; then
+    # the mass action: 2 HTTP workers and 1 cron worker per server (the scheduled action runs
+    # there); ODOO_NOTIFY_CRON_CHANGES below
+    WORKERS=2
+    CRON_THREADS=1
+else
+    WORKERS=4
+    CRON_THREADS=0
+fi
+PREPMT_ODOO_WORKERS=$WORKERS PREPMT_ODOO_CONF_EXTRA="http_port = $PORT
 gevent_port = $GEVENT_PORT
-max_cron_threads = 0
+max_cron_threads = $CRON_THREADS
 limit_time_cpu = 900
 limit_time_real = 1800
 limit_memory_soft = 4294967296
@@ -92,7 +154,36 @@ env["res.partner"].create([
 env.cr.commit()
 EOF
 
-SERVER_LOG="$PREPMT_TMP/odoo-server.log"
+# mass_orders N TAG SET...: N confirmed one-line sales orders of the 30 % customer per SET,
+# customer reference TAG-SET-<i> (all alike: the same products, quantities and prices per i)
+mass_orders() {
+    local n="$1" tag="$2"; shift 2
+    PREPMT_MASS_N="$n" PREPMT_MASS_TAG="$tag" PREPMT_MASS_SETS="$*" \
+    prepmt_odoo shell -c "$PREPMT_ODOO_CONF" -d "$DB" --no-http --log-level=warn >/dev/null <<'EOF'
+import os
+from odoo import Command
+n, tag = int(os.environ["PREPMT_MASS_N"]), os.environ["PREPMT_MASS_TAG"]
+# below the number of orders of one request: the action queues them
+env.company.prepmt_mass_invoice_threshold = 10
+customer = env["res.partner"].search([("ref", "=", "LOAD-CUSTOMER")], limit=1)
+products = env["product.product"].search([("default_code", "=like", "LOAD-%")], order="id")
+for name in os.environ["PREPMT_MASS_SETS"].split():
+    for start in range(0, n, 250):
+        orders = env["sale.order"].create([{
+            "partner_id": customer.id,
+            "client_order_ref": f"{tag}-{name}-{i:05d}",
+            "order_line": [Command.create({
+                "product_id": products[i % len(products)].id,
+                "product_uom_qty": 1 + i % 5,
+                "price_unit": 10.0 + (i * 37) % 490,
+            })],
+        } for i in range(start, min(n, start + 250))])
+        orders.action_confirm()
+        env.cr.commit()
+        env.invalidate_all()
+EOF
+}
+
 ODOO_CMD=("${PREPMT_ODOO_CMD[@]}")
 if ! "$PREPMT_VENV_PY" -c "import gevent" 2>/dev/null; then
     # The prefork master also runs the websocket/longpolling server (odoo gevent), which needs
@@ -101,24 +192,71 @@ if ! "$PREPMT_VENV_PY" -c "import gevent" 2>/dev/null; then
     prepmt_log "gevent is not installed: the longpolling (websocket) process is not started"
     ODOO_CMD=("$PREPMT_VENV_PY" -c "import os, sys; os.environ['TZ'] = 'UTC'; sys.argv[0] = 'odoo'; import odoo; from odoo.service import server; server.PreforkServer.long_polling_spawn = lambda self: None; odoo.cli.main()")
 fi
-prepmt_log "starting Odoo with 4 HTTP workers on http://127.0.0.1:$PORT (log: $SERVER_LOG)"
-# odoo.service.model at INFO: Odoo's log of each serialization failure it retries
-"${ODOO_CMD[@]}" -c "$PREPMT_ODOO_CONF" --logfile="$SERVER_LOG" --log-level=warn \
-    --log-handler=odoo.service.model:INFO --log-handler=odoo.service.server:INFO &
-ODOO_PID=$!
-for i in $(seq 1 150); do
-    if curl -fs "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1; then break; fi
-    kill -0 "$ODOO_PID" 2>/dev/null || { tail -50 "$SERVER_LOG" >&2; prepmt_die "Odoo exited"; }
-    [ "$i" -lt 150 ] || prepmt_die "Odoo did not answer on port $PORT"
-    sleep 0.2
-done
-prepmt_log "Odoo up (master pid $ODOO_PID); setup took $(( $(prepmt_now) - T_START ))s"
+SERVER_LOGS=()
+URLS=()
+# start_server NUMBER HTTP_PORT GEVENT_PORT: Odoo in its own session (setsid: its process group
+# is its pid, so that --kill can SIGKILL the master and its workers at once), its own log;
+# its database connections are named odoo-s<NUMBER>-<pid> (ODOO_PGAPPNAME), so that the client
+# tells which server's cron worker holds the job. ODOO_NOTIFY_CRON_CHANGES=1 (Odoo's switch):
+# a job run that stops with work left (a partially done job) NOTIFYs cron_trigger once its lock
+# is released, which wakes the cron workers of every server on the database at once; without
+# it the others sleep up to 60 s between polls.
+start_server() {
+    local num="$1" port="$2" gport="$3" log pid i
+    log="$PREPMT_TMP/odoo-server$([ "$num" = 1 ] || echo "$num").log"
+    prepmt_log "starting Odoo server $num with $WORKERS HTTP workers and $CRON_THREADS cron worker(s) on http://127.0.0.1:$port (log: $log)"
+    # odoo.service.model at INFO: Odoo's log of each serialization failure it retries;
+    # ir_cron at INFO: each job call and the records it processed
+    ODOO_NOTIFY_CRON_CHANGES=1 ODOO_PGAPPNAME="odoo-s$num-{pid}" setsid "${ODOO_CMD[@]}" \
+        -c "$PREPMT_ODOO_CONF" --http-port="$port" --gevent-port="$gport" --logfile="$log" \
+        --log-level=warn --log-handler=odoo.service.model:INFO \
+        --log-handler=odoo.service.server:INFO --log-handler=odoo.addons.base.models.ir_cron:INFO &
+    pid=$!
+    ODOO_PIDS+=("$pid")
+    SERVER_LOGS+=("$log")
+    URLS+=("http://127.0.0.1:$port")
+    for i in $(seq 1 150); do
+        if curl -fs "http://127.0.0.1:$port/web/health" >/dev/null 2>&1; then break; fi
+        kill -0 "$pid" 2>/dev/null || { tail -50 "$log" >&2; prepmt_die "Odoo exited"; }
+        [ "$i" -lt 150 ] || prepmt_die "Odoo did not answer on port $port"
+        sleep 0.2
+    done
+    prepmt_log "Odoo server $num up (master pid $pid)"
+}
+start_server 1 "$PORT" "$GEVENT_PORT"
+[ "$SERVERS" = 1 ] || start_server 2 "$PORT2" "$GEVENT_PORT2"
+SERVER_LOG="${SERVER_LOGS[0]}"
+ODOO_PID="${ODOO_PIDS[0]}"
+prepmt_log "setup took $(( $(prepmt_now) - T_START ))s"
 
 LEDGER_CMD="$(printf '%q ' "$PREPMT_VENV_PY" "$PREPMT_ROOT/scripts/check_ledger.py" "$PREPMT_ODOO_CONF" "$DB")"
 args=(--url "http://127.0.0.1:$PORT" --db "$DB" --server-log "$SERVER_LOG" --ledger-cmd "$LEDGER_CMD")
 cd "$PREPMT_ROOT"
 rc=0
-if [ "$FAULTS" = 1 ]; then
+if [ -n "$MASS" ]; then
+    if [ -n "$CHUNK_SIZE$CHUNKS_PER_CALL" ]; then
+        prepmt_log "scheduled action: ${CHUNK_SIZE:-50} orders per chunk, ${CHUNKS_PER_CALL:-1} chunks per call"
+        psql -d "$DB" -qAtc "UPDATE ir_act_server SET code = 'model._cron_process(chunk_size=${CHUNK_SIZE:-50}, max_chunks=${CHUNKS_PER_CALL:-1})' WHERE id = (SELECT ir_actions_server_id FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id WHERE d.module = 'prepayment_addon' AND d.name = 'ir_cron_prepayment_invoice_batch')" >/dev/null
+    fi
+    servers=()
+    for i in "${!ODOO_PIDS[@]}"; do
+        servers+=(--server "s$((i + 1)),${URLS[$i]},${ODOO_PIDS[$i]},${SERVER_LOGS[$i]}")
+    done
+    for n in "${MASS_LIST[@]}"; do
+        compare="${COMPARE:-$([ "$SERVERS" = 1 ] && echo $(( n < 1000 ? n : 1000 )) || echo 0)}"
+        tag="M$n"
+        t="$(prepmt_now)"
+        prepmt_log "mass: $n confirmed orders (+ $compare for Odoo's Create invoices and $compare for ours one by one)"
+        mass_orders "$n" "$tag" mass
+        [ "$compare" = 0 ] || mass_orders "$compare" "$tag" odoo ours
+        prepmt_log "orders made in $(( $(prepmt_now) - t ))s"
+        mass_args=(--mass "$n" --mass-tag "$tag" --batches "$BATCHES" --compare "$compare")
+        [ "$KILL" = 0 ] || mass_args+=(--kill)
+        "$PREPMT_VENV_PY" scripts/loadtest.py "${args[@]}" "${servers[@]}" "${mass_args[@]}" \
+            --output "${OUTPUT:-benchmarks/results/loadtest-mass-$n.json}" \
+            ${EXTRA[@]+"${EXTRA[@]}"} || rc=$?
+    done
+elif [ "$FAULTS" = 1 ]; then
     as_pg=()
     prepmt_is_root && as_pg=(runuser -u postgres --)
     pg_ctl=("${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PREPMT_PG_DIR/data")
@@ -138,8 +276,10 @@ else
     done
 fi
 if [ "$rc" != 0 ]; then
-    prepmt_log "last errors of the server log:"
-    grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$SERVER_LOG" | cut -c1-300 | tail -10 >&2 || true
+    for log in "${SERVER_LOGS[@]}"; do
+        prepmt_log "last errors of the server log $log:"
+        grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log" | cut -c1-300 | tail -10 >&2 || true
+    done
 fi
 prepmt_log "load test exit code $rc (total $(( $(prepmt_now) - T_START ))s)"
 exit "$rc"

@@ -7,6 +7,8 @@ reporting its progress, each failure on the order's chatter, with the access rig
 user who asked. Every scenario runs on both sides.
 """
 
+import os
+
 from lxml import etree
 
 from odoo import Command, http, sql_db
@@ -271,6 +273,45 @@ class MassScenarios:
         self.assertEqual(batch.action_view_moves()["domain"], [("id", "in", batch.move_ids.ids)])
         # nothing left: the job reports nothing
         self.assertEqual(self.run_cron(), (0, 0))
+
+    def test_cron_claims_the_queue_in_order_across_batches(self):
+        """Each chunk claims the next pending lines in the order they were queued, batch
+        after batch, with ``FOR UPDATE SKIP LOCKED`` (two servers never take the same lines:
+        ``scripts/loadtest.sh --mass 100 --servers 2 --kill`` shows it with real
+        transactions); a batch queued after another waits its turn."""
+        self.set_threshold(1)
+        Batch = self.env["prepayment.invoice.batch"]
+        first, second = self.orders(3), self.orders(2)
+        batch1 = Batch.browse(self.run_list_action(first)["res_id"])
+        batch2 = Batch.browse(self.run_list_action(second)["res_id"])
+        Line = self.env["prepayment.invoice.batch.line"].sudo()
+        self.assertEqual(Line._prepmt_claim(4).ids, batch1.line_ids.ids + batch2.line_ids[:1].ids)
+        self.assertEqual(self.run_cron(chunk_size=4, max_chunks=1), (4, 1))
+        self.assertEqual((batch1.state, batch2.state), ("done", "running"))
+        self.assertEqual(Line._prepmt_claim(4).ids, batch2.line_ids[1:].ids)
+        self.assertEqual(self.run_cron(chunk_size=4), (1, 0))
+        self.assertEqual(batch2.state, "done")
+        self.assertFalse(Line._prepmt_claim(4))
+        for order in first | second:
+            self.assertEqual(order.prepmt_move_ids.state, "posted")
+            self.assertLedger(order)
+
+    def test_cron_call_shorter_when_odoo_wakes_the_cron_workers(self):
+        """Under ODOO_NOTIFY_CRON_CHANGES (Odoo wakes every cron worker when a run of the job
+        ends with work left) a call of the job does one chunk, else four: shorter runs of
+        the job, whose open lock holds back PostgreSQL's cleanup (issue 25)."""
+        self.set_threshold(1)
+        self.run_list_action(self.orders(3))
+        before = os.environ.pop("ODOO_NOTIFY_CRON_CHANGES", None)
+        try:
+            os.environ["ODOO_NOTIFY_CRON_CHANGES"] = "1"
+            self.assertEqual(self.run_cron(chunk_size=1), (1, 2))
+            del os.environ["ODOO_NOTIFY_CRON_CHANGES"]
+            self.assertEqual(self.run_cron(chunk_size=1), (2, 0))
+        finally:
+            os.environ.pop("ODOO_NOTIFY_CRON_CHANGES", None)
+            if before is not None:
+                os.environ["ODOO_NOTIFY_CRON_CHANGES"] = before
 
     def test_scheduled_action_record_runs_the_queue(self):
         """The scheduled action itself (its *Run Manually*, as the cron runner calls it: as
