@@ -49,12 +49,7 @@ demo_check() {
         --http-interface=127.0.0.1 --http-port="$PORT" --max-cron-threads=0 --logfile="$log" \
         --log-level=warn &
     SERVER_PID=$!
-    for i in $(seq 1 300); do
-        if curl -fs "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1; then break; fi
-        kill -0 "$SERVER_PID" 2>/dev/null || { tail -30 "$log" >&2; prepmt_die "the demo server exited"; }
-        [ "$i" -lt 300 ] || prepmt_die "the demo server did not answer on port $PORT"
-        sleep 0.2
-    done
+    prepmt_wait_server "$PORT" "$SERVER_PID" "$log" "the demo server"
     "$PREPMT_VENV_PY" - "http://127.0.0.1:$PORT" "$DB" "$order_id" <<'PY' || { tail -30 "$log" >&2; prepmt_die "the served demo failed the login check"; }
 import http.cookiejar, json, sys, urllib.request
 base, db, order_id = sys.argv[1:]

@@ -323,6 +323,19 @@ EOF
 
 prepmt_odoo() { "${PREPMT_ODOO_CMD[@]}" "$@"; }
 
+# prepmt_wait_server PORT PID LOG WHAT [SECONDS]: waits until the Odoo server PID started in the
+# background answers /web/health on 127.0.0.1:PORT (default 60 s); stops with its log's last
+# lines if it exits, or with an error naming WHAT if it does not answer in time.
+prepmt_wait_server() {
+    local port="$1" pid="$2" log="$3" what="$4" tries=$(( ${5:-60} * 5 )) i
+    for i in $(seq 1 "$tries"); do
+        if curl -fs "http://127.0.0.1:$port/web/health" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || { tail -50 "$log" >&2; prepmt_die "$what exited"; }
+        sleep 0.2
+    done
+    prepmt_die "$what did not answer on port $port"
+}
+
 # prepmt_stop_server PID: stops an Odoo server a script started in the background (TERM, then
 # KILL after 20 s); nothing if it is gone. Start it as "${PREPMT_ODOO_CMD[@]}" ... &, not through
 # the prepmt_odoo function: a function in the background is a subshell, and $! would be that.

@@ -215,12 +215,7 @@ start_server() {
     ODOO_PIDS+=("$pid")
     SERVER_LOGS+=("$log")
     URLS+=("http://127.0.0.1:$port")
-    for i in $(seq 1 150); do
-        if curl -fs "http://127.0.0.1:$port/web/health" >/dev/null 2>&1; then break; fi
-        kill -0 "$pid" 2>/dev/null || { tail -50 "$log" >&2; prepmt_die "Odoo exited"; }
-        [ "$i" -lt 150 ] || prepmt_die "Odoo did not answer on port $port"
-        sleep 0.2
-    done
+    prepmt_wait_server "$port" "$pid" "$log" "Odoo server $num" 30
     prepmt_log "Odoo server $num up (master pid $pid)"
 }
 start_server 1 "$PORT" "$GEVENT_PORT"

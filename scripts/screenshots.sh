@@ -66,12 +66,7 @@ prepmt_log "serving $DB on http://127.0.0.1:$PORT (log: $SERVER_LOG)"
 "${PREPMT_ODOO_CMD[@]}" -c "$PREPMT_ODOO_CONF" -d "$DB" --http-interface=127.0.0.1 --http-port="$PORT" \
     --logfile="$SERVER_LOG" --log-level=warn &
 ODOO_PID=$!
-for i in $(seq 1 300); do
-    if curl -fs "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1; then break; fi
-    kill -0 "$ODOO_PID" 2>/dev/null || { tail -50 "$SERVER_LOG" >&2; prepmt_die "Odoo exited"; }
-    [ "$i" -lt 300 ] || prepmt_die "Odoo did not answer on port $PORT"
-    sleep 0.2
-done
+prepmt_wait_server "$PORT" "$ODOO_PID" "$SERVER_LOG" "Odoo"
 
 CHROME="${PREPMT_CHROME:-}"
 if [ -z "$CHROME" ]; then
