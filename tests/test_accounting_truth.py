@@ -722,6 +722,16 @@ class AccountingTruthScenarios:
                 allocations.with_user(user).unlink()
         with self.assertRefused(AccessError, "posted document"):
             allocations.sudo().write({"amount": 1.0})
+        line = order.order_line[0]
+        with self.assertRefused(AccessError, "cannot be added"):
+            allocations.sudo().create(
+                {
+                    "move_line_id": allocations[0].move_line_id.id,
+                    "kind": "prepayment",
+                    line._prepmt_alloc_field: line.id,
+                    "amount": 1.0,
+                }
+            )
         self.assertUnchanged(order, before)
 
     def test_only_managers_let_an_order_through_on_create(self):

@@ -123,7 +123,8 @@ class PrepaymentAllocation(models.Model):
     def create(self, vals_list):
         records = super().create(vals_list)
         # the engine creates them with the lines of a draft document the user may edit
-        if records.filtered(lambda a: a.move_id.state == "posted"):
+        # (the documents read once, not once per allocation: hundreds share one document)
+        if any(move.state == "posted" for move in records.move_id):
             raise AccessError(
                 self.env._(
                     "Prepayment allocations of a posted document cannot be added: "
@@ -150,7 +151,7 @@ class PrepaymentAllocation(models.Model):
                     "change the prepayment document or the final invoice instead."
                 )
             )
-        if self.filtered(lambda a: a.move_id.state == "posted") and not self.env.context.get(
+        if any(move.state == "posted" for move in self.move_id) and not self.env.context.get(
             "prepmt_migration"
         ):
             raise AccessError(
