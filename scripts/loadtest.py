@@ -1316,6 +1316,32 @@ def mass_documents(args, rpc, report, mass_ids, ids_sql, check):
     )
 
 
+def queued_batches(args, rpc):
+    """How many batches the orders are queued in: ``--batches``, or fewer so that each
+    batch has more orders than the company's *Prepayment Invoices in the Background Above*
+    (a selection of that many orders or fewer is invoiced at once, not queued: there would
+    be nothing to wait for)."""
+    company_id = rpc.must("setup", "res.users", "read", [[rpc.uid], ["company_id"]])[0][
+        "company_id"
+    ][0]
+    threshold = rpc.must(
+        "setup", "res.company", "read", [[company_id], ["prepmt_mass_invoice_threshold"]]
+    )[0]["prepmt_mass_invoice_threshold"]
+    if args.mass <= threshold:
+        raise SystemExit(
+            f"--mass {args.mass}: a selection of {threshold} orders or fewer is invoiced at "
+            "once, not queued (the company's Prepayment Invoices in the Background Above): "
+            f"give more than {threshold} orders"
+        )
+    batches = max(1, min(args.batches, args.mass // (threshold + 1)))
+    if batches != args.batches:
+        print(
+            f"{batches} batch(es) instead of {args.batches}: each must have more than "
+            f"{threshold} orders to be queued"
+        )
+    return batches
+
+
 def mass(args):
     servers = [Server(spec) for spec in args.server]
     report = {
@@ -1335,14 +1361,18 @@ def mass(args):
     if args.compare:
         report["compare"] = mass_compare(args, rpc, ref, check)
     # the mass action: queued in --batches batches, as several users would
+    batches = queued_batches(args, rpc)
+    report["batches"] = batches
     t_queue = time.time()
     before = set(search_ids(rpc, "prepayment.invoice.batch", []))
-    for i in range(args.batches):
-        part = sorted(mass_ids[i :: args.batches])
+    for i in range(batches):
+        part = sorted(mass_ids[i::batches])
         rpc.must("mass_action", "sale.order", "action_mass_create_prepmt_invoice", [part])
     batch_ids = sorted(set(search_ids(rpc, "prepayment.invoice.batch", [])) - before)
     t_queued = time.time()
     print(f"{args.mass} orders queued in {len(batch_ids)} batches in {t_queued - t_queue:.1f} s")
+    if len(batch_ids) != batches:
+        raise SystemExit(f"{len(batch_ids)} batches queued, expected {batches}")
     ids_sql = ",".join(map(str, batch_ids)) or "0"
     samples, kill = mass_wait(
         args,

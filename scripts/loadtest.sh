@@ -80,6 +80,12 @@ if [ -n "$MASS" ]; then
     IFS=',' read -r -a MASS_LIST <<< "$MASS"
     [ -z "$OUTPUT" ] || [ "${#MASS_LIST[@]}" = 1 ] \
         || prepmt_die "--output takes one --mass N (with a list: benchmarks/results/loadtest-mass-<N>.json)"
+    for n in "${MASS_LIST[@]}"; do
+        # the company's threshold set below (10): a selection of 10 orders or fewer is
+        # invoiced at once, not queued
+        [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 10 ] \
+            || prepmt_die "--mass $n: give more than 10 orders (10 or fewer are invoiced at once, not queued)"
+    done
 fi
 case "$SERVERS" in 1|2) ;; *) prepmt_die "--servers is 1 or 2" ;; esac
 [ "$KILL" = 0 ] || [ "$SERVERS" = 2 ] || prepmt_die "--kill needs --servers 2 (the other server finishes the queue)"
