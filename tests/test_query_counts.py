@@ -146,7 +146,8 @@ class QueryCountScenarios:
         self.qc_assert_growth("final_invoice", reference_growth=ref_growth)
 
 
-# Budgets: measured on Odoo 18.0 (2 warm-ups, empty ORM cache) + a margin of 5 queries.
+# Budgets: measured on Odoo 18.0 (2 warm-ups, empty ORM cache) + a margin of 5 queries (2 for the
+# purchase credit memo, which now needs 2 more queries than when its budget was set).
 # Credit memos and final invoices reconcile the prepayment account (Odoo's reconcile(), about
 # 50 queries for credit memos with the partner's open invoices, 30 for final invoices) so that
 # its open items are the outstanding prepayments; orders are now made in the form.
@@ -156,15 +157,15 @@ class QueryCountScenarios:
 # parents) and the accounts' reconcile flag: 6 to 10 more queries per document, not per line.
 class TestSaleQueryCounts(QueryCountScenarios, SalePrepaymentCase):
     BUDGETS = {
-        "prepayment_invoice": {1: 136, 20: 136},  # measured 131 / 131
-        "credit_memo": {1: 193, 20: 193},  # measured 188 / 188
-        "final_invoice": {1: 181, 20: 200},  # measured 176 / 195
+        "prepayment_invoice": {1: 133, 20: 134},  # measured 128 / 129
+        "credit_memo": {1: 193, 20: 193},  # measured 188 / 189
+        "final_invoice": {1: 179, 20: 198},  # measured 174 / 193
     }
 
 
 class TestPurchaseQueryCounts(QueryCountScenarios, PurchasePrepaymentCase):
     BUDGETS = {
-        "prepayment_invoice": {1: 135, 20: 135},  # measured 130 / 130
-        "credit_memo": {1: 193, 20: 193},  # measured 188 / 188
-        "final_invoice": {1: 198, 20: 217},  # measured 193 / 212
+        "prepayment_invoice": {1: 133, 20: 134},  # measured 128 / 129
+        "credit_memo": {1: 193, 20: 193},  # measured 190 / 191
+        "final_invoice": {1: 195, 20: 215},  # measured 190 / 210
     }

@@ -635,6 +635,10 @@ class AccountMove(models.Model):
                 ("date", "=", until_date),
                 ("move_id", "<=", until_id),
             ]
+        # what posting left to write (its states, names, dates) in one go: the search below
+        # and Odoo's reconciliation each write what they read, which would split the
+        # journal items' update in two
+        self.env.flush_all()
         plan = []
         for order in self._prepmt_orders():
             items = Line.sudo().search(

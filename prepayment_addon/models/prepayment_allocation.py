@@ -21,9 +21,13 @@ class PrepaymentAllocation(models.Model):
     move_line_id = fields.Many2one(
         "account.move.line", required=True, ondelete="cascade", index=True
     )
-    move_id = fields.Many2one(related="move_line_id.move_id", store=True, index=True)
-    company_id = fields.Many2one(related="move_line_id.company_id", store=True)
-    currency_id = fields.Many2one(related="move_line_id.currency_id", store=True)
+    # (precomputed: written with the allocation's row, not by an update of every allocation
+    # of a document right after it is created)
+    move_id = fields.Many2one(
+        related="move_line_id.move_id", store=True, index=True, precompute=True
+    )
+    company_id = fields.Many2one(related="move_line_id.company_id", store=True, precompute=True)
+    currency_id = fields.Many2one(related="move_line_id.currency_id", store=True, precompute=True)
     kind = fields.Selection(
         [("prepayment", "Prepayment"), ("deduction", "Deduction")], required=True
     )
