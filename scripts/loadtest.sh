@@ -74,6 +74,9 @@ done
 IFS=',' read -r -a CLIENT_LIST <<< "$CLIENTS"
 [ -z "$OUTPUT" ] || [ "$FAULTS" = 1 ] || [ -n "$MASS" ] || [ "${#CLIENT_LIST[@]}" = 1 ] \
     || prepmt_die "--output takes one --clients N (with a list: benchmarks/results/loadtest-N<N>.json)"
+# the company's Prepayment Invoices in the Background Above in the mass runs: the action queues
+# a selection of more orders than this (each of the --batches requests must have more)
+MASS_THRESHOLD=10
 MASS_LIST=()
 if [ -n "$MASS" ]; then
     [ "$FAULTS" = 0 ] || prepmt_die "--mass and --faults are two runs"
@@ -81,10 +84,9 @@ if [ -n "$MASS" ]; then
     [ -z "$OUTPUT" ] || [ "${#MASS_LIST[@]}" = 1 ] \
         || prepmt_die "--output takes one --mass N (with a list: benchmarks/results/loadtest-mass-<N>.json)"
     for n in "${MASS_LIST[@]}"; do
-        # the company's threshold set below (10): a selection of 10 orders or fewer is
-        # invoiced at once, not queued
-        [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 10 ] \
-            || prepmt_die "--mass $n: give more than 10 orders (10 or fewer are invoiced at once, not queued)"
+        # a selection of MASS_THRESHOLD orders or fewer is invoiced at once, not queued
+        [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt "$MASS_THRESHOLD" ] \
+            || prepmt_die "--mass $n: give more than $MASS_THRESHOLD orders ($MASS_THRESHOLD or fewer are invoiced at once, not queued)"
     done
 fi
 case "$SERVERS" in 1|2) ;; *) prepmt_die "--servers is 1 or 2" ;; esac
@@ -164,13 +166,13 @@ EOF
 # customer reference TAG-SET-<i> (all alike: the same products, quantities and prices per i)
 mass_orders() {
     local n="$1" tag="$2"; shift 2
-    PREPMT_MASS_N="$n" PREPMT_MASS_TAG="$tag" PREPMT_MASS_SETS="$*" \
+    PREPMT_MASS_N="$n" PREPMT_MASS_TAG="$tag" PREPMT_MASS_SETS="$*" PREPMT_MASS_THRESHOLD="$MASS_THRESHOLD" \
     prepmt_odoo shell -c "$PREPMT_ODOO_CONF" -d "$DB" --no-http --log-level=warn >/dev/null <<'EOF'
 import os
 from odoo import Command
 n, tag = int(os.environ["PREPMT_MASS_N"]), os.environ["PREPMT_MASS_TAG"]
 # below the number of orders of one request: the action queues them
-env.company.prepmt_mass_invoice_threshold = 10
+env.company.prepmt_mass_invoice_threshold = int(os.environ["PREPMT_MASS_THRESHOLD"])
 customer = env["res.partner"].search([("ref", "=", "LOAD-CUSTOMER")], limit=1)
 products = env["product.product"].search([("default_code", "=like", "LOAD-%")], order="id")
 for name in os.environ["PREPMT_MASS_SETS"].split():

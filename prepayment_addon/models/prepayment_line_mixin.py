@@ -179,9 +179,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         # form being edited: from their allocations in memory
         saved = self.filtered(lambda ln: isinstance(ln.id, int))
         totals = self.env["prepayment.allocation"].sudo()._prepmt_totals_of_lines(saved)
-        # hundreds of lines often share a value (nothing deducted yet, all invoiced): one
-        # assignment per value and currency
-        values = defaultdict(list)
+        values = defaultdict(list)  # see _prepmt_assign_by_value
         for line in self:
             if isinstance(line.id, int):
                 invoiced, deducted = totals.get(line.id, (0.0, 0.0))
@@ -199,6 +197,14 @@ class PrepaymentLineMixin(models.AbstractModel):
                 ("prepmt_amount_to_invoice", to_invoice),
             ):
                 values[name, currency, value].append(line.id)
+        self._prepmt_assign_by_value(values)
+
+    def _prepmt_assign_by_value(self, values):
+        """Assign computed amounts given as ``{(field name, currency, value): line ids}``: one
+        assignment per distinct value rather than one per line (hundreds of lines of one
+        document often share a value: nothing deducted yet, all invoiced, all to deduct). The
+        currency is part of the key: Odoo refuses one monetary value for records of several
+        currencies (lines of orders in different currencies)."""
         for (name, _currency, value), ids in values.items():
             self.browse(ids)[name] = value
 
@@ -220,15 +226,12 @@ class PrepaymentLineMixin(models.AbstractModel):
         "qty_to_invoice", "prepmt_amount_outstanding", "order_id.prepmt_deduction_plan"
     )
     def _compute_prepmt_amount_to_deduct(self):
-        # one assignment per value and currency (hundreds of lines share one: nothing, or
-        # all that is outstanding), as in _compute_prepmt_invoiced
-        values = defaultdict(list)
+        values = defaultdict(list)  # see _prepmt_assign_by_value
         for line in self:
             currency = line.currency_id or line.order_id.currency_id
             amount = line._prepmt_deduction_for_qty(line.qty_to_invoice)
-            values[currency, amount].append(line.id)
-        for (_currency, amount), ids in values.items():
-            self.browse(ids).prepmt_amount_to_deduct = amount
+            values["prepmt_amount_to_deduct", currency, amount].append(line.id)
+        self._prepmt_assign_by_value(values)
 
     # ------------------------------------------------------------------
     # Constraints
