@@ -444,6 +444,35 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 self.assertAlmostEqual(total, order.amount_total, places=2)
                 self.assertTaxesMatchOrder(order, docs)
         self.assertBilledOnce(order, docs)
+        for move in docs:
+            self.assertAmountsAsOdooComputes(move)
+
+    def assertAmountsAsOdooComputes(self, move):
+        """The prepayment and deduction journal items of ``move`` hold the amounts that
+        Odoo's own tax computation of the document gives them (the one ``_sync_tax_lines``
+        writes to an invoice's lines): the addon creates them with these amounts already
+        (``account.move._prepmt_preset_amounts``), which must never stand in for Odoo's."""
+        Tax = self.env["account.tax"]
+        base_lines, _tax_lines = move._get_rounded_base_and_tax_lines(round_from_tax_lines=False)
+        Tax._add_accounting_data_in_base_lines_tax_details(
+            base_lines, move.company_id, include_caba_tags=move.always_tax_exigible
+        )
+        result = Tax._prepare_tax_lines(base_lines, move.company_id)
+        company_currency = move.company_id.currency_id
+        for base_line, to_update in result["base_lines_to_update"]:
+            line = base_line["record"]
+            if not line.prepmt_allocation_ids:
+                continue
+            self.assertTrue(
+                move.currency_id.is_zero(line.amount_currency - to_update["amount_currency"]),
+                f"{move.name}, {line.name}: amount {line.amount_currency}, Odoo computes "
+                f"{to_update['amount_currency']}",
+            )
+            self.assertTrue(
+                company_currency.is_zero(line.balance - to_update["balance"]),
+                f"{move.name}, {line.name}: balance {line.balance}, Odoo computes "
+                f"{to_update['balance']}",
+            )
 
     def assertBilledOnce(self, order, docs):
         """Issue 22: each posted final document deducts only for the order lines it bills (a

@@ -87,7 +87,57 @@ class AccountMove(models.Model):
         if not self.env.context.get("prepmt_no_deduction"):
             for vals in vals_list:
                 self.env["prepayment.document.builder"]._add_deductions(vals)
+        for vals in vals_list:
+            self._prepmt_preset_amounts(vals)
         return super().create(vals_list)
+
+    @api.model
+    def _prepmt_preset_amounts(self, vals):
+        """Give our new prepayment and deduction lines their journal amounts in ``vals``.
+
+        Odoo creates an invoice's product lines at zero and then writes each one its
+        amounts when it computes the taxes (``_sync_tax_lines``), one ``write`` per line,
+        each with its own synchronisation of the document: the most expensive part of a
+        per-line prepayment or final document. A line that already holds what that
+        computation gives is not written. Odoo still computes every line and writes any
+        that differs, so a value preset here can only save a write, never stand in for the
+        computed one.
+
+        Only for lines with taxes (Odoo keeps the amounts of new untaxed lines as given when
+        none of the new lines has taxes), taxes not included in the price (the subtotal is
+        then the price), in the company's currency (the balance is then the amount)."""
+        move_type = vals.get("move_type") or self.env.context.get("default_move_type")
+        if move_type not in INVOICE_TYPES + REFUND_TYPES or not vals.get("currency_id"):
+            return
+        company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+        currency = company.currency_id
+        if vals["currency_id"] != currency.id:
+            return
+        # Odoo's direction_sign: an amount a customer owes is a credit on the income line
+        direction = -1 if move_type in ("out_invoice", "in_refund") else 1
+        Tax = self.env["account.tax"]
+        for command in vals.get("invoice_line_ids") or ():
+            if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
+                continue
+            line_vals = command[2]
+            if not line_vals.get("prepmt_allocation_ids") or any(
+                f in line_vals
+                for f in ("amount_currency", "balance", "debit", "credit", "discount")
+            ):
+                continue
+            tax_ids = [
+                tax_id
+                for tax_command in line_vals.get("tax_ids") or ()
+                if tax_command[0] == Command.SET
+                for tax_id in tax_command[2]
+            ]
+            taxes = Tax.browse(tax_ids)
+            if not taxes or any(taxes.mapped("price_include")):
+                continue
+            amount = currency.round(
+                direction * line_vals.get("quantity", 1.0) * line_vals.get("price_unit", 0.0)
+            )
+            line_vals["amount_currency"] = line_vals["balance"] = amount
 
     def write(self, vals):
         # the lines as they were: a line removed from a draft final document is gone after
