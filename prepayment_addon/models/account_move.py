@@ -104,15 +104,14 @@ class AccountMove(models.Model):
         computed one.
 
         Only for lines with taxes (Odoo keeps the amounts of new untaxed lines as given when
-        none of the new lines has taxes), taxes not included in the price (the subtotal is
-        then the price), in the company's currency (the balance is then the amount)."""
+        none of the new lines has taxes) not included in the price (the subtotal is then the
+        price); the balance is the amount at the document's rate, as Odoo converts it."""
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
         if move_type not in INVOICE_TYPES + REFUND_TYPES or not vals.get("currency_id"):
             return
         company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-        currency = company.currency_id
-        if vals["currency_id"] != currency.id:
-            return
+        currency = self.env["res.currency"].browse(vals["currency_id"])
+        rate = None
         # Odoo's direction_sign: an amount a customer owes is a credit on the income line
         direction = -1 if move_type in ("out_invoice", "in_refund") else 1
         Tax = self.env["account.tax"]
@@ -137,7 +136,16 @@ class AccountMove(models.Model):
             amount = currency.round(
                 direction * line_vals.get("quantity", 1.0) * line_vals.get("price_unit", 0.0)
             )
-            line_vals["amount_currency"] = line_vals["balance"] = amount
+            if rate is None:
+                # Odoo's invoice_currency_rate: the rate of the invoice date, today for a draft
+                rate = self.env["res.currency"]._get_conversion_rate(
+                    company.currency_id,
+                    currency,
+                    company,
+                    vals.get("invoice_date") or fields.Date.context_today(self),
+                )
+            line_vals["amount_currency"] = amount
+            line_vals["balance"] = company.currency_id.round(amount / rate)
 
     def write(self, vals):
         # the lines as they were: a line removed from a draft final document is gone after
