@@ -124,13 +124,10 @@ class AccountMove(models.Model):
                 for f in ("amount_currency", "balance", "debit", "credit", "discount")
             ):
                 continue
-            tax_ids = [
-                tax_id
-                for tax_command in line_vals.get("tax_ids") or ()
-                if tax_command[0] == Command.SET
-                for tax_id in tax_command[2]
-            ]
-            taxes = Tax.browse(tax_ids)
+            tax_commands = list(line_vals.get("tax_ids") or ())
+            if not all(isinstance(c, (list, tuple)) and c[0] == Command.SET for c in tax_commands):
+                continue  # (the builder sets the taxes; anything else is left to Odoo)
+            taxes = Tax.browse([tax_id for c in tax_commands for tax_id in c[2]])
             if not taxes or any(taxes.mapped("price_include")):
                 continue
             amount = currency.round(
