@@ -28,12 +28,17 @@ the plain key the mode with one prepayment line per order line; see ``COMPARISON
 * ``sale_final_invoice[_grouped]``  final invoice of a prepaid order (``_create_invoices`` +
   ``action_post``, with the deduction lines) vs the same on an order without prepayment; target
   1.1 for the grouped mode, 1.8 per line (twice the journal items).
+* ``sale_final_invoice_vs_2n``  the per-line final invoice of N order lines (2N invoice lines:
+  N products, N deductions) vs Odoo's own final invoice of an order of 2N lines without
+  prepayment: what the same number of invoice lines costs in Odoo; reported, no target.
 * ``purchase_prepmt_bill[_grouped]``  our 30 % prepayment bill vs a plain vendor bill of the same
   PO (``action_create_invoice`` + post); target 1.0.  Odoo 18 Community has no "down payment
   bill" to compare with: ``purchase`` only lets one *attach* lines of an existing bill to a PO
   as down payment (``bill.to.po.wizard.action_add_downpayment``).
 * ``purchase_final_bill[_grouped]``  final bill of a prepaid PO vs a plain bill of the same PO;
   target 1.1 for the grouped mode, 1.8 per line.
+* ``purchase_final_bill_vs_2n``  the per-line final bill of N lines vs Odoo's own bill of a PO of
+  2N lines without prepayment; reported, no target.
 * ``state_batch``  1,000 orders: posting their prepayment invoices in one batch, and the
   forced recompute of the order/line prepayment amounts and ``prepmt_state``.
 * ``mass_invoice``  (``--mass N``) *Create Prepayment Invoices* of the sales order list on N
@@ -97,6 +102,14 @@ COMPARISONS = [
         1.8,
     ),
     (
+        "sale_final_invoice_vs_2n",
+        "op_sale_final_ours",
+        False,
+        "op_sale_final_ref_2n",
+        "final invoice of twice the lines, no prepayment (as many invoice lines as ours)",
+        None,
+    ),
+    (
         "purchase_prepmt_bill_grouped",
         "op_purchase_prepmt_ours",
         True,
@@ -127,6 +140,14 @@ COMPARISONS = [
         "op_purchase_final_ref",
         "final bill, no prepayment",
         1.8,
+    ),
+    (
+        "purchase_final_bill_vs_2n",
+        "op_purchase_final_ours",
+        False,
+        "op_purchase_final_ref_2n",
+        "final bill of twice the lines, no prepayment (as many bill lines as ours)",
+        None,
     ),
 ]
 
@@ -454,6 +475,11 @@ class Bench:
 
         return run, None
 
+    def op_sale_final_ref_2n(self, n):
+        # a per-line final invoice of N order lines has 2N invoice lines (N products, N
+        # deductions): Odoo's own invoice of 2N lines is what that many lines cost
+        return self.op_sale_final_ref(2 * n)
+
     def _po_bill(self, order_id):
         o = self.env["purchase.order"].browse(order_id)
         before = o.invoice_ids
@@ -499,6 +525,9 @@ class Bench:
         order = self.purchase_order(n, percent=0)
         order_id = order.id
         return (lambda: self._po_bill(order_id)), None
+
+    def op_purchase_final_ref_2n(self, n):
+        return self.op_purchase_final_ref(2 * n)
 
     def measure_one(self, prepare_name, n, grouped, profile_to=None):
         """(seconds, queries) of one run on fresh documents in a rolled-back savepoint."""
@@ -656,7 +685,8 @@ class Bench:
             and not (args.no_grouped and c[2])
         ]
         t_setup = time.perf_counter()
-        self.setup_data(max(sizes))
+        # (a reference of twice the lines needs twice the products)
+        self.setup_data(max(sizes) * (2 if any(c[3].endswith("_2n") for c in comparisons) else 1))
         print(
             f"setup: {time.perf_counter() - t_setup:.1f}s "
             f"(company {self.company.name}, chart {self.company.chart_template})",
