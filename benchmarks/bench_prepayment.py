@@ -30,7 +30,8 @@ the plain key the mode with one prepayment line per order line; see ``COMPARISON
   1.1 for the grouped mode, 1.8 per line (twice the journal items).
 * ``sale_final_invoice_vs_2n``  the per-line final invoice of N order lines (2N invoice lines:
   N products, N deductions) vs Odoo's own final invoice of an order of 2N lines without
-  prepayment: what the same number of invoice lines costs in Odoo; reported, no target.
+  prepayment: what the same number of invoice lines costs in Odoo; reported, no target (its
+  *per extra line* figures count order lines of ours: two lines of the reference's each).
 * ``purchase_prepmt_bill[_grouped]``  our 30 % prepayment bill vs a plain vendor bill of the same
   PO (``action_create_invoice`` + post); target 1.0.  Odoo 18 Community has no "down payment
   bill" to compare with: ``purchase`` only lets one *attach* lines of an existing bill to a PO
