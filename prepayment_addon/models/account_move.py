@@ -230,7 +230,7 @@ class AccountMove(models.Model):
                 )
             else:
                 body = self.env._("Prepayment document %(doc)s is paid.")
-            order.message_post(body=Markup(body) % {"doc": move._get_html_link()})
+            order._prepmt_log(Markup(body) % {"doc": move._get_html_link()})
         return res
 
     def _fetch_duplicate_reference(self, matching_states=("draft", "posted")):
@@ -695,6 +695,7 @@ class AccountMove(models.Model):
         # journal items' update in two
         self.env.flush_all()
         plan = []
+        planned = Line
         for order in self._prepmt_orders():
             items = Line.sudo().search(
                 [
@@ -719,13 +720,16 @@ class AccountMove(models.Model):
                     lambda ln, field=alloc_field: ln.prepmt_allocation_ids[field][:1]
                 )
                 plan.append(list(by_line.values()))
+                planned |= group
         if plan:
             # one reconciliation for the whole document (Odoo's plan: each group apart). It
             # only matches posted items on the prepayment accounts: the documents' tax,
             # payment term and rounding lines cannot change, so Odoo's synchronisation of
             # the invoices' dynamic lines around it (hundreds of lines compared before and
             # after) is skipped, as Odoo does when it reconciles its own generated entries
-            Line.sudo().with_context(skip_invoice_sync=True)._reconcile_plan(plan)
+            Line.sudo().with_context(
+                skip_invoice_sync=True, **self._prepmt_exchange_context(planned)
+            )._reconcile_plan(plan)
         for credit in self.filtered(lambda m: m.is_prepayment and m.move_type in REFUND_TYPES):
             order = credit._prepmt_order()
             if not order:
@@ -742,7 +746,16 @@ class AccountMove(models.Model):
             )
             for _account, group in terms.grouped("account_id").items():
                 if len(group.move_id) > 1:
-                    group.sudo().reconcile()
+                    group.sudo().with_context(**self._prepmt_exchange_context(group)).reconcile()
+
+    @api.model
+    def _prepmt_exchange_context(self, items):
+        """Context of Odoo's reconciliation of ``items``: items all in the company's currency
+        leave no exchange difference, so Odoo's search for one (the exchange journal's
+        accounting date first) is skipped, as Odoo skips it for its own exchange entries."""
+        return {
+            "no_exchange_difference": all(ln.currency_id == ln.company_currency_id for ln in items)
+        }
 
     def _prepmt_message_orders(self):
         """Leave a trace on the orders: what was posted, and how much prepayment it moves."""
@@ -766,10 +779,7 @@ class AccountMove(models.Model):
             else:
                 body = self.env._("%(doc)s posted: it deducts %(amount)s (untaxed) of prepayment.")
             for order in orders:
-                if order:
-                    order.message_post(
-                        body=Markup(body) % {"doc": move._get_html_link(), "amount": amount}
-                    )
+                order._prepmt_log(Markup(body) % {"doc": move._get_html_link(), "amount": amount})
 
     # ------------------------------------------------------------------
     # Business: taxes (a prepayment adds no tax of its own, to the cent)

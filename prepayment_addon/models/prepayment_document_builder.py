@@ -105,8 +105,8 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         elif order.company_id.prepmt_auto_post:
             # Like Odoo's down payments: users without billing rights leave a draft that
             # the accounting team posts.
-            order.message_post(
-                body=Markup(
+            order._prepmt_log(
+                Markup(
                     self.env._(
                         "Draft prepayment document %(doc)s created: you may not post invoices, "
                         "so an accountant will review and post it."
@@ -115,10 +115,8 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                 % {"doc": move._get_html_link()}
             )
         else:
-            order.message_post(
-                body=Markup(
-                    self.env._("Draft prepayment document %(doc)s created: review and post it.")
-                )
+            order._prepmt_log(
+                Markup(self.env._("Draft prepayment document %(doc)s created: review and post it."))
                 % {"doc": move._get_html_link()}
             )
         return move.sudo(False)

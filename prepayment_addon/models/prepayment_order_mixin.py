@@ -1600,6 +1600,18 @@ class PrepaymentOrderMixin(models.AbstractModel):
         return self.env._("%(label)s (%(documents)s)", label=label, documents=", ".join(names))
 
     # ------------------------------------------------------------------
+    # Chatter
+    # ------------------------------------------------------------------
+    def _prepmt_log(self, body):
+        """Leave ``body`` on the chatter of these orders as a note by the current user: the
+        trace of what the prepayment engine did (a document posted or paid, a draft left to
+        review, a mass action's failure). A note notifies nobody, so Odoo's log of a note
+        (``_message_log_batch``) writes it without working out the followers and their
+        notifications each time, as Odoo logs its own traces."""
+        if self:
+            self._message_log_batch({order.id: body for order in self})
+
+    # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
     def _prepmt_mail_template(self, move):
@@ -1820,7 +1832,7 @@ class PrepaymentOrderMixin(models.AbstractModel):
                     order=name,
                     error=reason,
                 )
-                order.sudo().message_post(body=message)
+                order.sudo()._prepmt_log(message)
                 results[order.id] = ("failed", Move, message)
         return results
 
