@@ -13,6 +13,7 @@ import os
 import threading
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models, modules
 from odoo.tools import SQL, format_datetime
@@ -177,8 +178,10 @@ class PrepaymentInvoiceBatch(models.Model):
         Each chunk claims its lines with ``FOR UPDATE SKIP LOCKED``: two runners (two Odoo
         servers on one database, or the job and a manual run) never take the same lines, and
         the lines of a runner that dies are free again once PostgreSQL rolls its transaction
-        back. The work of a chunk does not grow with the queue: its lines, the batches of its
-        lines, one count of what is left; the ORM cache is emptied after each chunk.
+        back; a batch they share is marked in progress by the first and closed by the last to
+        commit (``_prepmt_start``, ``_prepmt_finish_idle``). The work of a chunk does not grow
+        with the queue: its lines, the batches of its lines, one count of what is left; the ORM
+        cache is emptied after each chunk.
         ``max_chunks`` by default: ``BATCH_MAX_CHUNKS``, ``BATCH_MAX_CHUNKS_NOTIFIED`` under
         ``ODOO_NOTIFY_CRON_CHANGES``."""
         if max_chunks is None:
@@ -191,27 +194,77 @@ class PrepaymentInvoiceBatch(models.Model):
             lines = Line._prepmt_claim(chunk_size)
             if not lines:
                 break
-            lines.batch_id.filtered(lambda b: b.state == "queued").state = "running"
+            lines.batch_id._prepmt_start()
             for batch, batch_lines in lines.grouped("batch_id").items():
                 batch_lines._prepmt_process(batch)
             done += len(lines)
-            # the batches of this chunk that have no order left to process
-            busy = Line._read_group(
-                [("batch_id", "in", lines.batch_id.ids), ("state", "=", "pending")], ["batch_id"]
-            )
-            busy_ids = {batch.id for (batch,) in busy}
-            (lines.batch_id - lines.batch_id.browse(busy_ids))._prepmt_finish()
             remaining = Line.search_count([("state", "=", "pending")])
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            else:
-                # (committing empties the cache; without it, as in a benchmark, do the same)
-                self.env.flush_all()
-                self.env.invalidate_all()
+            self._prepmt_end_transaction(auto_commit)
+            # the batches of this chunk with no order left, seen once the chunk is committed:
+            # another runner working on one of them at the same time saw these lines still
+            # pending, and whichever commits last sees them all
+            lines.batch_id._prepmt_finish_idle()
+            self._prepmt_end_transaction(auto_commit)
             if not remaining:
                 break
         return True
+
+    @api.model
+    def _prepmt_end_transaction(self, auto_commit):
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            # (committing empties the cache; without it, as in a benchmark, do the same)
+            self.env.flush_all()
+            self.env.invalidate_all()
+
+    def _prepmt_lock_batches(self, where):
+        """Those of these batches that match ``where`` (SQL on the batch's row), their rows
+        locked for this transaction: a batch whose row another runner holds is left to it, and
+        one another runner has just changed (PostgreSQL's serialization failure under Odoo's
+        repeatable read) too. Runs in a savepoint: ``None`` when it failed."""
+        if not self:
+            return self
+        self.flush_recordset(["state"])
+        self.env["prepayment.invoice.batch.line"].flush_model(["state", "batch_id"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT b.id FROM %s b WHERE b.id IN %s AND %s FOR UPDATE OF b SKIP LOCKED",
+                        SQL.identifier(self._table),
+                        tuple(self.ids),
+                        where,
+                    )
+                )
+                return self.browse([row[0] for row in self.env.cr.fetchall()])
+        except pg_errors.SerializationFailure:
+            return None
+
+    def _prepmt_start(self):
+        """Mark the queued ones of these batches in progress (the first runner to take a
+        chunk of each)."""
+        queued = self.filtered(lambda b: b.state == "queued")._prepmt_lock_batches(
+            SQL("b.state = 'queued'")
+        )
+        if queued:
+            queued.state = "running"
+
+    def _prepmt_finish_idle(self):
+        """Close those of these batches that have no order left to process, each by one
+        runner."""
+        Line = self.env["prepayment.invoice.batch.line"]
+        idle = self._prepmt_lock_batches(
+            SQL(
+                "b.state != 'done' AND NOT EXISTS (SELECT 1 FROM %s l"
+                " WHERE l.batch_id = b.id AND l.state = 'pending')",
+                SQL.identifier(Line._table),
+            )
+        )
+        if idle:
+            idle.invalidate_recordset(["state"])
+            idle._prepmt_finish()
 
     def _prepmt_finish(self):
         """Close the batches and tell whoever asked (a message in their inbox)."""
