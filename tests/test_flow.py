@@ -363,6 +363,14 @@ class FlowScenarios:
         bodies = " ".join(order.message_ids.mapped("body"))
         self.assertIn(move.name, bodies)
         self.assertIn("Prepayment invoice", bodies)
+        # the final invoice leaves its deduction too: internal notes by the user who posted
+        self.deliver_all(order)
+        final = self.side.final_invoice(order)
+        note = order.message_ids.filtered(lambda m: final.name in m.body)
+        self.assertIn("of prepayment", note.body)
+        for trace in note | order.message_ids.filtered(lambda m: move.name in m.body):
+            self.assertEqual(trace.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertEqual(trace.author_id, self.env.user.partner_id)
 
     def test_header_amount_spread(self):
         order = self.new_order(

@@ -274,6 +274,34 @@ class MassScenarios:
         # nothing left: the job reports nothing
         self.assertEqual(self.run_cron(), (0, 0))
 
+    def test_batch_closed_by_the_runner_that_sees_it_idle(self):
+        """Two runners on one batch: the one whose chunk ends while the other's orders are
+        still pending leaves the batch open; the batch is closed (and the user told) by the
+        runner that sees no order left, whichever it is."""
+        self.set_threshold(1)
+        batch = self.env["prepayment.invoice.batch"].browse(
+            self.run_list_action(self.orders(2))["res_id"]
+        )
+        self.assertEqual(self.run_cron(chunk_size=1, max_chunks=1), (1, 1))
+        self.assertEqual(batch.state, "running")
+        batch._prepmt_start()  # (a second runner's first chunk: already in progress)
+        batch._prepmt_finish_idle()  # an order is still pending: stays open
+        self.assertEqual(batch.state, "running")
+        # the other runner processes the last order (its own step), its close seeing the
+        # first runner's line still pending: the batch stays In Progress with nothing left
+        last = batch.line_ids.filtered(lambda ln: ln.state == "pending")
+        last.sudo()._prepmt_process(batch)  # (as the scheduled action runs it: sudo)
+        self.assertEqual((batch.state, batch.processed_count), ("running", 2))
+        batch._prepmt_finish_idle()
+        self.assertEqual((batch.state, batch.done_count), ("done", 2))
+        message = batch.message_ids.filtered(lambda m: self.env.user.partner_id in m.partner_ids)
+        self.assertIn("created for 2 of 2 orders", message.body)
+        batch._prepmt_finish_idle()  # closed once: no second message
+        self.assertEqual(
+            len(batch.message_ids.filtered(lambda m: self.env.user.partner_id in m.partner_ids)),
+            1,
+        )
+
     def test_cron_claims_the_queue_in_order_across_batches(self):
         """Each chunk claims the next pending lines in the order they were queued, batch
         after batch, with ``FOR UPDATE SKIP LOCKED`` (two servers never take the same lines:

@@ -223,7 +223,7 @@ class PrepaymentInvoiceBatch(models.Model):
         """Those of these batches that match ``where`` (SQL on the batch's row), their rows
         locked for this transaction: a batch whose row another runner holds is left to it, and
         one another runner has just changed (PostgreSQL's serialization failure under Odoo's
-        repeatable read) too. Runs in a savepoint: ``None`` when it failed."""
+        repeatable read) too. Runs in a savepoint: none when it failed."""
         if not self:
             return self
         self.flush_recordset(["state"])
@@ -240,7 +240,7 @@ class PrepaymentInvoiceBatch(models.Model):
                 )
                 return self.browse([row[0] for row in self.env.cr.fetchall()])
         except pg_errors.SerializationFailure:
-            return None
+            return self.browse()
 
     def _prepmt_start(self):
         """Mark the queued ones of these batches in progress (the first runner to take a
