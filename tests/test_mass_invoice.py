@@ -405,6 +405,51 @@ class MassScenarios:
         message = batch.message_ids.filtered(lambda m: self.env.user.partner_id in m.partner_ids)
         self.assertIn("failed: 3", message.body)
 
+    def test_document_failure_among_many_fails_alone(self):
+        """The documents of a chunk are created and posted together; when one of them is
+        refused there (a discount line carrying more tax than the lines it discounts: a
+        negative total with taxes), the others are still issued, one by one, and only that
+        order fails, with the reason on its chatter; nothing of its document is kept."""
+        self.set_threshold(0)
+        negative = self.confirmed(
+            percent=100,
+            lines=[
+                {
+                    "product": self.product_a,
+                    "qty": 1,
+                    "price": 100.0,
+                    "taxes": self.env["account.tax"],
+                },
+                {"product": self.product_b, "qty": 1, "price": -90.0},
+            ],
+        )
+        orders = self.orders(1) | negative | self.orders(2)
+        batch = self.env["prepayment.invoice.batch"].browse(self.run_list_action(orders)["res_id"])
+        moves_before = self.env["account.move"].search_count([])
+        self.assertEqual(self.run_cron(), (4, 0))
+        states = {line.order_ref.id: line.state for line in batch.line_ids}
+        self.assertEqual([states[o.id] for o in orders], ["done", "failed", "done", "done"])
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before + 3)
+        self.assertFalse(negative.prepmt_move_ids)
+        self.assertLedger(negative)
+        self.assertIn("negative total with taxes", self.chatter(negative))
+        for order in orders - negative:
+            self.assertEqual(order.prepmt_move_ids.state, "posted")
+            self.assertLedger(order)
+        self.assertEqual(batch.move_ids, (orders - negative).prepmt_move_ids)
+        # the same at once, below the threshold
+        self.set_threshold(10)
+        more = self.orders(2)
+        action = self.run_list_action(more | negative)
+        self.assertIn(negative.name, action["params"]["message"])
+        self.assertIn("negative total with taxes", action["params"]["message"])
+        self.assertEqual(
+            self.env["account.move"].search(action["params"]["next"]["domain"]),
+            more.prepmt_move_ids,
+        )
+        for order in more:
+            self.assertLedger(order)
+
     def test_cron_runs_with_the_rights_of_who_asked(self):
         """A batch runs as the user who queued it: one who cannot issue the order's document
         by hand (another company's user, a user without sales / purchase rights) gets a

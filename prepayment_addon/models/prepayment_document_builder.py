@@ -38,14 +38,19 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         so. ``date``: its invoice and accounting date (a payment received first: the day the
         money came in), else today's."""
         order.ensure_one()
-        order._prepmt_begin_document()
-        if total is not None:
-            amounts = order._prepmt_amounts_for_total(total)
-        else:
-            amounts = order._prepmt_amounts_to_invoice(amount)
+        amounts = self._invoice_amounts(order, amount=amount, total=total)
         return self._create_document(
             order, order._prepmt_invoice_type, amounts, total=total, date=date
         )
+
+    @api.model
+    def _invoice_amounts(self, order, amount=None, total=None):
+        """``{order line: untaxed amount}`` of the prepayment invoice (bill) of ``order``
+        (see ``_issue_invoice``), worked out once the order is locked and read afresh."""
+        order._prepmt_begin_document()
+        if total is not None:
+            return order._prepmt_amounts_for_total(total)
+        return order._prepmt_amounts_to_invoice(amount)
 
     @api.model
     def _issue_credit_memo(self, order, amounts=None, total=None):
@@ -72,54 +77,74 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         it unless the company reviews drafts first. With ``total``, the document's total with
         tax is made exactly ``total``: the cent that no untaxed amount reaches goes on its
         tax, as Odoo does on a down payment of a fixed amount."""
-        currency = order.currency_id
-        vals = order._prepare_prepmt_invoice(move_type)
-        vals["invoice_line_ids"] = self._line_commands(order, amounts, "prepayment", held=held)
-        if date:
-            vals.update(invoice_date=date, date=date)
-        Move = order.env["account.move"]
+        return self._create_documents(move_type, [(order, amounts, held)], total=total, date=date)
+
+    @api.model
+    def _create_documents(self, move_type, items, total=None, date=None):
+        """The prepayment documents of ``move_type`` of ``items`` (``[(order, amounts,
+        held)]``, orders of one company; see ``_create_document``), created together and
+        posted together (the mass action: Odoo computes and posts a batch of documents in
+        one go): the documents, in the order of ``items``. ``total`` (one item only) and
+        ``date`` as for ``_create_document``."""
+        orders = self.env[items[0][0]._name].union(*(order for order, _a, _h in items))
+        company = orders.company_id
+        company.ensure_one()
+        vals_list = []
+        for order, amounts, held in items:
+            vals = order._prepare_prepmt_invoice(move_type)
+            vals["invoice_line_ids"] = self._line_commands(order, amounts, "prepayment", held=held)
+            if date:
+                vals.update(invoice_date=date, date=date)
+            vals_list.append(vals)
+        Move = orders.env["account.move"]
         if not Move.has_access("create"):
             # Like Odoo's down payments: a salesperson without billing rights may invoice
             # what the order requires; the document is created as superuser.
-            order.check_access("write")
+            orders.check_access("write")
             Move = Move.sudo()
-        move = Move.with_company(order.company_id).create(vals)
-        self._finish(move, total=total)
-        if currency.compare_amounts(move.amount_total, 0) < 0:
-            # negative lines (discounts, returns) that carry more tax than the others
-            raise UserError(
-                self.env._(
-                    "The prepayment document of %(order)s would have a negative total with taxes (%(total)s): "  # noqa: E501
-                    "its negative lines carry more tax than the others. "
-                    "Change the amount or the lines' prepayment %%.",
-                    order=order.name,
-                    total=currency.format(move.amount_total),
-                )
-            )
-        can_post = order.env.su or order.env.user.has_group("account.group_account_invoice")
-        if order.company_id.prepmt_auto_post and can_post:
-            # its amounts are what the lines still have to invoice or credit, worked out
-            # under the lock: posting need not check the order's ledger again (a flag, not
-            # the document's id: one environment for all the documents of a mass action)
-            move.with_context(prepmt_engine_built=True).action_post()
-        elif order.company_id.prepmt_auto_post:
-            # Like Odoo's down payments: users without billing rights leave a draft that
-            # the accounting team posts.
-            order._prepmt_log(
-                Markup(
+        moves = Move.with_company(company).create(vals_list)
+        self._finish(moves, total=total)
+        for (order, _amounts, _held), move in zip(items, moves, strict=True):
+            currency = order.currency_id
+            if currency.compare_amounts(move.amount_total, 0) < 0:
+                # negative lines (discounts, returns) that carry more tax than the others
+                raise UserError(
                     self.env._(
-                        "Draft prepayment document %(doc)s created: you may not post invoices, "
-                        "so an accountant will review and post it."
+                        "The prepayment document of %(order)s would have a negative total with taxes (%(total)s): "  # noqa: E501
+                        "its negative lines carry more tax than the others. "
+                        "Change the amount or the lines' prepayment %%.",
+                        order=order.name,
+                        total=currency.format(move.amount_total),
                     )
                 )
-                % {"doc": move._get_html_link()}
-            )
+        can_post = orders.env.su or orders.env.user.has_group("account.group_account_invoice")
+        if company.prepmt_auto_post and can_post:
+            # their amounts are what the lines still have to invoice or credit, worked out
+            # under the lock: posting need not check the orders' ledgers again (a flag, not
+            # the documents' ids: one environment for all the documents of a mass action)
+            moves.with_context(prepmt_engine_built=True).action_post()
+        elif company.prepmt_auto_post:
+            # Like Odoo's down payments: users without billing rights leave a draft that
+            # the accounting team posts.
+            for (order, _amounts, _held), move in zip(items, moves, strict=True):
+                order._prepmt_log(
+                    Markup(
+                        self.env._(
+                            "Draft prepayment document %(doc)s created: you may not post invoices, "
+                            "so an accountant will review and post it."
+                        )
+                    )
+                    % {"doc": move._get_html_link()}
+                )
         else:
-            order._prepmt_log(
-                Markup(self.env._("Draft prepayment document %(doc)s created: review and post it."))
-                % {"doc": move._get_html_link()}
-            )
-        return move.sudo(False)
+            for (order, _amounts, _held), move in zip(items, moves, strict=True):
+                order._prepmt_log(
+                    Markup(
+                        self.env._("Draft prepayment document %(doc)s created: review and post it.")
+                    )
+                    % {"doc": move._get_html_link()}
+                )
+        return moves.sudo(False)
 
     # ------------------------------------------------------------------
     # Intents: deductions of final documents
