@@ -7,7 +7,9 @@ with tax), a prepayment received first (Register Prepayment), quantity increase,
 credit memo, partial / full payment, partial and final invoices, reversal / reset to draft /
 re-posting of a final invoice, deletion attempts, a new prepayment account on a product
 category, delivered / received quantities above the ordered ones, orders cancelled
-(or refused by the guard) and reset to quotation.  The two products belong to two
+(or refused by the guard) and reset to quotation, the mass action (the order invoiced together
+with another one must get the same document as alone, or the same refusal;
+``test_generated_mass_invoice`` always ends with it).  The two products belong to two
 categories with their own prepayment accounts (deductions go back where the prepayment was
 credited).  ``assertLedger`` (per prepayment
 account too) and the status of the README's state table (``assertStatusTable``) are checked
@@ -1050,6 +1052,122 @@ class PartialCreditScenarios:
             self.assertLessEqual(currency.compare_amounts(sign * now, sign * outstanding), 0)
 
 
+# Mass invoicing: the documents of several orders created and posted together
+ACTIONS += ("mass_invoice",)
+MASS_EXAMPLES = int(os.environ.get("PREPMT_HYPOTHESIS_MASS_EXAMPLES", 15))
+
+
+class MassInvoiceScenarios:
+    """The mass action (*Create Prepayment Invoices* of the order list) as an action of the
+    generated scenarios: the order is invoiced together with another order, in one creation
+    and one posting, and gets the same document as *Prepayment Invoice* alone would give it
+    (or the same refusal)."""
+
+    def document_figures(self, move):
+        """What a prepayment document says, to compare two of them: its totals, its journal
+        items (account, taxes, amounts) and what it allocates to each order line."""
+        currency = move.currency_id
+        line_model = self.env[self.side.order_model]._fields["order_line"].comodel_name
+        field = self.env[line_model]._prepmt_alloc_field
+        return {
+            "totals": [
+                currency.round(move.amount_untaxed),
+                currency.round(move.amount_tax),
+                currency.round(move.amount_total),
+            ],
+            "items": sorted(
+                (
+                    line.account_id.id,
+                    tuple(line.tax_ids.ids),
+                    line.display_type,
+                    round(line.amount_currency, 2),
+                    round(line.balance, 2),
+                )
+                for line in move.line_ids
+            ),
+            "allocations": sorted(
+                (alloc[field].id, alloc.kind, round(alloc.amount, 2))
+                for alloc in move.line_ids.prepmt_allocation_ids
+            ),
+        }
+
+    def act_mass_invoice(self, data, order):
+        Move = self.env["account.move"]
+        reason = order._prepmt_mass_skip_reason()
+        if reason and order.state != "cancel" and data.draw(st.booleans(), "grow first"):
+            # more to invoice first (most orders of a list have something to invoice)
+            self.act_grow(data, order)
+            self.assertLedger(order)
+            reason = order._prepmt_mass_skip_reason()
+        # what Prepayment Invoice alone gives this order (then undone)
+        expected = None
+        if not reason:
+            before_moves = order.prepmt_move_ids
+            self.env.flush_all()
+            sp = self.env.cr.savepoint(flush=False)
+            try:
+                order._prepmt_issue_invoice()
+                expected = self.document_figures(order.prepmt_move_ids - before_moves)
+            except UserError as error:
+                expected = str(error.args[0])
+            finally:
+                self.env.invalidate_all()
+                sp.close(rollback=True)
+                self.env.invalidate_all()
+        # (another customer / vendor: the snapshot counts the partner's documents)
+        other = self.new_order(
+            partner=self.partner_b,
+            percent=data.draw(st.sampled_from([10.0, 30.0, 100.0]), "other %"),
+        )
+        self.side.confirm(other)
+        moves = order.prepmt_move_ids
+        before = self.snapshot(order)
+        results = (order | other)._prepmt_mass_issue()
+        self.assertEqual(results[other.id][0], "done")
+        self.assertLedger(other)
+        state, move, message = results[order.id]
+        if reason:
+            self.assertEqual(state, "skipped")
+            self.assertIn(reason, message)
+        elif isinstance(expected, str):
+            note(f"  refused alone and together: {expected[:120]}")
+            self.assertEqual(state, "failed")
+            self.assertIn(expected, message)
+        else:
+            self.assertEqual(state, "done")
+            self.assertEqual(move, order.prepmt_move_ids - moves)
+            self.assertEqual(self.document_figures(move), expected)
+            self.assertTrue(order.currency_id.is_zero(order.prepmt_amount_to_invoice))
+            event("mass invoice: done")
+            return
+        event(f"mass invoice: {state}")
+        self.env.invalidate_all()
+        self.assertEqual(self.snapshot(order), before)
+        self.assertEqual(order.prepmt_move_ids, moves)
+        self.assertFalse(Move.search([("id", "in", (move or Move).ids)]))
+
+    @settings(settings.get_profile(PROFILE), max_examples=max(MASS_EXAMPLES, 1))
+    @given(data=st.data())
+    def test_generated_mass_invoice(self, data):
+        """A generated order, after a few generated actions, invoiced by the mass action
+        together with another order: the same document as alone (the sequences above draw
+        the mass action among many others, too rarely to count on in a short run)."""
+        with self.example_sandbox():
+            spec = data.draw(order_st, label="order")
+            order = self.gen_order(spec)
+            actions = data.draw(
+                st.lists(st.sampled_from(ACTIONS), max_size=3), label="actions before"
+            )
+            for step, name in enumerate(actions):
+                note(f"step {step}: {name}")
+                if getattr(self, f"act_{name}")(data, order):
+                    return  # the order is gone
+            note("mass invoice")
+            self.act_mass_invoice(data, order)
+            self.assertLedger(order)
+            self.assertStatusTable(order)
+
+
 class GeneratedRegressions:
     """Failing examples found by the generated scenarios, kept with concrete numbers."""
 
@@ -1221,6 +1339,7 @@ class TestSaleGenerated(
     DraftScenarios,
     PartialCreditScenarios,
     PaymentFirstScenarios,
+    MassInvoiceScenarios,
     GeneratedRegressions,
     SalePrepaymentCase,
 ):
@@ -1232,6 +1351,7 @@ class TestPurchaseGenerated(
     DraftScenarios,
     PartialCreditScenarios,
     PaymentFirstScenarios,
+    MassInvoiceScenarios,
     GeneratedRegressions,
     PurchasePrepaymentCase,
 ):
