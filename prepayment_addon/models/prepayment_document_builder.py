@@ -86,7 +86,8 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         posted together (the mass action: Odoo computes and posts a batch of documents in
         one go): the documents, in the order of ``items``. ``total`` (one item only) and
         ``date`` as for ``_create_document``."""
-        orders = self.env[items[0][0]._name].union(*(order for order, _a, _h in items))
+        # (in the orders' own environment: their user, and the company they were given)
+        orders = items[0][0].browse([order.id for order, _a, _h in items])
         company = orders.company_id
         company.ensure_one()
         vals_list = []
