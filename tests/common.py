@@ -448,10 +448,12 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             self.assertAmountsAsOdooComputes(move)
 
     def assertAmountsAsOdooComputes(self, move):
-        """The prepayment and deduction journal items of ``move`` hold the amounts that
-        Odoo's own tax computation of the document gives them (the one ``_sync_tax_lines``
-        writes to an invoice's lines): the addon creates them with these amounts already
-        (``account.move._prepmt_preset_amounts``), which must never stand in for Odoo's."""
+        """Every product journal item of ``move`` (its prepayment and deduction lines and
+        the order's own lines) holds the amounts that Odoo's own tax computation of the
+        document gives it (the one ``_sync_tax_lines`` writes to an invoice's lines): the
+        addon creates the lines of a document that carries prepayment lines with these
+        amounts already (``account.move._prepmt_preset_amounts``), which must never stand in
+        for Odoo's."""
         Tax = self.env["account.tax"]
         base_lines, _tax_lines = move._get_rounded_base_and_tax_lines(round_from_tax_lines=False)
         Tax._add_accounting_data_in_base_lines_tax_details(
@@ -461,8 +463,6 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         company_currency = move.company_id.currency_id
         for base_line, to_update in result["base_lines_to_update"]:
             line = base_line["record"]
-            if not line.prepmt_allocation_ids:
-                continue
             self.assertTrue(
                 move.currency_id.is_zero(line.amount_currency - to_update["amount_currency"]),
                 f"{move.name}, {line.name}: amount {line.amount_currency}, Odoo computes "

@@ -93,19 +93,23 @@ class AccountMove(models.Model):
 
     @api.model
     def _prepmt_preset_amounts(self, vals):
-        """Give our new prepayment and deduction lines their journal amounts in ``vals``.
+        """Give the new lines of a document that carries prepayment lines (a prepayment
+        document, a final document with deductions) their journal amounts in ``vals``: our
+        prepayment and deduction lines and the order's own product lines beside them.
 
         Odoo creates an invoice's product lines at zero and then writes each one its
         amounts when it computes the taxes (``_sync_tax_lines``), one ``write`` per line,
-        each with its own synchronisation of the document: the most expensive part of a
-        per-line prepayment or final document. A line that already holds what that
-        computation gives is not written. Odoo still computes every line and writes any
-        that differs, so a value preset here can only save a write, never stand in for the
-        computed one.
+        each with its own synchronisation of the whole document, so that each write costs
+        more the more lines the document has: the most expensive part of a per-line
+        document, whose deduction lines double its lines. A line that already holds what
+        that computation gives is not written. Odoo still computes every line and writes
+        any that differs, so a value preset here can only save a write, never stand in for
+        the computed one. Documents without prepayment lines are left as Odoo makes them.
 
         Only for lines with taxes (Odoo keeps the amounts of new untaxed lines as given when
         none of the new lines has taxes) not included in the price (the subtotal is then the
-        price); the balance is the amount at the document's rate, as Odoo converts it."""
+        price after discount); the balance is the amount at the document's rate, as Odoo
+        converts it."""
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
         if move_type not in INVOICE_TYPES + REFUND_TYPES or not vals.get("currency_id"):
             return
@@ -115,13 +119,16 @@ class AccountMove(models.Model):
         # Odoo's direction_sign: an amount a customer owes is a credit on the income line
         direction = -1 if move_type in ("out_invoice", "in_refund") else 1
         Tax = self.env["account.tax"]
-        for command in vals.get("invoice_line_ids") or ():
-            if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
-                continue
-            line_vals = command[2]
-            if not line_vals.get("prepmt_allocation_ids") or any(
-                f in line_vals
-                for f in ("amount_currency", "balance", "debit", "credit", "discount")
+        new_lines = [
+            command[2]
+            for command in vals.get("invoice_line_ids") or ()
+            if isinstance(command, (list, tuple)) and command[0] == Command.CREATE
+        ]
+        if not any(line_vals.get("prepmt_allocation_ids") for line_vals in new_lines):
+            return
+        for line_vals in new_lines:
+            if line_vals.get("display_type", "product") != "product" or any(
+                f in line_vals for f in ("amount_currency", "balance", "debit", "credit")
             ):
                 continue
             tax_commands = list(line_vals.get("tax_ids") or ())
@@ -130,8 +137,12 @@ class AccountMove(models.Model):
             taxes = Tax.browse([tax_id for c in tax_commands for tax_id in c[2]])
             if not taxes or any(taxes.mapped("price_include")):
                 continue
+            # Odoo's price after discount, times the quantity
             amount = currency.round(
-                direction * line_vals.get("quantity", 1.0) * line_vals.get("price_unit", 0.0)
+                direction
+                * line_vals.get("price_unit", 0.0)
+                * (1 - (line_vals.get("discount") or 0.0) / 100.0)
+                * line_vals.get("quantity", 1.0)
             )
             if rate is None:
                 # Odoo's invoice_currency_rate: the rate of the invoice date, today for a draft
