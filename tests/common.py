@@ -453,7 +453,9 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         document gives it (the one ``_sync_tax_lines`` writes to an invoice's lines): the
         addon creates the lines of a document that carries prepayment lines with these
         amounts already (``account.move._prepmt_preset_amounts``), which must never stand in
-        for Odoo's."""
+        for Odoo's. And the taxes of each line that the tax true-up reads
+        (``account.move._prepmt_taxes_by_line``, from the lines' stored totals when it can)
+        are those of the same computation."""
         Tax = self.env["account.tax"]
         base_lines, _tax_lines = move._get_rounded_base_and_tax_lines(round_from_tax_lines=False)
         Tax._add_accounting_data_in_base_lines_tax_details(
@@ -473,6 +475,23 @@ class PrepaymentCase(AccountTestInvoicingCommon):
                 f"{move.name}, {line.name}: balance {line.balance}, Odoo computes "
                 f"{to_update['balance']}",
             )
+        if move.company_id.tax_calculation_rounding_method != "round_per_line":
+            return  # (the true-up is for companies that round per line)
+        product_lines = move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
+        read = move._prepmt_taxes_by_line(product_lines)
+        for base_line in base_lines:
+            line = base_line["record"]
+            if line not in product_lines or not line.tax_ids:
+                continue
+            computed = defaultdict(float)
+            for tax_data in base_line["tax_details"]["taxes_data"]:
+                computed[tax_data["tax"].id] += tax_data["tax_amount_currency"]
+            for tax_id in set(computed) | set(read[line]):
+                self.assertTrue(
+                    move.currency_id.is_zero(read[line][tax_id] - computed[tax_id]),
+                    f"{move.name}, {line.name}: tax {tax_id} read as {read[line][tax_id]}, "
+                    f"Odoo computes {computed[tax_id]}",
+                )
 
     def assertBilledOnce(self, order, docs):
         """Issue 22: each posted final document deducts only for the order lines it bills (a

@@ -799,14 +799,32 @@ class AccountMove(models.Model):
         """``{journal item: {tax id: amount}}`` of ``lines`` of this document, in its
         direction: Odoo's own tax computation of the document (the one that makes its tax
         lines), all the lines in one batch, each line rounded on its own (the true-up is for
-        companies that round per line)."""
+        companies that round per line).
+
+        A line with one plain tax (a percentage, a division or a fixed amount) needs no
+        computation: Odoo stores that computation of the line, rounded per line in such a
+        company, as its totals with and without taxes; their difference is the line's tax."""
         self.ensure_one()
         AccountTax = self.env["account.tax"]
         lines = lines.filtered("tax_ids")
+        result = {}
+        if self.company_id.tax_calculation_rounding_method == "round_per_line":
+            single = lines.filtered(
+                lambda ln: (
+                    ln.display_type == "product"
+                    and len(ln.tax_ids) == 1
+                    and ln.tax_ids.amount_type in ("percent", "division", "fixed")
+                )
+            )
+            for line in single:
+                result[line] = defaultdict(float)
+                result[line][line.tax_ids.id] = line.currency_id.round(
+                    line.price_total - line.price_subtotal
+                )
+            lines -= single
         base_lines = [self._prepare_product_base_line_for_taxes_computation(ln) for ln in lines]
         AccountTax._add_tax_details_in_base_lines(base_lines, self.company_id)
         AccountTax._round_base_lines_tax_details(base_lines, self.company_id)
-        result = {}
         for line, base_line in zip(lines, base_lines, strict=True):
             taxes = result[line] = defaultdict(float)
             for tax_data in base_line["tax_details"]["taxes_data"]:
