@@ -14,6 +14,12 @@ class TestCustomerTours(PortalCase):
         invoice = self.issue(order)
         self.assertEqual(invoice.amount_total, 345.0)
         self.start_tour(order.get_portal_url(), "prepayment_addon_portal_tour")
+        # the link goes to this invoice's page, with the customer's access token
+        page = self.url_open(order.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        link = invoice.get_portal_url()
+        self.assertIn(link.replace("&", "&amp;"), page.text)
+        self.start_tour(link, "prepayment_addon_portal_invoice_tour")
 
     def test_portal_invoice_pay_tour(self):
         """The customer pays the prepayment invoice from its portal page with the demo
