@@ -119,11 +119,8 @@ class AccountMove(models.Model):
         # Odoo's direction_sign: an amount a customer owes is a credit on the income line
         direction = -1 if move_type in ("out_invoice", "in_refund") else 1
         Tax = self.env["account.tax"]
-        new_lines = [
-            command[2]
-            for command in vals.get("invoice_line_ids") or ()
-            if isinstance(command, (list, tuple)) and command[0] == Command.CREATE
-        ]
+        builder = self.env["prepayment.document.builder"]
+        new_lines = builder._new_line_vals(vals)
         if not any(line_vals.get("prepmt_allocation_ids") for line_vals in new_lines):
             return
         for line_vals in new_lines:
@@ -137,13 +134,7 @@ class AccountMove(models.Model):
             taxes = Tax.browse([tax_id for c in tax_commands for tax_id in c[2]])
             if not taxes or any(taxes.mapped("price_include")):
                 continue
-            # Odoo's price after discount, times the quantity
-            amount = currency.round(
-                direction
-                * line_vals.get("price_unit", 0.0)
-                * (1 - (line_vals.get("discount") or 0.0) / 100.0)
-                * line_vals.get("quantity", 1.0)
-            )
+            amount = currency.round(direction * builder._vals_subtotal(line_vals))
             if rate is None:
                 # Odoo's invoice_currency_rate: the rate of the invoice date, today for a draft
                 rate = self.env["res.currency"]._get_conversion_rate(

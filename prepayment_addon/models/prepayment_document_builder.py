@@ -171,6 +171,25 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                 vals["invoice_line_ids"] += self._line_commands(order, amounts, "deduction")
 
     @api.model
+    def _new_line_vals(self, vals):
+        """The values of the lines that ``vals`` of an invoice or bill creates (its
+        ``invoice_line_ids`` CREATE commands)."""
+        return [
+            command[2]
+            for command in vals.get("invoice_line_ids") or ()
+            if isinstance(command, (list, tuple)) and command[0] == Command.CREATE
+        ]
+
+    @api.model
+    def _vals_subtotal(self, line_vals):
+        """The quantity times the price after discount of new line values, unrounded and in
+        the order Odoo multiplies them (``_add_tax_details_in_base_line``): the untaxed
+        amount of a line whose taxes are not included in its price."""
+        return line_vals.get("quantity", 1.0) * (
+            line_vals.get("price_unit", 0.0) * (1 - (line_vals.get("discount") or 0.0) / 100.0)
+        )
+
+    @api.model
     def _invoiced_in_vals(self, vals):
         """``{order line: [quantity (line UoM), untaxed cap]}`` that the values of a new final
         invoice or bill invoice (nothing for a credit note, a prepayment document, or a copy
@@ -183,19 +202,12 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             or any(vals.get(field) for field in self.env["account.move"]._prepmt_link_fields())
         ):
             return {}
-        commands = [
-            c
-            for c in vals.get("invoice_line_ids") or ()
-            if isinstance(c, (list, tuple)) and c[0] == Command.CREATE
-        ]
-        if any(c[2].get("prepmt_allocation_ids") for c in commands):
+        new_lines = self._new_line_vals(vals)
+        if any(line_vals.get("prepmt_allocation_ids") for line_vals in new_lines):
             return {}  # a copy: it brings its own deductions
         line_models = self.env["prepayment.line.mixin"]._prepmt_line_models()
         items = []  # (model, order line id, qty, uom id, untaxed cap)
-        for command in vals.get("invoice_line_ids") or ():
-            if not (isinstance(command, (list, tuple)) and command[0] == Command.CREATE):
-                continue
-            line_vals = command[2]
+        for line_vals in new_lines:
             if (line_vals.get("display_type") or "product") != "product" or line_vals.get(
                 "prepmt_allocation_ids"
             ):
@@ -208,11 +220,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             if len(ids) != 1:
                 continue
             qty = line_vals.get("quantity", 1.0)
-            cap = (
-                qty
-                * line_vals.get("price_unit", 0.0)
-                * (1 - (line_vals.get("discount") or 0.0) / 100.0)
-            )
+            cap = self._vals_subtotal(line_vals)
             items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
         # browse each model's lines together, so that their fields are read in batch
         records = {}
