@@ -625,7 +625,8 @@ class AccountMove(models.Model):
             if currency.compare_amounts(sign * deducted, 0) < 0:
                 raise UserError(
                     self.env._(
-                        "This would give back more prepayment deduction than line %(line)s of %(order)s ever had deducted.",  # noqa: E501
+                        "This would give back more prepayment deduction than line %(line)s of %(order)s ever had deducted: "  # noqa: E501
+                        "credit only what it still deducts (Reverse, then lower the quantities of the credit note).",  # noqa: E501
                         line=line.name,
                         order=line.order_id.name,
                     )
