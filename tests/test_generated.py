@@ -912,6 +912,16 @@ class DraftScenarios:
             self.env.invalidate_all()
             event("final draft refused until updated")
             move.action_prepmt_update_deductions()
+            if move.currency_id.compare_amounts(move.amount_total, 0) < 0:
+                # its last quantity now deducts the cent its rounding billed less than the
+                # line's subtotal (see test_regression_line_billed_in_parts_that_round_
+                # below_its_subtotal): Odoo refuses an invoice with a negative total and
+                # says to make it a credit note, with its own action
+                with self.refused(order) as cm:
+                    move.action_post()
+                self.assertIn("credit note", str(cm.exception))
+                move.action_switch_move_type()
+                event("final draft switched to a credit note after the update")
             move.action_post()
         self.assertEqual(move.state, "posted")
 
@@ -986,12 +996,18 @@ class DraftScenarios:
                     for index in sorted(removed, reverse=True):
                         form.invoice_line_ids.remove(index)
                 event("invoice lines removed")
-                # the deduction is what the lines left on the document call for
+                # the deduction is what the lines left on the document call for; a credit
+                # note that Odoo made of a final document with a negative total bills its
+                # lines with negative quantities, and deducts as that invoice would have,
+                # its allocations negated
                 invoiced = move._prepmt_final_order_lines()
+                flip = move._prepmt_sign()
+                if flip < 0:
+                    event("lines removed from a credit note that bills")
                 wanted = {
-                    line: round(amount, 2)
+                    line: round(flip * amount, 2)
                     for amounts in self.env["prepayment.document.builder"]
-                    ._deductions(invoiced, exclude_moves=move)
+                    ._deductions(move._prepmt_billed_lines(), exclude_moves=move)
                     .values()
                     for line, amount in amounts.items()
                 }
@@ -1493,6 +1509,64 @@ class GeneratedRegressions:
         self.env.invalidate_all()
         self.assertEqual(self.snapshot(order), before)
         self.assertLedger(order)
+
+    def billed_in_two_halves(self, percent, plan):
+        """4 x 2.47 at 12.5 % discount: a subtotal of 8.645, 8.65 on the order line; billed
+        in two halves of 4.3225 each, 4.32 on each document: 8.64 billed in all."""
+        order = self.new_order(
+            [
+                {
+                    "product": self.product_a,
+                    "qty": 4,
+                    "price": 2.47,
+                    "discount": 12.5,
+                    "taxes": self.env["account.tax"],
+                }
+            ],
+            percent=percent,
+            prepmt_deduction_plan=plan,
+        )
+        self.side.confirm(order)
+        order.action_create_prepmt_invoice()
+        line = order.order_line
+        self.assertEqual(line.price_subtotal, 8.65)
+        self.side.deliver(line, 2)
+        first = self.side.final_invoice(order)
+        self.assertEqual(first.state, "posted")
+        self.assertLedger(order)
+        self.side.deliver(line, 4)
+        last = self.side.final_invoice(order)
+        self.assertEqual(last.state, "posted")
+        self.assertEqual(line.prepmt_amount_outstanding, 0.0)
+        self.assertLedger(order)
+        return order, first, last
+
+    # Regression (found by the "long" profile, purchase, 99.99 %): a line billed in parts
+    # whose own rounding bills a cent less than the line's subtotal (4.32 + 4.32 for 8.65)
+    # left its last document unable to deduct what was outstanding: capped at the 4.32 it
+    # bills, refused at posting ("must deduct all of the 4.33"), and refused again after
+    # *Update Prepayment Deductions*, which the message tells the user to click. The last
+    # quantity now deducts all that is outstanding, that cent included; the document then
+    # has a total of -0.01, and Odoo makes it a credit note, as it does for its own down
+    # payment: the partner prepaid 8.65 for 8.64 billed.
+    def test_regression_line_billed_in_parts_that_round_below_its_subtotal(self):
+        order, first, last = self.billed_in_two_halves(100, "proportional")
+        self.assertEqual(first._prepmt_deducted_by_line()[order.order_line], 4.32)
+        self.assertEqual(first.amount_total, 0.0)
+        self.assertEqual(last.move_type, order._prepmt_refund_type)
+        self.assertEqual(last.amount_total, 0.01)
+        self.assertEqual(order.prepmt_amount_deducted, 8.65)
+        self.assertEqual(
+            sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)), 8.64
+        )
+
+    def test_regression_last_plan_billed_in_parts_that_round_below_its_subtotal(self):
+        # 50 %, deducted as late as possible: the first half deducts nothing, the last all
+        order, first, last = self.billed_in_two_halves(50, "last")
+        self.assertEqual(first.amount_total, 4.32)
+        self.assertEqual(order.prepmt_amount_deducted, 4.33)
+        self.assertEqual(last.amount_total, 0.01)
+        self.assertEqual(last.move_type, order._prepmt_refund_type)
 
     def split_tax_rounding(self, percent):
         order = self.new_order(

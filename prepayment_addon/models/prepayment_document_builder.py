@@ -268,7 +268,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             qty, line.qty_to_invoice, precision_rounding=rounding
         ) and not currency.is_zero(line.prepmt_amount_to_deduct - proposal):
             return line.prepmt_amount_to_deduct
-        return line._prepmt_capped(proposal, cap)
+        return line._prepmt_capped(proposal, cap, last=line._prepmt_is_last_qty(qty))
 
     @api.model
     def _sync_deductions(self, moves):

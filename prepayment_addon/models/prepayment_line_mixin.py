@@ -640,7 +640,8 @@ class PrepaymentLineMixin(models.AbstractModel):
             return 0.0
         ordered = self._prepmt_ordered_qty()
         remaining = self._prepmt_remaining_qty(exclude_moves)
-        if self._prepmt_last_qty(qty, ordered, remaining, rounding):
+        last = self._prepmt_last_qty(qty, ordered, remaining, rounding)
+        if last:
             amount = outstanding
         elif qty / remaining <= 0:
             return 0.0
@@ -658,7 +659,7 @@ class PrepaymentLineMixin(models.AbstractModel):
                 max(sign * currency.round(outstanding * qty / remaining), sign * minimum),
                 sign * outstanding,
             )
-        return self._prepmt_capped(amount, cap)
+        return self._prepmt_capped(amount, cap, last=last, exclude_moves=exclude_moves)
 
     def _prepmt_deduction_minimum(self, qty, exclude_moves=None, remaining=None):
         """The least a final document that invoices ``qty`` (line UoM) must deduct: what is
@@ -681,14 +682,41 @@ class PrepaymentLineMixin(models.AbstractModel):
             room = sign * self.price_subtotal * after / ordered
         return sign * max(currency.round(sign * self.prepmt_amount_outstanding - room), 0.0)
 
-    def _prepmt_capped(self, amount, cap):
+    def _prepmt_capped(self, amount, cap, last=False, exclude_moves=None):
         """``amount`` bounded by ``cap``, the untaxed amount a document invoices for the line
-        (a deduction never makes a document negative on its own), in the line's direction."""
+        (a deduction never makes a document negative on its own), in the line's direction.
+
+        With ``last`` (the document invoices the line's last quantity, and ``amount`` is all
+        that is outstanding), ``amount`` whole when it is above ``cap`` by no more than the
+        documents' own rounding (``_prepmt_rounding_slack``): the prepayment was computed on
+        the line's subtotal, rounded once, and the documents that bill the line in parts
+        round each part, so that together they can bill a cent or few less (8.65 ordered,
+        4.32 + 4.32 billed). The last document deducts that cent too, as what the partner
+        prepaid must come off the prepayment account whole."""
         if cap is None:
             return amount
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
-        return sign * min(sign * amount, max(sign * currency.round(cap), 0.0))
+        bound = max(sign * currency.round(cap), 0.0)
+        if last and (
+            currency.compare_amounts(
+                sign * amount - bound, self._prepmt_rounding_slack(exclude_moves)
+            )
+            <= 0
+        ):
+            return amount
+        return sign * min(sign * amount, bound)
+
+    def _prepmt_rounding_slack(self, exclude_moves=None):
+        """How much less than the line's subtotal its final documents can bill by their
+        rounding alone: a rounding unit of the currency for each posted document that
+        billed the line (but ``exclude_moves``), one more for the document to come."""
+        self.ensure_one()
+        currency = self.currency_id or self.order_id.currency_id
+        docs = self.invoice_lines.move_id.filtered(
+            lambda m: m.state == "posted" and not (exclude_moves and m in exclude_moves)
+        )
+        return currency.rounding * (len(docs) + 1)
 
     def _prepmt_deduction_error(
         self, amount, outstanding=None, last=False, move=None, minimum=None
