@@ -698,6 +698,8 @@ class PrepaymentLineMixin(models.AbstractModel):
         currency = self.currency_id or self.order_id.currency_id
         sign = self._prepmt_sign()
         bound = max(sign * currency.round(cap), 0.0)
+        if sign * amount <= bound:
+            return amount
         if last and (
             currency.compare_amounts(
                 sign * amount - bound, self._prepmt_rounding_slack(exclude_moves)
@@ -705,7 +707,7 @@ class PrepaymentLineMixin(models.AbstractModel):
             <= 0
         ):
             return amount
-        return sign * min(sign * amount, bound)
+        return sign * bound
 
     def _prepmt_rounding_slack(self, exclude_moves=None):
         """How much less than the line's subtotal its final documents can bill by their
