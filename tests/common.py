@@ -250,6 +250,23 @@ class PrepaymentCase(AccountTestInvoicingCommon):
             Wizard = Wizard.with_user(user)
         return Wizard.with_context(action["context"]).create({})
 
+    def prepmt_payment_wizard(self, order):
+        """The Register Prepayment window's model, in the context the order's button opens
+        it with."""
+        action = order.action_open_prepmt_payment_wizard()
+        self.assertEqual(action["res_model"], "prepayment.payment.wizard")
+        return self.env[action["res_model"]].with_context(action["context"])
+
+    def credit_note_draft(self, move):
+        """The draft credit note of ``move`` that Odoo's Credit Note button (its reversal
+        wizard) makes."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
+        )
+        return self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+
     def prepmt_invoice_button_visible(self, order):
         """Whether the order form shows a Prepayment Invoice / Bill button: the ``invisible``
         conditions of the view's buttons, evaluated on the saved order as the web client does."""

@@ -174,12 +174,7 @@ class AccountantScenarios:
         self.deliver_all(order)
         final = self.side.final_invoice(order)
         self.categ_goods[self.categ_field] = self.account_services_2
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=final.ids)
-            .create({"journal_id": final.journal_id.id, "date": fields.Date.today()})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self.credit_note_draft(final)
         self.env["prepayment.document.builder"]._sync_deductions(refund)
         self.assertEqual(
             self.by_account(self.prepmt_lines(refund)),

@@ -549,12 +549,7 @@ class GeneratedScenarios:
         if not finals:
             return
         move = data.draw(st.sampled_from(finals), label="final to credit")
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=move.ids)
-            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self.credit_note_draft(move)
         rows = list(refund.invoice_line_ids)
         products = [
             i
@@ -818,8 +813,7 @@ class PaymentFirstScenarios:
             with self.refused(order):
                 order.action_open_prepmt_payment_wizard()
             return
-        action = order.action_open_prepmt_payment_wizard()
-        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        Wizard = self.prepmt_payment_wizard(order)
         total = Wizard.create({"mode": "new"}).total_to_invoice
         currency = order.currency_id
         # (nothing left untaxed is refused too: negative lines whose taxes differ can leave a
@@ -1359,8 +1353,7 @@ class GeneratedRegressions:
     def register_prepayment(self, order, received):
         """*Register Prepayment* of ``received`` (with tax) on ``order``, as the button's
         window does it; returns the wizard's model, for a second attempt."""
-        action = order.action_open_prepmt_payment_wizard()
-        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        Wizard = self.prepmt_payment_wizard(order)
         Wizard.create({"mode": "new", "amount_received": received}).action_register_prepayment()
         return Wizard
 
@@ -1429,8 +1422,7 @@ class GeneratedRegressions:
         )
         self.side.confirm(order)
         self.assertEqual(order.prepmt_amount_to_invoice, 0.0)
-        action = order.action_open_prepmt_payment_wizard()
-        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        Wizard = self.prepmt_payment_wizard(order)
         self.assertGreater(Wizard.create({"mode": "new"}).total_to_invoice, 0.0)
         before = self.snapshot(order)
         with self.assertRaisesRegex(UserError, "There is no prepayment left to invoice"):
@@ -1442,13 +1434,7 @@ class GeneratedRegressions:
     def credit_in_part(self, final, quantity):
         """A credit note of ``quantity`` of the first product line of ``final``, made with
         Odoo's reversal wizard and edited in the form, posted."""
-        today = fields.Date.today()
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=final.ids)
-            .create({"journal_id": final.journal_id.id, "date": today})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self.credit_note_draft(final)
         index = next(
             i
             for i, row in enumerate(refund.invoice_line_ids)
@@ -1457,7 +1443,7 @@ class GeneratedRegressions:
         with Form(refund) as form:
             with form.invoice_line_ids.edit(index) as line_form:
                 line_form.quantity = quantity
-        refund.invoice_date = today
+        refund.invoice_date = fields.Date.today()
         refund.action_post()
         self.assertEqual(refund.state, "posted")
         return refund

@@ -30,9 +30,7 @@ class PaymentFirstScenarios:
 
     def payment_form(self, order):
         """The Register Prepayment window, as the order's button opens it."""
-        action = order.action_open_prepmt_payment_wizard()
-        self.assertEqual(action["res_model"], "prepayment.payment.wizard")
-        return Form(order.env[action["res_model"]].with_context(action["context"]))
+        return Form(self.prepmt_payment_wizard(order))
 
     def order_payments(self, order):
         return self.env["account.payment"].search(
@@ -279,8 +277,7 @@ class TestPurchasePaymentFirst(PaymentFirstScenarios, PurchasePrepaymentCase):
         self.company.prepmt_purchase_require_ref = True
         order = self.confirmed_order()
         # (the window requires the field: made without the form, as an old client would)
-        action = order.action_open_prepmt_payment_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.prepmt_payment_wizard(order).create({})
         self.assertTrue(wizard.require_document_ref)
         with self.assertRefused(UserError, "Enter the vendor's reference"):
             wizard.action_register_prepayment()

@@ -366,12 +366,7 @@ class StateScenarios:
 
     def credit_note(self, move):
         """The standard Credit Note button (the reversal wizard) on ``move``: a draft."""
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=move.ids)
-            .create({"journal_id": move.journal_id.id, "date": fields.Date.today()})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self.credit_note_draft(move)
         refund.invoice_date = fields.Date.today()
         return refund
 

@@ -573,14 +573,22 @@ class PrepaymentLineMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Business: the deduction rule
     # ------------------------------------------------------------------
+    def _prepmt_posted_invoice_lines(self, exclude_moves=None):
+        """The journal items of posted final documents (but ``exclude_moves``) that invoice
+        this line."""
+        self.ensure_one()
+        return self.invoice_lines.filtered(
+            lambda ln: (
+                ln.move_id.state == "posted" and not (exclude_moves and ln.move_id in exclude_moves)
+            )
+        )
+
     def _prepmt_posted_invoiced_qty(self, exclude_moves=None):
         """Quantity invoiced by posted final documents (credit notes negatively)."""
         self.ensure_one()
         qty = 0.0
-        for inv_line in self.invoice_lines:
+        for inv_line in self._prepmt_posted_invoice_lines(exclude_moves):
             move = inv_line.move_id
-            if move.state != "posted" or (exclude_moves and move in exclude_moves):
-                continue
             line_qty = (
                 inv_line.product_uom_id._compute_quantity(inv_line.quantity, self.product_uom)
                 if inv_line.product_uom_id
@@ -715,9 +723,7 @@ class PrepaymentLineMixin(models.AbstractModel):
         billed the line (but ``exclude_moves``), one more for the document to come."""
         self.ensure_one()
         currency = self.currency_id or self.order_id.currency_id
-        docs = self.invoice_lines.move_id.filtered(
-            lambda m: m.state == "posted" and not (exclude_moves and m in exclude_moves)
-        )
+        docs = self._prepmt_posted_invoice_lines(exclude_moves).move_id
         return currency.rounding * (len(docs) + 1)
 
     def _prepmt_deduction_error(
