@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import float_is_zero
+from odoo.tools import float_is_zero, frozendict
 
 from ..helpers import INVOICE_TYPES, REFUND_TYPES, distribute
 
@@ -925,14 +925,50 @@ class AccountMove(models.Model):
             delta = currency.round(-net[tax_id] * sign - own.get(tax_id, 0.0))
             if currency.is_zero(delta) or abs(delta) > tolerance + 1e-9:
                 continue
-            self._prepmt_shift_tax(
-                self.line_ids.filtered(
-                    lambda ln, tax_id=tax_id: (
-                        ln.tax_line_id.id == tax_id and ln.display_type == "tax"
-                    )
-                ),
-                delta,
+            tax_lines = self.line_ids.filtered(
+                lambda ln, tax_id=tax_id: ln.tax_line_id.id == tax_id and ln.display_type == "tax"
             )
+            # (the document's other lines can cancel the tax of its prepayment lines: the
+            # cent then goes on a tax line of its own)
+            self._prepmt_shift_tax(tax_lines or self._prepmt_new_tax_line(tax_id, mine), delta)
+
+    def _prepmt_new_tax_line(self, tax_id, lines):
+        """A tax line of tax ``tax_id`` at zero on this draft document, as Odoo's tax
+        computation of ``lines`` (its prepayment lines) would make it: its repartition line,
+        account, tags and base (``account.tax._prepare_tax_lines``, which leaves out a tax
+        line of nothing). For the cent a true-up moves on a document whose lines round
+        that tax to nothing, or whose other lines cancel it, so that Odoo made no tax line
+        of it."""
+        self.ensure_one()
+        AccountTax = self.env["account.tax"]
+        base_lines, _tax_lines = self._get_rounded_base_and_tax_lines(round_from_tax_lines=False)
+        base_lines = [bl for bl in base_lines if bl["record"] in lines]
+        AccountTax._add_accounting_data_in_base_lines_tax_details(
+            base_lines, self.company_id, include_caba_tags=self.always_tax_exigible
+        )
+        candidates = {}  # grouping key: [repartition factor, values]
+        for base_line in base_lines:
+            invert = -1 if base_line["tax_tag_invert"] else 1
+            for tax_data in base_line["tax_details"]["taxes_data"]:
+                if tax_data["tax"].id != tax_id:
+                    continue
+                for rep_data in tax_data["tax_reps_data"]:
+                    key = frozendict(rep_data["grouping_key"])
+                    factor = abs(rep_data["tax_rep"].factor_percent)
+                    entry = candidates.setdefault(
+                        key, [factor, {"name": tax_data["tax"].name, "tax_base_amount": 0.0}]
+                    )
+                    entry[1]["tax_base_amount"] += (
+                        base_line["sign"] * tax_data["base_amount"] * invert
+                    )
+        if not candidates:
+            return self.env["account.move.line"]
+        key, (_factor, values) = max(candidates.items(), key=lambda item: item[1][0])
+        before = self.line_ids
+        self.line_ids = [
+            Command.create({**key, **values, "amount_currency": 0.0, "display_type": "tax"})
+        ]
+        return self.line_ids - before
 
     def _prepmt_shift_tax(self, tax_lines, delta):
         """Add ``delta`` (document direction) to the largest of ``tax_lines`` and to what the

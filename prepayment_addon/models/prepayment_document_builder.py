@@ -190,6 +190,38 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         )
 
     @api.model
+    def _vals_untaxed(self, line_vals, order_line):
+        """The untaxed amount of the new invoice or bill line ``line_vals`` of ``order_line``:
+        its quantity times its price after discount (``_vals_subtotal``), or, when a tax of
+        the line is included in its price, what Odoo's own computation of the line's
+        subtotal gives (``account.move.line._compute_totals``)."""
+        subtotal = self._vals_subtotal(line_vals)
+        Tax = self.env["account.tax"]
+        commands = list(line_vals.get("tax_ids") or ())
+        if commands and all(isinstance(c, (list, tuple)) and c[0] == Command.SET for c in commands):
+            taxes = Tax.browse([tax_id for c in commands for tax_id in c[2]])
+        else:
+            taxes = order_line[order_line._prepmt_tax_field]
+        if not any(taxes.mapped("price_include")):
+            return subtotal
+        currency = (
+            self.env["res.currency"].browse(line_vals["currency_id"])
+            if line_vals.get("currency_id")
+            else order_line.currency_id or order_line.order_id.currency_id
+        )
+        base_line = Tax._prepare_base_line_for_taxes_computation(
+            None,
+            product_id=self.env["product.product"].browse(line_vals.get("product_id")),
+            tax_ids=taxes,
+            price_unit=line_vals.get("price_unit", 0.0),
+            quantity=line_vals.get("quantity", 1.0),
+            discount=line_vals.get("discount") or 0.0,
+            currency_id=currency,
+        )
+        Tax._add_tax_details_in_base_line(base_line, order_line.company_id)
+        return base_line["tax_details"]["total_excluded_currency"]
+
+    @api.model
     def _invoiced_in_vals(self, vals):
         """``{order line: [quantity (line UoM), untaxed cap]}`` that the values of a new final
         invoice or bill invoice (nothing for a credit note, a prepayment document, or a copy
@@ -206,7 +238,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         if any(line_vals.get("prepmt_allocation_ids") for line_vals in new_lines):
             return {}  # a copy: it brings its own deductions
         line_models = self.env["prepayment.line.mixin"]._prepmt_line_models()
-        items = []  # (model, order line id, qty, uom id, untaxed cap)
+        items = []  # (model, order line id, qty, uom id, line values)
         for line_vals in new_lines:
             if (line_vals.get("display_type") or "product") != "product" or line_vals.get(
                 "prepmt_allocation_ids"
@@ -220,16 +252,16 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             if len(ids) != 1:
                 continue
             qty = line_vals.get("quantity", 1.0)
-            cap = self._vals_subtotal(line_vals)
-            items.append((*ids[0], qty, line_vals.get("product_uom_id"), cap))
+            items.append((*ids[0], qty, line_vals.get("product_uom_id"), line_vals))
         # browse each model's lines together, so that their fields are read in batch
         records = {}
         for model in line_models:
             for line in self.env[model].browse([i[1] for i in items if i[0] == model]):
                 records[model, line.id] = line
         invoiced = {}  # order line: [qty (line UoM), untaxed cap]
-        for model, line_id, qty, uom, cap in items:
+        for model, line_id, qty, uom, line_vals in items:
             line = records[model, line_id]
+            cap = self._vals_untaxed(line_vals, line)
             if uom and uom != line.product_uom.id:
                 qty = self.env["uom.uom"].browse(uom)._compute_quantity(qty, line.product_uom)
             entry = invoiced.setdefault(line, [0.0, 0.0])
@@ -425,6 +457,38 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
     # ------------------------------------------------------------------
     # The finishing step
     # ------------------------------------------------------------------
+    @api.model
+    def _finish_created(self, moves):
+        """``_finish`` of the final documents that Odoo's own action (*Create Invoice*,
+        *Create Bill*) has just made; as that action does, a final invoice or bill whose
+        total is below zero then becomes a credit note (the cent of tax the true-up gives
+        back on a document that bills as much as it deducts)."""
+        self._finish(moves)
+        negative = moves.filtered(
+            lambda m: (
+                m.state == "draft"
+                and m.move_type in INVOICE_TYPES
+                and m.currency_id.round(m.amount_total) < 0
+            )
+        )
+        for move in negative:
+            products = move.line_ids.filtered(lambda ln: ln.display_type == "product")
+            quantities = {line: line.quantity for line in products}
+            move.action_switch_move_type()
+            if any(line.quantity == qty for line, qty in quantities.items() if qty):
+                # Odoo negates the quantities of a document that is still negative once
+                # switched, after it computed its taxes again: the true-up's cent, which
+                # alone made this one negative, went with that computation
+                move.with_context(prepmt_no_deduction=True).write(
+                    {
+                        "line_ids": [
+                            Command.update(line.id, {"quantity": -qty})
+                            for line, qty in quantities.items()
+                        ]
+                    }
+                )
+            self._finish(move)
+
     @api.model
     def _finish(self, moves, total=None):
         """After prepayment or deduction lines were built on ``moves`` (drafts): the lines of

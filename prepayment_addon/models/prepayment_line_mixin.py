@@ -549,7 +549,28 @@ class PrepaymentLineMixin(models.AbstractModel):
         currency = self.order_id.currency_id
         res = taxes.compute_all(untaxed, currency=currency, handle_price_include=False)
         included = sum(t["amount"] for t in res["taxes"] if t["price_include"])
-        return currency.round(untaxed + included)
+        price = currency.round(untaxed + included)
+        if (
+            not all(taxes.mapped("price_include"))
+            or taxes != self[self._prepmt_tax_field].flatten_taxes_hierarchy()
+            or currency.is_zero(self.price_subtotal)
+        ):
+            return price
+        # Odoo works out the tax of such a line from its price, and the price a cent apart
+        # can give the same untaxed amount: the one with the line's own share of tax (what
+        # the order line carries, whose own tax was also worked out from its price), so that
+        # a document that deducts as much as it bills comes to nothing, not to -0.01
+        target = untaxed * self.price_total / self.price_subtotal
+        prices = [price + step * currency.rounding for step in (0, -1, 1)]
+        same = [
+            candidate
+            for candidate in prices
+            if currency.compare_amounts(
+                taxes.compute_all(candidate, currency=currency)["total_excluded"], untaxed
+            )
+            == 0
+        ]
+        return min(same, key=lambda candidate: abs(candidate - target)) if same else price
 
     def _prepmt_line_label(self, kind):
         """Label of the prepayment or deduction line of these order lines."""

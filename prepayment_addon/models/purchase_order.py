@@ -42,7 +42,7 @@ class PurchaseOrder(models.Model):
         # the deduction lines went into the creation (prepayment.document.builder._add_deductions)
         action = super().action_create_invoice()
         moves = self.invoice_ids - before
-        self.env["prepayment.document.builder"]._finish(moves)
+        self.env["prepayment.document.builder"]._finish_created(moves)
         return action
 
     # ------------------------------------------------------------------

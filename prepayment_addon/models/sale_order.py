@@ -58,7 +58,7 @@ class SaleOrder(models.Model):
     def _create_invoices(self, grouped=False, final=False, date=None):
         # the deduction lines went into the creation (prepayment.document.builder._add_deductions)
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
-        self.env["prepayment.document.builder"]._finish(moves)
+        self.env["prepayment.document.builder"]._finish_created(moves)
         return moves
 
     # ------------------------------------------------------------------
