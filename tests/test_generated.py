@@ -1555,35 +1555,30 @@ class GeneratedRegressions:
         self.assertEqual(self.snapshot(order), before)
         self.assertLedger(order)
 
-    def billed_in_two_halves(self, percent, plan):
-        """4 x 2.47 at 12.5 % discount: a subtotal of 8.645, 8.65 on the order line; billed
-        in two halves of 4.3225 each, 4.32 on each document: 8.64 billed in all."""
+    def bill_in_parts(self, line, percent, plan, parts):
+        """An order of one ``line`` (``new_order``'s values), confirmed, its prepayment
+        invoiced, then billed in final documents up to each delivered quantity of ``parts``;
+        each document posted and the ledger checked after it. ``(order, documents)``."""
         order = self.new_order(
-            [
-                {
-                    "product": self.product_a,
-                    "qty": 4,
-                    "price": 2.47,
-                    "discount": 12.5,
-                    "taxes": self.env["account.tax"],
-                }
-            ],
-            percent=percent,
-            prepmt_deduction_plan=plan,
+            [{"product": self.product_a, **line}], percent=percent, prepmt_deduction_plan=plan
         )
         self.side.confirm(order)
         order.action_create_prepmt_invoice()
-        line = order.order_line
-        self.assertEqual(line.price_subtotal, 8.65)
-        self.side.deliver(line, 2)
-        first = self.side.final_invoice(order)
-        self.assertEqual(first.state, "posted")
-        self.assertLedger(order)
-        self.side.deliver(line, 4)
-        last = self.side.final_invoice(order)
-        self.assertEqual(last.state, "posted")
-        self.assertEqual(line.prepmt_amount_outstanding, 0.0)
-        self.assertLedger(order)
+        docs = []
+        for delivered in parts:
+            self.side.deliver(order.order_line, delivered)
+            docs.append(self.side.final_invoice(order))
+            self.assertEqual(docs[-1].state, "posted")
+            self.assertLedger(order)
+        self.assertEqual(order.order_line.prepmt_amount_outstanding, 0.0)
+        return order, docs
+
+    def billed_in_two_halves(self, percent, plan):
+        """4 x 2.47 at 12.5 % discount: a subtotal of 8.645, 8.65 on the order line; billed
+        in two halves of 4.3225 each, 4.32 on each document: 8.64 billed in all."""
+        line = {"qty": 4, "price": 2.47, "discount": 12.5, "taxes": self.env["account.tax"]}
+        order, (first, last) = self.bill_in_parts(line, percent, plan, (2, 4))
+        self.assertEqual(order.order_line.price_subtotal, 8.65)
         return order, first, last
 
     # Regression (found by the "long" profile, purchase, 99.99 %): a line billed in parts
@@ -1620,28 +1615,13 @@ class GeneratedRegressions:
     # at the 0.05 untaxed it bills; the document came to -0.01 and Odoo made it a credit
     # note. It is now capped at Odoo's own untaxed amount of the line, and stays an invoice.
     def test_regression_middle_document_capped_at_its_untaxed_amount(self):
-        order = self.new_order(
-            [{"product": self.product_a, "qty": 2, "price": 0.06, "taxes": self.tax_sets[2]}],
-            percent=100,
-            prepmt_deduction_plan="last",
-        )
-        self.side.confirm(order)
-        order.action_create_prepmt_invoice()
-        line = order.order_line
-        self.assertEqual(line.price_subtotal, 0.11)
-        self.side.deliver(line, 1)
-        first = self.side.final_invoice(order)
-        self.assertEqual(first.state, "posted")
+        line = {"qty": 2, "price": 0.06, "taxes": self.tax_sets[2]}
+        order, (first, _last) = self.bill_in_parts(line, 100, "last", (1, 2))
+        self.assertEqual(order.order_line.price_subtotal, 0.11)
         self.assertEqual(first.move_type, order._prepmt_invoice_type)
         self.assertEqual(first.amount_untaxed, 0.0)
-        self.assertEqual(first._prepmt_deducted_by_line()[line], 0.05)
-        self.assertLedger(order)
-        self.side.deliver(line, 2)
-        last = self.side.final_invoice(order)
-        self.assertEqual(last.state, "posted")
-        self.assertEqual(line.prepmt_amount_outstanding, 0.0)
+        self.assertEqual(first._prepmt_deducted_by_line()[order.order_line], 0.05)
         self.assertEqual(order.prepmt_amount_deducted, 0.11)
-        self.assertLedger(order)
 
     # Regression (found by the generator of lines billed in parts): a tax that each
     # document rounds to nothing. 2 x 0.02 at 15 %: the prepayment invoice charges 0.04 and
@@ -1651,30 +1631,17 @@ class GeneratedRegressions:
     # account and base), and the last document, below zero by that cent, becomes a credit
     # note of 0.01, as Odoo's own Create Invoice does.
     def test_regression_tax_rounded_to_nothing_on_each_document(self):
-        order = self.new_order(
-            [{"product": self.product_a, "qty": 2, "price": 0.02}],
-            percent=100,
-            prepmt_deduction_plan="last",
-        )
-        self.side.confirm(order)
-        order.action_create_prepmt_invoice()
+        line = {"qty": 2, "price": 0.02}
+        order, (first, last) = self.bill_in_parts(line, 100, "last", (1, 2))
         self.assertEqual(order.prepmt_move_ids.amount_total, 0.05)
-        line = order.order_line
-        self.side.deliver(line, 1)
-        first = self.side.final_invoice(order)
         self.assertEqual(first.move_type, order._prepmt_invoice_type)
         self.assertEqual(first.amount_total, 0.0)
-        self.side.deliver(line, 2)
-        last = self.side.final_invoice(order)
-        self.assertEqual(last.state, "posted")
         self.assertEqual(last.move_type, order._prepmt_refund_type)
         self.assertEqual(last.amount_untaxed, 0.0)
         self.assertEqual(last.amount_total, 0.01)
-        self.assertEqual(line.prepmt_amount_outstanding, 0.0)
         self.assertEqual(
             sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)), 0.04
         )
-        self.assertLedger(order)
 
     # Regression (same generator): a tax included in the price. 3 of 4 x 17.21 at 33 %
     # discount bill 34.59 with tax, 31.45 without; all deducted (100 %), the deduction's
@@ -1682,32 +1649,10 @@ class GeneratedRegressions:
     # bills, and the document became a credit note of 0.01. Its price is now the one of the
     # two that give 31.45 whose tax is the order line's share (34.59).
     def test_regression_included_tax_deduction_as_much_as_billed(self):
-        order = self.new_order(
-            [
-                {
-                    "product": self.product_a,
-                    "qty": 4,
-                    "price": 17.21,
-                    "discount": 33.0,
-                    "taxes": self.tax_sets[2],
-                }
-            ],
-            percent=100,
-            prepmt_deduction_plan="last",
-        )
-        self.side.confirm(order)
-        order.action_create_prepmt_invoice()
-        line = order.order_line
-        self.side.deliver(line, 3)
-        middle = self.side.final_invoice(order)
+        line = {"qty": 4, "price": 17.21, "discount": 33.0, "taxes": self.tax_sets[2]}
+        order, (middle, _last) = self.bill_in_parts(line, 100, "last", (3, 4))
         self.assertEqual(middle.move_type, order._prepmt_invoice_type)
         self.assertEqual(middle.amount_total, 0.0)
-        self.assertLedger(order)
-        self.side.deliver(line, 4)
-        last = self.side.final_invoice(order)
-        self.assertEqual(last.state, "posted")
-        self.assertEqual(line.prepmt_amount_outstanding, 0.0)
-        self.assertLedger(order)
 
     def split_tax_rounding(self, percent):
         order = self.new_order(
