@@ -519,7 +519,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         cur = order.currency_id
         for move in docs.filtered(lambda m: not m.is_prepayment):
             billed = {
-                line for line, (qty, _amount) in move._prepmt_final_order_lines().items() if qty
+                line for line, (qty, *_amounts) in move._prepmt_final_order_lines().items() if qty
             }
             for line, amount in move._prepmt_deducted_by_line().items():
                 self.assertTrue(

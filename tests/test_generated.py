@@ -1654,6 +1654,31 @@ class GeneratedRegressions:
         self.assertEqual(middle.move_type, order._prepmt_invoice_type)
         self.assertEqual(middle.amount_total, 0.0)
 
+    # Regression (found by the "long" profile of the same generator, 10 % included, 100 %,
+    # *last*; sales: 2 x 0.05 billed 1 then 1, purchase: 3 x 0.03 at 12.5 % discount billed
+    # 2 then 1): the deduction's price was picked by the order line's share of tax, which rounding
+    # distorts at a few cents (0.10 with tax for 0.09 untaxed): 0.06 was picked for the 0.05
+    # deducted where the document bills 0.05 with its tax, and the middle document became a
+    # credit note of 0.01. A deduction of as much as the document bills untaxed now takes
+    # the price that gives as much as it bills with tax.
+    def test_regression_included_tax_deduction_at_a_few_cents(self):
+        examples = [
+            ({"qty": 2, "price": 0.05}, (1, 2)),
+            ({"qty": 3, "price": 0.03, "discount": 12.5}, (2, 3)),
+        ]
+        for line, parts in examples:
+            with self.subTest(line=line, parts=parts):
+                order, (middle, _last) = self.bill_in_parts(
+                    {**line, "taxes": self.tax_sets[2]}, 100, "last", parts
+                )
+                self.assertEqual(middle.move_type, order._prepmt_invoice_type)
+                self.assertEqual(middle.amount_total, 0.0)
+                self.assertEqual(middle.amount_untaxed, 0.0)
+                self.assertEqual(
+                    sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)),
+                    order.amount_total,
+                )
+
     def split_tax_rounding(self, percent):
         order = self.new_order(
             [{"product": self.product_a, "qty": 6, "price": 152.54}], percent=percent

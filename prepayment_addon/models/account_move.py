@@ -118,7 +118,6 @@ class AccountMove(models.Model):
         rate = None
         # Odoo's direction_sign: an amount a customer owes is a credit on the income line
         direction = -1 if move_type in ("out_invoice", "in_refund") else 1
-        Tax = self.env["account.tax"]
         builder = self.env["prepayment.document.builder"]
         new_lines = builder._new_line_vals(vals)
         if not any(line_vals.get("prepmt_allocation_ids") for line_vals in new_lines):
@@ -128,10 +127,8 @@ class AccountMove(models.Model):
                 f in line_vals for f in ("amount_currency", "balance", "debit", "credit")
             ):
                 continue
-            tax_commands = list(line_vals.get("tax_ids") or ())
-            if not all(isinstance(c, (list, tuple)) and c[0] == Command.SET for c in tax_commands):
-                continue  # (the builder sets the taxes; anything else is left to Odoo)
-            taxes = Tax.browse([tax_id for c in tax_commands for tax_id in c[2]])
+            # (the builder sets the taxes; anything else is left to Odoo)
+            taxes = builder._vals_taxes(line_vals)
             if not taxes or any(taxes.mapped("price_include")):
                 continue
             amount = currency.round(direction * builder._vals_subtotal(line_vals))
@@ -296,7 +293,8 @@ class AccountMove(models.Model):
         return orders
 
     def _prepmt_final_order_lines(self):
-        """``{order line: [quantity, untaxed amount]}`` this final document invoices."""
+        """``{order line: [quantity, untaxed amount, total with tax]}`` this final document
+        invoices."""
         self.ensure_one()
         product_lines = self.invoice_line_ids.filtered(
             lambda ln: ln.display_type == "product" and not ln.prepmt_allocation_ids
@@ -312,7 +310,7 @@ class AccountMove(models.Model):
         return {line for lines in allocs._order_lines() for line in lines}
 
     def _prepmt_billed_lines(self):
-        """``{order line: [quantity, untaxed amount]}`` that this final document bills, in
+        """``{order line: [quantity, untaxed amount, total]}`` that this final document bills, in
         each line's direction: an invoice or bill, all the lines it invoices; a credit note,
         the lines it bills as their final document (a line ordered -6, on the credit note
         that Odoo makes of a negative invoice), quantities and amounts negated. The lines a
@@ -322,8 +320,8 @@ class AccountMove(models.Model):
         if self.move_type in INVOICE_TYPES:
             return invoiced
         return {
-            line: [-qty, -amount]
-            for line, (qty, amount) in invoiced.items()
+            line: [-qty, -amount, -total]
+            for line, (qty, amount, total) in invoiced.items()
             if -qty * line._prepmt_ordered_qty() > 0
         }
 
@@ -533,7 +531,7 @@ class AccountMove(models.Model):
             for line in set(deducted) | {ln for ln in invoiced if ln._prepmt_has_outstanding()}:
                 last, minimum = False, None
                 if line in invoiced:
-                    qty, cap = invoiced[line]
+                    qty, cap, _total = invoiced[line]
                     remaining = line._prepmt_remaining_qty(exclude_moves=move)
                     last = line._prepmt_is_last_qty(qty, remaining=remaining)
                     if not last:

@@ -161,14 +161,17 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         (*Update Prepayment Deductions*, a quantity edited) corrects the rare case where the
         real subtotal (price-included taxes) gives another amount.
         """
-        by_order = self._deductions(self._invoiced_in_vals(vals))
+        invoiced = self._invoiced_in_vals(vals)
+        by_order = self._deductions(invoiced)
         if by_order:
             # the form's tax totals were computed without the deduction: Odoo computes them
             # again (the inverse of tax_totals would force the old tax amounts)
             vals.pop("tax_totals", None)
             vals["invoice_line_ids"] = list(vals["invoice_line_ids"])
             for order, amounts in by_order.items():
-                vals["invoice_line_ids"] += self._line_commands(order, amounts, "deduction")
+                vals["invoice_line_ids"] += self._line_commands(
+                    order, amounts, "deduction", billed=invoiced
+                )
 
     @api.model
     def _new_line_vals(self, vals):
@@ -190,20 +193,32 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         )
 
     @api.model
-    def _vals_untaxed(self, line_vals, order_line):
-        """The untaxed amount of the new invoice or bill line ``line_vals`` of ``order_line``:
-        its quantity times its price after discount (``_vals_subtotal``), or, when a tax of
-        the line is included in its price, what Odoo's own computation of the line's
-        subtotal gives (``account.move.line._compute_totals``)."""
+    def _vals_taxes(self, line_vals):
+        """The taxes that new line values set with their ``tax_ids`` SET commands; ``None``
+        when they give none, or give them otherwise."""
+        commands = list(line_vals.get("tax_ids") or ())
+        if not commands or not all(
+            isinstance(c, (list, tuple)) and c[0] == Command.SET for c in commands
+        ):
+            return None
+        return self.env["account.tax"].browse([tax_id for c in commands for tax_id in c[2]])
+
+    @api.model
+    def _vals_amounts(self, line_vals, order_line):
+        """``(untaxed amount, total with tax)`` of the new invoice or bill line ``line_vals``
+        of ``order_line``: its quantity times its price after discount
+        (``_vals_subtotal``), or, when a tax of the line is included in its price, what
+        Odoo's own computation of the line's amounts gives
+        (``account.move.line._compute_totals``). Only lines whose taxes are included in
+        their price use the total, and only those pay for its computation: the total of
+        another line is given as its untaxed amount."""
         subtotal = self._vals_subtotal(line_vals)
         Tax = self.env["account.tax"]
-        commands = list(line_vals.get("tax_ids") or ())
-        if commands and all(isinstance(c, (list, tuple)) and c[0] == Command.SET for c in commands):
-            taxes = Tax.browse([tax_id for c in commands for tax_id in c[2]])
-        else:
+        taxes = self._vals_taxes(line_vals)
+        if taxes is None:
             taxes = order_line[order_line._prepmt_tax_field]
         if not any(taxes.mapped("price_include")):
-            return subtotal
+            return subtotal, subtotal
         currency = (
             self.env["res.currency"].browse(line_vals["currency_id"])
             if line_vals.get("currency_id")
@@ -219,13 +234,15 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             currency_id=currency,
         )
         Tax._add_tax_details_in_base_line(base_line, order_line.company_id)
-        return base_line["tax_details"]["total_excluded_currency"]
+        details = base_line["tax_details"]
+        return details["total_excluded_currency"], details["total_included_currency"]
 
     @api.model
     def _invoiced_in_vals(self, vals):
-        """``{order line: [quantity (line UoM), untaxed cap]}`` that the values of a new final
-        invoice or bill invoice (nothing for a credit note, a prepayment document, or a copy
-        that brings its own deductions)."""
+        """``{order line: [quantity (line UoM), untaxed cap, total]}`` that the values of a
+        new final invoice or bill invoice (nothing for a credit note, a prepayment document,
+        or a copy that brings its own deductions; the total as ``_vals_amounts`` gives
+        it)."""
 
         move_type = vals.get("move_type") or self.env.context.get("default_move_type")
         if (
@@ -258,26 +275,27 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         for model in line_models:
             for line in self.env[model].browse([i[1] for i in items if i[0] == model]):
                 records[model, line.id] = line
-        invoiced = {}  # order line: [qty (line UoM), untaxed cap]
+        invoiced = {}  # order line: [qty (line UoM), untaxed cap, total]
         for model, line_id, qty, uom, line_vals in items:
             line = records[model, line_id]
-            cap = self._vals_untaxed(line_vals, line)
+            cap, total = self._vals_amounts(line_vals, line)
             if uom and uom != line.product_uom.id:
                 qty = self.env["uom.uom"].browse(uom)._compute_quantity(qty, line.product_uom)
-            entry = invoiced.setdefault(line, [0.0, 0.0])
+            entry = invoiced.setdefault(line, [0.0, 0.0, 0.0])
             entry[0] += qty
             entry[1] += cap
+            entry[2] += total
         return invoiced
 
     @api.model
     def _deductions(self, invoiced, exclude_moves=None):
         """``{order: {order line: amount}}`` that a final document invoicing ``invoiced``
-        (``{order line: [quantity, untaxed amount]}``, in each line's direction) deducts:
+        (``{order line: [quantity, untaxed amount, total]}``, in each line's direction) deducts:
         a new document (no ``exclude_moves``) what ``_deduction_on_create`` says, a draft
         being updated what ``prepayment.line.mixin._prepmt_deduction_for_qty`` says for its
         quantities."""
         by_order = defaultdict(dict)
-        for line, (qty, cap) in invoiced.items():
+        for line, (qty, cap, _total) in invoiced.items():
             if not line._prepmt_has_outstanding():
                 continue
             if exclude_moves is None:
@@ -316,6 +334,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             if move.state != "draft" or move.is_prepayment or not move.is_invoice():
                 continue
             held = None  # a deduction takes from the accounts that hold the prepayment
+            billed = None
             # a credit note billing negative lines deducts as the invoice Odoo switched it
             # from did: its lines' quantities, and so their allocations, negated
             flip = 1
@@ -325,7 +344,8 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
                 held = move.reversed_entry_id._prepmt_deducted_by_account()
             else:
                 flip = move._prepmt_sign()
-                by_order = self._deductions(move._prepmt_billed_lines(), exclude_moves=move)
+                billed = move._prepmt_billed_lines()
+                by_order = self._deductions(billed, exclude_moves=move)
             wanted = {
                 line: flip * amount
                 for amounts in by_order.values()
@@ -342,7 +362,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
             commands = [Command.unlink(ln.id) for ln in existing]
             for order, amounts in by_order.items():
                 commands += self._line_commands(
-                    order, amounts, "deduction", held=held, switched=flip < 0
+                    order, amounts, "deduction", held=held, switched=flip < 0, billed=billed
                 )
             move.with_context(prepmt_no_deduction=True).sudo().write({"invoice_line_ids": commands})
             move._prepmt_fix_included_tax_rounding()
@@ -372,7 +392,7 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
     # Journal items
     # ------------------------------------------------------------------
     @api.model
-    def _line_commands(self, order, amounts, kind, held=None, switched=False):
+    def _line_commands(self, order, amounts, kind, held=None, switched=False, billed=None):
         """Invoice line commands for ``{order line: untaxed amount}`` of ``order``: the
         prepayment lines of a prepayment document (``kind`` 'prepayment') or the deduction
         lines of a final document ('deduction'). Lines are grouped by account, taxes and
@@ -388,12 +408,18 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
 
         ``switched``: the lines as Odoo's ``action_switch_move_type`` leaves them on the
         credit note it makes of a negative invoice (quantity -1, allocations negated: the
-        same amounts meant), for a credit note that bills negative lines."""
+        same amounts meant), for a credit note that bills negative lines.
+
+        ``billed`` (``{order line: [quantity, untaxed amount, total]}``): what the final
+        document bills, for deductions whose price includes their taxes (see
+        ``_line_vals``)."""
         order.ensure_one()
         if held is None and kind == "deduction":
             held = order.order_line.browse([line.id for line in amounts])._prepmt_held_by_account()
         return [
-            Command.create(self._line_vals(lines, group, kind, account, switched=switched))
+            Command.create(
+                self._line_vals(lines, group, kind, account, switched=switched, billed=billed)
+            )
             for account, lines, group in self._groups(order, amounts, held)
         ]
 
@@ -419,23 +445,34 @@ class PrepaymentDocumentBuilder(models.AbstractModel):
         ]
 
     @api.model
-    def _line_vals(self, lines, amounts, kind, account, switched=False):
+    def _line_vals(self, lines, amounts, kind, account, switched=False, billed=None):
         """Values of the journal item that carries ``amounts`` (``{order line: untaxed
         amount}``) for ``lines`` (one, or several of one group key) on the prepayment
         ``account``: a prepayment line (``kind`` 'prepayment') or a deduction line of a final
-        document ('deduction', negative), with one allocation per order line."""
+        document ('deduction', negative), with one allocation per order line.
+
+        A deduction of as much as the document bills for ``lines`` untaxed (``billed``, see
+        ``_line_commands``) also takes as much with its taxes included in the price, so that
+        the document comes to nothing, not to a cent below (see
+        ``prepayment.line.mixin._prepmt_price_unit``)."""
         order = lines.order_id
         order.ensure_one()
         first = lines[0]
+        currency = order.currency_id
         taxes = first._prepmt_taxes()
-        total = order.currency_id.round(sum(amounts[line] for line in lines))
+        total = currency.round(sum(amounts[line] for line in lines))
+        with_tax = None
+        if billed and all(line in billed for line in lines):
+            billed_untaxed = sum(billed[line][1] for line in lines)
+            if not currency.compare_amounts(billed_untaxed, total):
+                with_tax = currency.round(sum(billed[line][2] for line in lines))
         sign = -1 if kind == "deduction" else 1
         switch = -1 if switched else 1  # see _line_commands
         return {
             "name": lines._prepmt_line_label(kind),
             "account_id": account.id,
             "quantity": switch * 1.0,
-            "price_unit": sign * first._prepmt_price_unit(total, taxes),
+            "price_unit": sign * first._prepmt_price_unit(total, taxes, with_tax=with_tax),
             "tax_ids": [Command.set(taxes.ids)],
             "analytic_distribution": first.analytic_distribution,
             # (the document's currency and company, given so that hundreds of allocations

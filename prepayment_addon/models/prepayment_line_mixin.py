@@ -439,7 +439,8 @@ class PrepaymentLineMixin(models.AbstractModel):
 
     @api.model
     def _prepmt_invoiced_by_line(self, move_lines):
-        """``{order line: [quantity (line UoM), untaxed amount]}`` of ``move_lines``."""
+        """``{order line: [quantity (line UoM), untaxed amount, total with tax]}`` of
+        ``move_lines``."""
         result = {}
         for aml in move_lines:
             for line in self._prepmt_lines_of_move_line(aml):
@@ -448,9 +449,10 @@ class PrepaymentLineMixin(models.AbstractModel):
                     if aml.product_uom_id
                     else aml.quantity
                 )
-                entry = result.setdefault(line, [0.0, 0.0])
+                entry = result.setdefault(line, [0.0, 0.0, 0.0])
                 entry[0] += qty
                 entry[1] += aml.price_subtotal
+                entry[2] += aml.price_total
         return result
 
     # ------------------------------------------------------------------
@@ -542,8 +544,10 @@ class PrepaymentLineMixin(models.AbstractModel):
         res = taxes.compute_all(first._prepmt_price_unit(untaxed, taxes), currency=currency)
         return currency.round(res["total_included"])
 
-    def _prepmt_price_unit(self, untaxed, taxes):
-        """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes."""
+    def _prepmt_price_unit(self, untaxed, taxes, with_tax=None):
+        """Price unit that gives ``untaxed`` as subtotal, also with price-included taxes;
+        of two such prices, the one nearer ``with_tax`` (the total with tax wanted) when it
+        is given, else the one whose tax is this line's share."""
         if not taxes or not any(taxes.mapped("price_include")):
             return untaxed
         currency = self.order_id.currency_id
@@ -558,9 +562,13 @@ class PrepaymentLineMixin(models.AbstractModel):
             return price
         # Odoo works out the tax of such a line from its price, and the price a cent apart
         # can give the same untaxed amount: the one with the line's own share of tax (what
-        # the order line carries, whose own tax was also worked out from its price), so that
-        # a document that deducts as much as it bills comes to nothing, not to -0.01
-        target = untaxed * self.price_total / self.price_subtotal
+        # the order line carries, whose own tax was also worked out from its price), or,
+        # better, for a deduction of as much as its document bills, the total that document
+        # bills (the line's share rounds differently at a few cents: 0.10 / 0.09), so that
+        # the document comes to nothing, not to -0.01
+        target = (
+            with_tax if with_tax is not None else untaxed * self.price_total / self.price_subtotal
+        )
         prices = [price + step * currency.rounding for step in (0, -1, 1)]
         same = [
             candidate
