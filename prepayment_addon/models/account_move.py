@@ -988,7 +988,9 @@ class AccountMove(models.Model):
         """Make the total with tax of this draft prepayment document exactly ``total``, the
         amount with tax the user typed: the cent (or few) that no untaxed amount reaches goes
         on its largest tax line of a percentage tax, as Odoo's own down payment of a fixed
-        amount does."""
+        amount does. An untaxed amount so small that its tax rounds to nothing (0.04 typed
+        at 15 %: 0.03, no tax) gets a tax line of its own for that cent
+        (``_prepmt_new_tax_line``)."""
         self.ensure_one()
         delta = self.currency_id.round(total - self.amount_total)
         if self.currency_id.is_zero(delta):
@@ -996,6 +998,13 @@ class AccountMove(models.Model):
         tax_lines = self.line_ids.filtered(
             lambda ln: ln.display_type == "tax" and ln.tax_line_id.amount_type != "fixed"
         )
+        if not tax_lines and delta > 0:
+            lines = self.line_ids.filtered("prepmt_allocation_ids")
+            taxes = lines.tax_ids.flatten_taxes_hierarchy().filtered(
+                lambda t: t.amount_type in ("percent", "division") and t.amount > 0
+            )
+            if taxes:
+                tax_lines = self._prepmt_new_tax_line(taxes.sorted("sequence")[0].id, lines)
         self._prepmt_shift_tax(tax_lines, delta)
 
     # the note of a document whose tax the engine moved by a cent (in its narration, which
