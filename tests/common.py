@@ -75,7 +75,8 @@ class SaleSide:
         line.product_id = product
         line[self.qty_field] = qty
         line.price_unit = price
-        if discount:
+        if discount or line.discount:
+            # (a vendor's discount that Odoo proposes from an earlier order's prices too)
             line.discount = discount
         taxes = taxes if taxes is not None else self.taxes()
         if {tax.id for tax in line[self.tax_field]} != set(taxes.ids):
