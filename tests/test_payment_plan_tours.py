@@ -60,3 +60,56 @@ class TestPaymentPlanTours(HttpCase):
         self.assertEqual(final.state, "draft")
         self.assertEqual(final.prepmt_deduction_amount, 0.0)
         self.assertEqual(final.amount_total, 400.0)
+
+    def test_last_part_credit_note_tour(self):
+        """The last part's final document, below zero by the prepaid cent of tax that each
+        part rounded to nothing, made a credit note of 0.01 by Create Invoice in the web
+        client (prepayment.document.builder._finish_created)."""
+        env = self.env
+        tax = env["account.tax"].create(
+            {"name": "Tour 15 %", "amount": 15.0, "type_tax_use": "sale"}
+        )
+        partner = env["res.partner"].create(
+            {"name": "Cent Customer", "customer_prepmt_percent": 100}
+        )
+        product = env["product.product"].create(
+            {
+                "name": "Cent Pin",
+                "list_price": 0.02,
+                "invoice_policy": "delivery",
+                "taxes_id": tax.ids,
+            }
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
+            }
+        )
+        order.action_confirm()
+        self.assertEqual(order.order_line.tax_id, tax)
+        order.action_create_prepmt_invoice()
+        self.assertEqual(order.prepmt_move_ids.amount_total, 0.05)
+        order.order_line.qty_delivered = 1
+        first = order._create_invoices()
+        first.action_post()
+        self.assertEqual((first.move_type, first.amount_total), ("out_invoice", 0.0))
+        order.order_line.qty_delivered = 2
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "prepayment_addon_last_part_credit_note_tour",
+            login="admin",
+        )
+        last = order.invoice_ids - order.prepmt_move_ids - first
+        self.assertEqual(len(last), 1)
+        self.assertEqual((last.move_type, last.state), ("out_refund", "posted"))
+        self.assertEqual((last.amount_untaxed, last.amount_total), (0.0, 0.01))
+        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
+        # the partner paid 0.05 - 0.01 for the 0.04 billed
+        self.assertEqual(
+            sum(
+                m.amount_total * (-1 if m.move_type == "out_refund" else 1)
+                for m in order.invoice_ids | order.prepmt_move_ids
+            ),
+            0.04,
+        )
