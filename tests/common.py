@@ -341,6 +341,10 @@ class PrepaymentCase(AccountTestInvoicingCommon):
     def doc_sign(move):
         return -1 if move.move_type in ("out_refund", "in_refund") else 1
 
+    def billed_total(self, order):
+        """What the partner is billed over all posted documents of the order, with taxes."""
+        return sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order))
+
     def assertLedger(self, order, reduced_after_credit=False):
         """Check the ledger of ``order`` to the cent: the posted documents against the
         lines' invoiced and deducted amounts, 0 <= deducted <= invoiced <= required per line,

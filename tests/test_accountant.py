@@ -457,7 +457,7 @@ class AccountantScenarios:
         self.assertEqual(final.amount_total, 0.08)  # 0.10 + 0.02 of tax, less 0.03 + 0.01
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertEqual(
-            sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)),
+            self.billed_total(order),
             order.amount_total,
         )
         self.assertLedger(order)

@@ -71,7 +71,7 @@ class AccountingTruthScenarios:
         self.assertEqual(final.amount_total, 0.0)
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
-        total = sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order))
+        total = self.billed_total(order)
         self.assertAlmostEqual(total, order.amount_total, places=2)
 
     def test_saving_the_form_keeps_the_line_percents(self):
@@ -285,10 +285,6 @@ class AccountingTruthScenarios:
         self.assertLedger(order)
 
     # ------------------------------------------------------------------ 5b. issue 22
-    def billed_total(self, order):
-        """What the partner is billed over all posted documents of the order, with taxes."""
-        return sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order))
-
     def draft_prepayment(self, order):
         """A prepayment document left in draft for review (*post at once* off)."""
         self.company.prepmt_auto_post = False
@@ -791,9 +787,7 @@ class AccountingTruthScenarios:
         self.assertIn("fully paid", order.message_ids[0].body)
         self.assertLedger(order)
         # the settled order's documents: 345.00 + 483.00 + 552.00 for 1,380.00 of goods
-        self.assertEqual(
-            sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)), 1380.0
-        )
+        self.assertEqual(self.billed_total(order), 1380.0)
         # its second invoice reset to draft: six units are not invoiced by posted documents
         second.button_draft()
         self.assertEqual(order.prepmt_amount_outstanding, 120.0)

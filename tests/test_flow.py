@@ -63,7 +63,7 @@ class FlowScenarios:
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
         self.assertAlmostEqual(
-            sum(self.doc_sign(m) * m.amount_total for m in self.posted_docs(order)),
+            self.billed_total(order),
             order.amount_total,
             places=2,
         )
