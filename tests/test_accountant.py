@@ -434,34 +434,6 @@ class AccountantScenarios:
         self.assertEqual(order.prepmt_amount_outstanding, 0.0)
         self.assertLedger(order)
 
-    # An amount typed with tax so small that its untaxed amount carries no tax (0.04 at
-    # 15 %: 0.03, whose tax rounds to nothing) used to leave a document of 0.03, as there was
-    # no tax line to put the cent on; it now gets a tax line of its own, and the final
-    # document that clears the prepayment takes that cent of tax back.
-    def test_wizard_amount_with_tax_whose_untaxed_amount_carries_none(self):
-        order = self.new_order(
-            [{"product": self.product_a, "qty": 1, "price": 0.10, "taxes": self.tax(15.0)}],
-            percent=100,
-        )
-        self.side.confirm(order)
-        wizard = self.open_prepmt_wizard(order)
-        wizard.write({"with_tax": True, "amount_total": 0.04})
-        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
-        self.assertEqual(
-            (move.amount_untaxed, move.amount_tax, move.amount_total), (0.03, 0.01, 0.04)
-        )
-        self.assertEqual(move.state, "posted")
-        self.assertLedger(order)
-        self.deliver_all(order)
-        final = self.side.final_invoice(order)
-        self.assertEqual(final.amount_total, 0.08)  # 0.10 + 0.02 of tax, less 0.03 + 0.01
-        self.assertEqual(order.prepmt_amount_outstanding, 0.0)
-        self.assertEqual(
-            self.billed_total(order),
-            order.amount_total,
-        )
-        self.assertLedger(order)
-
     def test_wizard_amount_with_tax_price_included(self):
         tax_incl = self.tax(20.0, price_include=True)
         order = self.new_order(
