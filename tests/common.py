@@ -419,7 +419,7 @@ class PrepaymentCase(AccountTestInvoicingCommon):
         #    invoice plus the outstanding prepayment; once nothing is outstanding, exactly the
         #    final product lines, per tax too (a prepayment adds no tax of its own); and the
         #    order total once all is invoiced
-        total = sum(self.doc_sign(m) * m.amount_total for m in docs)
+        total = self.billed_total(order)
         product_lines = [
             (m, ln)
             for m in docs
